@@ -1,0 +1,274 @@
+// Command gen generates the clerk package's models, params and services
+// from the Backend API spec, and the operations table of the README.
+//
+// It is run by `go generate ./...` from the repository root (see doc.go):
+//
+//	go run ./internal/gen -spec api/bapi-2021-02-05.yml -ops api/operations.tsv \
+//	    -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md
+//
+// The steps: load the spec with kin-openapi, build a small model of Go types
+// and services (model.go, ops.go; all naming in names.go), render it with
+// text/template (templates/), format with go/format, and write a file only
+// when its content changed.
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+func main() {
+	specPath := flag.String("spec", "api/bapi-2021-02-05.yml", "the OpenAPI spec to generate from")
+	opsPath := flag.String("ops", "api/operations.tsv", "group and method names of every operation")
+	laterPath := flag.String("later", "api/bapi-2026-05-12.yml", "a later spec: which list operations accept paginated=true")
+	deprPath := flag.String("deprecations", "api/deprecations.tsv", "what to use instead of each deprecated operation")
+	outDir := flag.String("out", ".", "directory of package clerk")
+	readme := flag.String("readme", "README.md", "README whose operations table is regenerated")
+	verbose := flag.Bool("v", false, "print what was written and how long it took")
+	flag.Parse()
+	start := time.Now()
+	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	if *verbose {
+		fmt.Fprintf(os.Stderr, "gen: done in %v\n", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+func loadSpec(path string) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("validate %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose bool) error {
+	doc, err := loadSpec(specPath)
+	if err != nil {
+		return err
+	}
+	later, err := loadSpec(laterPath)
+	if err != nil {
+		return err
+	}
+	rows, err := readTSV(opsPath)
+	if err != nil {
+		return err
+	}
+	depr, err := readDeprecations(deprPath)
+	if err != nil {
+		return err
+	}
+	b := &builder{
+		doc: doc, types: map[string]*typeDef{}, schemaOf: map[string]string{},
+		built: map[string]bool{}, paginated: paginatedPaths(later), respTypes: map[string]string{},
+	}
+	// Every component schema is a model, used by an operation or not.
+	names := make([]string, 0, len(doc.Components.Schemas))
+	for n := range doc.Components.Schemas {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b.componentType("#/components/schemas/" + n)
+	}
+	m := &model{Services: b.buildOperations(rows, depr)}
+	if len(b.errs) > 0 {
+		return errors.Join(b.errs...)
+	}
+	for _, t := range b.types {
+		m.Types = append(m.Types, t)
+	}
+	sort.Slice(m.Types, func(i, j int) bool { return m.Types[i].Name < m.Types[j].Name })
+
+	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": doc.Info.Version}
+	for _, f := range []struct{ tmpl, out string }{
+		{"models.go.tmpl", "models_gen.go"},
+		{"params.go.tmpl", "params_gen.go"},
+		{"services.go.tmpl", "services_gen.go"},
+	} {
+		src, err := render(f.tmpl, data)
+		if err != nil {
+			return err
+		}
+		formatted, err := format.Source(src)
+		if err != nil {
+			return fmt.Errorf("%s: %w\n%s", f.out, err, numbered(src))
+		}
+		if err := writeIfChanged(filepath.Join(outDir, f.out), formatted, verbose); err != nil {
+			return err
+		}
+	}
+	table, err := render("readme.md.tmpl", data)
+	if err != nil {
+		return err
+	}
+	return replaceRegion(readme, table, verbose)
+}
+
+var funcs = template.FuncMap{
+	"comment": comment,
+	"add":     func(a, b int) int { return a + b },
+	"join":    strings.Join,
+	"lower":   lowerFirst,
+	"pathExpr": func(o *operation) string {
+		var parts []string
+		lit := ""
+		for _, seg := range strings.Split(strings.TrimPrefix(o.Path, "/"), "/") {
+			if strings.HasPrefix(seg, "{") {
+				parts = append(parts, fmt.Sprintf("%q", lit+"/"))
+				lit = ""
+				name := strings.Trim(seg, "{}")
+				for _, p := range o.PathParams {
+					if p.Name == name {
+						parts = append(parts, "url.PathEscape("+p.GoName+")")
+					}
+				}
+				continue
+			}
+			lit += "/" + seg
+		}
+		if lit != "" {
+			parts = append(parts, fmt.Sprintf("%q", lit))
+		}
+		return strings.Join(parts, " + ")
+	},
+	"methodConst": func(m string) string { return m[:1] + strings.ToLower(m[1:]) },
+	"callWith": func(o *operation, params string) string {
+		parts := []string{"ctx"}
+		for _, p := range o.PathParams {
+			parts = append(parts, p.GoName)
+		}
+		if o.Params != nil {
+			parts = append(parts, params)
+		}
+		return strings.Join(parts, ", ")
+	},
+	"elem":    func(s string) string { return strings.TrimPrefix(s, "*") },
+	"isPtr":   func(s string) bool { return strings.HasPrefix(s, "*") },
+	"args":    callArgs,
+	"sig":     signature,
+	"mdEsc":   func(s string) string { return strings.ReplaceAll(s, "|", "\\|") },
+	"summary": func(s string) string { return strings.TrimSuffix(strings.TrimSpace(s), ".") },
+}
+
+// signature renders a method's parameter list after ctx.
+func signature(o *operation) string {
+	var b strings.Builder
+	b.WriteString("ctx context.Context")
+	for _, p := range o.PathParams {
+		b.WriteString(", " + p.GoName + " string")
+	}
+	if o.Params != nil {
+		if o.Body == "jsonArray" {
+			b.WriteString(", params []" + o.Params.Name)
+		} else {
+			b.WriteString(", params *" + o.Params.Name)
+		}
+	}
+	return b.String()
+}
+
+// callArgs renders the arguments a caller passes after ctx (for docs).
+func callArgs(o *operation) string {
+	var parts []string
+	parts = append(parts, "ctx")
+	for _, p := range o.PathParams {
+		parts = append(parts, p.GoName)
+	}
+	if o.Params != nil {
+		parts = append(parts, "params")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// comment turns text into // comment lines, keeping blank lines.
+func comment(text string) string {
+	text = strings.TrimSpace(text)
+	var b strings.Builder
+	for i, l := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		l = strings.TrimRight(l, " \t")
+		if l == "" {
+			b.WriteString("//")
+		} else {
+			b.WriteString("// " + l)
+		}
+	}
+	return b.String()
+}
+
+func render(name string, data any) ([]byte, error) {
+	t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/"+name)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeIfChanged(path string, data []byte, verbose bool) error {
+	old, err := os.ReadFile(path)
+	if err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	if verbose {
+		fmt.Fprintf(os.Stderr, "gen: wrote %s (%d lines)\n", path, bytes.Count(data, []byte("\n")))
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+const (
+	regionBegin = "<!-- BEGIN OPERATIONS: generated by internal/gen from api/operations.tsv; do not edit -->"
+	regionEnd   = "<!-- END OPERATIONS -->"
+)
+
+// replaceRegion rewrites the generated region of the README.
+func replaceRegion(path string, table []byte, verbose bool) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := string(old)
+	i, j := strings.Index(s, regionBegin), strings.Index(s, regionEnd)
+	if i < 0 || j < i {
+		return fmt.Errorf("%s: markers %q and %q not found", path, regionBegin, regionEnd)
+	}
+	out := s[:i+len(regionBegin)] + "\n" + strings.TrimSpace(string(table)) + "\n" + s[j:]
+	return writeIfChanged(path, []byte(out), verbose)
+}
+
+func numbered(src []byte) string {
+	var b strings.Builder
+	for i, l := range strings.Split(string(src), "\n") {
+		fmt.Fprintf(&b, "%5d %s\n", i+1, l)
+	}
+	return b.String()
+}

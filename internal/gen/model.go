@@ -1,0 +1,437 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The intermediate model: what the templates render. It holds Go names and
+// Go types only; every decision about the spec is taken while building it.
+
+type model struct {
+	Types    []*typeDef
+	Services []*service
+}
+
+type typeDef struct {
+	Name   string
+	Doc    string
+	Embeds []string // struct types embedded by allOf
+	Fields []*field
+	// List is set for the generated {data, total_count} list types.
+	List bool
+	// IsParams is set for the params type of an operation.
+	IsParams bool
+}
+
+type field struct {
+	Name string
+	Type string
+	JSON string // the property name
+	Tag  string
+	Doc  string
+}
+
+type service struct {
+	Name   string // Go field name on Client, e.g. "Users"
+	Groups []string
+	Doc    string
+	Ops    []*operation
+}
+
+type operation struct {
+	Service     *service
+	Group       string // operations.tsv group
+	TSVMethod   string // operations.tsv method
+	Name        string // Go method name
+	OperationID string
+	HTTPMethod  string
+	Path        string
+	Summary     string
+	Description string
+	Deprecated  string // replacement advice; "" when not deprecated
+
+	PathParams []*pathParam
+	Params     *typeDef // nil when the operation has no query or body params
+	QueryAll   []*queryParam
+	Query      []*queryParam // user-visible query params (fields of Params)
+	Paginated  bool          // send paginated=true
+	Body       string        // "", "json", "jsonArray", "multipart"
+	BodyFields []*formPart   // multipart fields
+
+	Result     string // Go type of the result: "*User", "[]*User", "[]byte", "" (error only)
+	ResultElem string // for results built from new(...): the type to allocate
+	List       *listInfo
+}
+
+type pathParam struct {
+	Name   string // spec name
+	GoName string // argument name
+}
+
+type queryParam struct {
+	Name    string // spec name
+	Field   string // Go field name in Params
+	Kind    string // "string", "int64", "bool", "[]string"
+	Comment string
+}
+
+type formPart struct {
+	Name  string
+	Field string
+	File  bool
+	Ptr   bool
+}
+
+type listInfo struct {
+	IterName    string
+	Item        string // element type, e.g. "*User"
+	Wrapped     bool   // result has Data and TotalCount
+	LimitOffset bool   // the operation takes limit and offset
+}
+
+// builder turns the spec into the model.
+type builder struct {
+	doc       *openapi3.T
+	types     map[string]*typeDef
+	schemaOf  map[string]string // component schema name → Go type name
+	built     map[string]bool   // component schemas already turned into types
+	paginated map[string]bool   // "GET /path" where the API accepts paginated=true
+	respTypes map[string]string // response component → Go type, for inline schemas
+	errs      []error
+}
+
+func (b *builder) fail(format string, args ...any) {
+	b.errs = append(b.errs, fmt.Errorf(format, args...))
+}
+
+// addType registers a named type and reports name clashes.
+func (b *builder) addType(t *typeDef) {
+	if reserved[t.Name] {
+		b.fail("type %s would take a name of the hand-written package; add it to typeOverrides", t.Name)
+	}
+	if _, dup := b.types[t.Name]; dup {
+		b.fail("two types would be named %s; add one of them to typeOverrides", t.Name)
+	}
+	b.types[t.Name] = t
+}
+
+// componentType returns the Go type name of a component schema, building it
+// on first use.
+func (b *builder) componentType(ref string) string {
+	name := strings.TrimPrefix(ref, "#/components/schemas/")
+	if name == ref {
+		b.fail("unsupported $ref %q", ref)
+		return "any"
+	}
+	goN, ok := b.schemaOf[name]
+	if !ok {
+		goN = typeName(name)
+		b.schemaOf[name] = goN
+	}
+	if !b.built[name] {
+		b.built[name] = true
+		s := b.doc.Components.Schemas[name]
+		if s == nil || s.Value == nil {
+			b.fail("schema %s not found", name)
+			return "any"
+		}
+		b.structType(goN, s.Value, "", fmt.Sprintf("the spec's %q schema", name))
+	}
+	return goN
+}
+
+// mode says where a schema is used: in a response model or a request body.
+type mode int
+
+const (
+	modeResponse mode = iota
+	modeCreate        // request body of POST or PUT
+	modePatch         // request body of PATCH: nullable fields are tri-state
+)
+
+// structType builds a named struct from an object (or allOf) schema.
+func (b *builder) structType(name string, s *openapi3.Schema, doc, source string) *typeDef {
+	t := &typeDef{Name: name}
+	if doc == "" {
+		doc = s.Description
+	}
+	t.Doc = docFor(name, doc, source)
+	b.addType(t)
+	props := s.Properties
+	required := s.Required
+	if len(s.AllOf) > 0 {
+		props = openapi3.Schemas{}
+		for _, part := range s.AllOf {
+			if part.Ref != "" {
+				t.Embeds = append(t.Embeds, b.componentType(part.Ref))
+				continue
+			}
+			for k, v := range part.Value.Properties {
+				props[k] = v
+			}
+			required = append(required, part.Value.Required...)
+		}
+		for k, v := range s.Properties {
+			props[k] = v
+		}
+	}
+	t.Fields = b.fields(name, props, required, modeResponse)
+	return t
+}
+
+// fields turns the properties of an object into struct fields, sorted by
+// name.
+func (b *builder) fields(owner string, props openapi3.Schemas, required []string, m mode) []*field {
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []*field
+	seen := map[string]string{}
+	for _, k := range keys {
+		p := props[k]
+		f := &field{Name: goName(k), JSON: k}
+		if prev, dup := seen[f.Name]; dup {
+			b.fail("%s: properties %q and %q both become field %s", owner, prev, k, f.Name)
+		}
+		seen[f.Name] = k
+		req := slices.Contains(required, k)
+		var suffix string
+		f.Type, suffix = b.fieldType(owner+f.Name, p, req, m)
+		f.Tag = k + suffix
+		f.Doc = fieldDoc(p)
+		out = append(out, f)
+	}
+	return out
+}
+
+// fieldType chooses a field's Go type and JSON tag.
+//
+// Response models: a required, non-nullable scalar is a value; anything
+// else that can be absent or null is a pointer; structs are always
+// pointers, slices and maps never. Request bodies: required fields are
+// values; optional ones are pointers (set them with clerk.Ptr), except that
+// nullable fields of PATCH bodies are clerk.Nullable so that an explicit
+// null can be sent.
+func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m mode) (typ, tag string) {
+	base := b.goType(hint, p)
+	v := p.Value
+	isRef := strings.HasPrefix(base, "*")
+	isColl := strings.HasPrefix(base, "[]") || strings.HasPrefix(base, "map[") || base == "any" || base == "File"
+	switch m {
+	case modeResponse:
+		switch {
+		case isRef || isColl || !v.Nullable:
+			// Structs are pointers, slices and maps nil-able already, and a
+			// non-nullable scalar is a value even when the spec does not
+			// list it as required (it omits "required" for most of User).
+		default:
+			base = "*" + base
+		}
+		if required {
+			return base, ""
+		}
+		if strings.HasPrefix(base, "*") || isColl {
+			return base, ",omitempty"
+		}
+		return base, ""
+	default:
+		switch {
+		case required:
+			return base, ""
+		case m == modePatch && v.Nullable:
+			return "Nullable[" + base + "]", ",omitzero"
+		case isRef:
+			return base, ",omitempty"
+		case isColl:
+			return base, ",omitzero"
+		default:
+			return "*" + base, ",omitempty"
+		}
+	}
+}
+
+// goType maps a schema to a Go type, naming inline objects after hint.
+func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
+	if p.Ref != "" {
+		return "*" + b.componentType(p.Ref)
+	}
+	s := p.Value
+	switch {
+	case len(s.OneOf) == 1:
+		return b.goType(hint, s.OneOf[0])
+	case len(s.AllOf) == 1 && len(s.Properties) == 0:
+		return b.goType(hint, s.AllOf[0])
+	case len(s.OneOf) > 1:
+		return "*" + b.unionType(typeName(hint), s).Name
+	case len(s.AllOf) > 1:
+		return "*" + b.structType(typeName(hint), s, "", "").Name
+	case len(s.AnyOf) > 0:
+		b.fail("%s: anyOf is not supported", hint)
+		return "any"
+	}
+	t := s.Type
+	switch {
+	case t.Is("string"):
+		if s.Format == "binary" {
+			return "File"
+		}
+		return "string"
+	case t.Is("integer"):
+		return "int64"
+	case t.Is("number"):
+		return "float64"
+	case t.Is("boolean"):
+		return "bool"
+	case t.Is("array"):
+		if s.Items == nil {
+			return "[]any"
+		}
+		return "[]" + b.goType(singular(hint), s.Items)
+	case t.Is("object") || t.IsEmpty():
+		if len(s.Properties) == 0 {
+			if t.IsEmpty() {
+				return "any"
+			}
+			return "map[string]any"
+		}
+		return "*" + b.structType(typeName(hint), s, "", "").Name
+	}
+	b.fail("%s: unsupported schema type %v", hint, t.Slice())
+	return "any"
+}
+
+// unionType merges the variants of a oneOf into one struct: every field of
+// every variant, so callers read e.g. Verification.Strategy whatever the
+// variant. A field that some variant lacks or makes nullable is a pointer.
+func (b *builder) unionType(name string, s *openapi3.Schema) *typeDef {
+	var names []string
+	props := openapi3.Schemas{}
+	count := map[string]int{}
+	nullable := map[string]bool{}
+	present := map[string]int{}
+	for _, v := range s.OneOf {
+		if v.Ref == "" {
+			b.fail("%s: oneOf with inline variants is not supported", name)
+			continue
+		}
+		names = append(names, b.componentType(v.Ref))
+		for k, p := range v.Value.Properties {
+			if prev, ok := props[k]; ok {
+				if b.scalarKind(prev) != b.scalarKind(p) {
+					b.fail("%s: variants disagree on the type of %q", name, k)
+				}
+				p = mergeEnums(prev, p)
+			}
+			props[k] = p
+			present[k]++
+			if p.Value.Nullable {
+				nullable[k] = true
+			}
+		}
+		for _, r := range v.Value.Required {
+			count[r]++
+		}
+	}
+	for k, n := range present {
+		if n < len(s.OneOf) {
+			nullable[k] = true // absent from some variants
+		}
+	}
+	for k := range nullable {
+		if !props[k].Value.Nullable {
+			v := *props[k].Value
+			v.Nullable = true
+			props[k] = &openapi3.SchemaRef{Value: &v}
+		}
+	}
+	var required []string
+	for k, n := range count {
+		if n == len(s.OneOf) && !nullable[k] {
+			required = append(required, k)
+		}
+	}
+	t := &typeDef{Name: name}
+	t.Doc = fmt.Sprintf("%s is one of %s, merged into one struct: Strategy tells which.", name, strings.Join(names, ", "))
+	b.addType(t)
+	t.Fields = b.fields(name, props, required, modeResponse)
+	return t
+}
+
+func (b *builder) scalarKind(p *openapi3.SchemaRef) string {
+	if p.Ref != "" {
+		return p.Ref
+	}
+	if len(p.Value.OneOf) == 1 {
+		return b.scalarKind(p.Value.OneOf[0])
+	}
+	return strings.Join(p.Value.Type.Slice(), ",")
+}
+
+// docFor builds a type's doc comment body (without the leading "// ").
+func docFor(name, desc, source string) string {
+	var b strings.Builder
+	desc = strings.TrimSpace(desc)
+	if desc == "" {
+		fmt.Fprintf(&b, "%s is a Clerk Backend API object", name)
+		if source != "" {
+			fmt.Fprintf(&b, " (%s)", source)
+		}
+		b.WriteString(".")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s: %s", name, desc)
+	if source != "" {
+		fmt.Fprintf(&b, "\n\nGenerated from %s.", source)
+	}
+	return b.String()
+}
+
+func fieldDoc(p *openapi3.SchemaRef) string {
+	if p.Ref != "" || p.Value == nil {
+		return ""
+	}
+	var parts []string
+	if d := strings.TrimSpace(p.Value.Description); d != "" {
+		parts = append(parts, d)
+	}
+	if len(p.Value.Enum) > 0 {
+		var vals []string
+		for _, e := range p.Value.Enum {
+			if e == nil {
+				continue
+			}
+			vals = append(vals, fmt.Sprintf("%q", fmt.Sprint(e)))
+		}
+		if len(vals) > 0 {
+			parts = append(parts, "One of "+strings.Join(vals, ", ")+".")
+		}
+	}
+	if p.Value.Deprecated {
+		parts = append(parts, "Deprecated: the spec marks this field as deprecated.")
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// mergeEnums returns a copy of p whose enum holds the values of both
+// schemas, so a merged field documents every variant's values.
+func mergeEnums(prev, p *openapi3.SchemaRef) *openapi3.SchemaRef {
+	if p.Ref != "" || len(p.Value.Enum) == 0 {
+		return p
+	}
+	v := *p.Value
+	v.Enum = slices.Clone(prev.Value.Enum)
+	for _, e := range p.Value.Enum {
+		if !slices.Contains(v.Enum, e) {
+			v.Enum = append(v.Enum, e)
+		}
+	}
+	v.Nullable = v.Nullable || prev.Value.Nullable
+	return &openapi3.SchemaRef{Value: &v}
+}
