@@ -599,8 +599,7 @@ type PasskeyVerification struct {
 // Each of the supported hashers expects the incoming digest to be in a particular format. See the [Clerk docs](https://clerk.com/docs/references/backend/user/create-user) for more information.
 //
 // Generated from the spec's "PasswordHasher" schema.
-type PasswordHasher struct {
-}
+type PasswordHasher string
 
 // PhoneNumber is a Clerk Backend API object (the spec's "PhoneNumber" schema).
 type PhoneNumber struct {
@@ -1082,56 +1081,56 @@ type Web3WalletVerification struct {
 
 // AllowlistIdentifierList is a page of AllowlistIdentifier with the total count of all of them.
 type AllowlistIdentifierList struct {
-	Data []*AllowlistIdentifier `json:""`
+	Data []*AllowlistIdentifier `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // ClientObjectList is a page of ClientObject with the total count of all of them.
 type ClientObjectList struct {
-	Data []*ClientObject `json:""`
+	Data []*ClientObject `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // InvitationList is a page of Invitation with the total count of all of them.
 type InvitationList struct {
-	Data []*Invitation `json:""`
+	Data []*Invitation `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // JWTTemplateList is a page of JWTTemplate with the total count of all of them.
 type JWTTemplateList struct {
-	Data []*JWTTemplate `json:""`
+	Data []*JWTTemplate `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // OAuthAccessTokenList is a page of OAuthAccessToken with the total count of all of them.
 type OAuthAccessTokenList struct {
-	Data []*OAuthAccessToken `json:""`
+	Data []*OAuthAccessToken `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // RedirectURLList is a page of RedirectURL with the total count of all of them.
 type RedirectURLList struct {
-	Data []*RedirectURL `json:""`
+	Data []*RedirectURL `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // SessionList is a page of Session with the total count of all of them.
 type SessionList struct {
-	Data []*Session `json:""`
+	Data []*Session `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }
 
 // TemplateList is a page of Template with the total count of all of them.
 type TemplateList struct {
-	Data []*Template `json:""`
+	Data []*Template `json:"data"`
 	// TotalCount is the number of items in all pages.
-	TotalCount int64 `json:""`
+	TotalCount int64 `json:"total_count"`
 }

@@ -9,7 +9,7 @@ import (
 	"net/url"
 )
 
-// Client calls the Clerk Backend API (version v1). Create one
+// Client calls the Clerk Backend API (version 2021-02-05). Create one
 // with NewClient or NewClientFromEnv. Its fields hold the operations, one
 // service per group, e.g. client.Users.Get(ctx, "user_123"). A Client is
 // safe for concurrent use, and clients never share state.

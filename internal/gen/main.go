@@ -103,7 +103,9 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose 
 	}
 	sort.Slice(m.Types, func(i, j int) bool { return m.Types[i].Name < m.Types[j].Name })
 
-	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": doc.Info.Version}
+	// The spec's info.version is "v1"; the API version is in its file name.
+	version := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(specPath), "bapi-"), filepath.Ext(specPath))
+	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version}
 	for _, f := range []struct{ tmpl, out string }{
 		{"models.go.tmpl", "models_gen.go"},
 		{"params.go.tmpl", "params_gen.go"},

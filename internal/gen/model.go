@@ -26,6 +26,9 @@ type typeDef struct {
 	List bool
 	// IsParams is set for the params type of an operation.
 	IsParams bool
+	// Underlying is set for a component schema that is a scalar, e.g.
+	// "string" for PasswordHasher: the type is then a defined scalar type.
+	Underlying string
 }
 
 type field struct {
@@ -140,7 +143,11 @@ func (b *builder) componentType(ref string) string {
 			b.fail("schema %s not found", name)
 			return "any"
 		}
-		b.structType(goN, s.Value, "", fmt.Sprintf("the spec's %q schema", name))
+		if u := scalarGoType(s.Value); u != "" {
+			b.addType(&typeDef{Name: goN, Underlying: u, Doc: docFor(goN, s.Value.Description, fmt.Sprintf("the spec's %q schema", name))})
+		} else {
+			b.structType(goN, s.Value, "", fmt.Sprintf("the spec's %q schema", name))
+		}
 	}
 	return goN
 }
@@ -260,7 +267,11 @@ func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m
 // goType maps a schema to a Go type, naming inline objects after hint.
 func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 	if p.Ref != "" {
-		return "*" + b.componentType(p.Ref)
+		name := b.componentType(p.Ref)
+		if t := b.types[name]; t != nil && t.Underlying != "" {
+			return name
+		}
+		return "*" + name
 	}
 	s := p.Value
 	switch {
@@ -434,4 +445,21 @@ func mergeEnums(prev, p *openapi3.SchemaRef) *openapi3.SchemaRef {
 	}
 	v.Nullable = v.Nullable || prev.Value.Nullable
 	return &openapi3.SchemaRef{Value: &v}
+}
+
+// scalarGoType is the Go type of a scalar schema, "" for anything else.
+func scalarGoType(s *openapi3.Schema) string {
+	switch {
+	case len(s.OneOf)+len(s.AllOf)+len(s.AnyOf) > 0:
+		return ""
+	case s.Type.Is("string") && s.Format != "binary":
+		return "string"
+	case s.Type.Is("integer"):
+		return "int64"
+	case s.Type.Is("number"):
+		return "float64"
+	case s.Type.Is("boolean"):
+		return "bool"
+	}
+	return ""
 }

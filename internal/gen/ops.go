@@ -310,8 +310,8 @@ func (b *builder) buildResult(o *operation, op *openapi3.Operation, prefix strin
 					Name: name, List: true,
 					Doc: fmt.Sprintf("%s is a page of %s with the total count of all of them.", name, strings.TrimPrefix(item, "*")),
 					Fields: []*field{
-						{Name: "Data", Type: "[]" + item, JSON: "data"},
-						{Name: "TotalCount", Type: "int64", JSON: "total_count", Doc: "TotalCount is the number of items in all pages."},
+						{Name: "Data", Type: "[]" + item, JSON: "data", Tag: "data"},
+						{Name: "TotalCount", Type: "int64", JSON: "total_count", Tag: "total_count", Doc: "TotalCount is the number of items in all pages."},
 					},
 				})
 			}
