@@ -1,0 +1,193 @@
+package clerk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/clerkgo/clerk"
+)
+
+// The examples run in `go test` against a small fake of the Backend API
+// (fakeapi_test.go): TestMain points CLERK_SECRET_KEY and CLERK_API_URL at
+// it, so the code below is exactly what an application writes.
+
+// Create a client from the environment (CLERK_SECRET_KEY, and CLERK_API_URL
+// when set) and fetch an email address: the seed's quick start.
+func ExampleNewClientFromEnv() {
+	client, err := clerk.NewClientFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	email, err := client.EmailAddresses.Get(context.Background(), "idn_123")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(email.EmailAddress, email.Verification.Status)
+	// Output: ada@example.com verified
+}
+
+// Create a client with an explicit key and options.
+func ExampleNewClient() {
+	client, err := clerk.NewClient(os.Getenv("CLERK_SECRET_KEY"),
+		clerk.WithServerURL(os.Getenv("CLERK_API_URL")+"/v1"),
+		clerk.WithUserAgentSuffix("my-app/1.2"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	user, err := client.Users.Get(context.Background(), "user_ada")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user.ID, *user.FirstName)
+	// Output: user_ada Ada
+}
+
+// Select the server by its index in the spec's server list (0 is the
+// production API, the default).
+func ExampleWithServerIndex() {
+	client, err := clerk.NewClient("sk_test_123", clerk.WithServerIndex(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = client
+	fmt.Println(clerk.ServerList[0])
+	// Output: https://api.clerk.com/v1
+}
+
+// Create a user; optional fields are pointers, set with clerk.Ptr.
+func ExampleUsersService_Create() {
+	client, _ := clerk.NewClientFromEnv()
+	user, err := client.Users.Create(context.Background(), &clerk.UsersCreateParams{
+		EmailAddress:   []string{"grace@example.com"},
+		FirstName:      clerk.Ptr("Grace"),
+		PublicMetadata: map[string]any{"plan": "pro"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user.ID, *user.FirstName, user.PublicMetadata["plan"])
+	// Output: user_grace Grace pro
+}
+
+// Clear a field with an explicit null: nullable fields of PATCH bodies are
+// clerk.Nullable.
+func ExampleUsersService_Update() {
+	client, _ := clerk.NewClientFromEnv()
+	user, err := client.Users.Update(context.Background(), "user_ada", &clerk.UsersUpdateParams{
+		FirstName: clerk.NullableOf("Augusta"),
+		LastName:  clerk.Null[string](),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(*user.FirstName, user.LastName == nil)
+	// Output: Augusta true
+}
+
+// Iterate over every user, page by page; the iterator never changes params.
+func ExampleUsersService_ListIter() {
+	client, _ := clerk.NewClientFromEnv()
+	params := &clerk.UsersListParams{Limit: clerk.Ptr[int64](2)}
+	for user, err := range client.Users.ListIter(context.Background(), params) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(user.ID)
+	}
+	fmt.Println("limit still", *params.Limit)
+	// Output:
+	// user_1
+	// user_2
+	// user_3
+	// limit still 2
+}
+
+// Handle errors: every answer outside 2xx is a *clerk.APIError.
+func ExampleAPIError() {
+	client, _ := clerk.NewClientFromEnv()
+	_, err := client.Users.Get(context.Background(), "user_missing")
+	if clerk.IsNotFound(err) {
+		fmt.Println("no such user")
+	}
+	var apiErr *clerk.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Errors[0].Code, apiErr.ClerkTraceID)
+	}
+	// Output:
+	// no such user
+	// 404 resource_not_found trace_abc
+}
+
+// Create an organization with its first admin.
+func ExampleOrganizationsService_Create() {
+	client, _ := clerk.NewClientFromEnv()
+	org, err := client.Organizations.Create(context.Background(), &clerk.OrganizationsCreateParams{
+		Name:      "Analytical Engines",
+		CreatedBy: "user_ada",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(org.ID, org.Name, org.Slug)
+	// Output: org_engines Analytical Engines analytical-engines
+}
+
+// List a user's organization memberships, with the total count.
+func ExampleUsersService_GetOrganizationMemberships() {
+	client, _ := clerk.NewClientFromEnv()
+	page, err := client.Users.GetOrganizationMemberships(context.Background(), "user_ada", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range page.Data {
+		fmt.Println(m.Organization.Name, m.Role)
+	}
+	fmt.Println("total", page.TotalCount)
+	// Output:
+	// Analytical Engines org:admin
+	// total 1
+}
+
+// List sessions: the SDK sends paginated=true, so the total comes with the
+// page in one request.
+func ExampleSessionsService_List() {
+	client, _ := clerk.NewClientFromEnv()
+	page, err := client.Sessions.List(context.Background(), &clerk.SessionsListParams{UserID: clerk.Ptr("user_ada")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(page.Data), page.TotalCount, page.Data[0].Status)
+	// Output: 1 1 active
+}
+
+// Invite someone by email.
+func ExampleInvitationsService_Create() {
+	client, _ := clerk.NewClientFromEnv()
+	inv, err := client.Invitations.Create(context.Background(), &clerk.InvitationsCreateParams{
+		EmailAddress: "charles@example.com",
+		RedirectURL:  clerk.Ptr("https://example.com/welcome"),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(inv.EmailAddress, inv.Status)
+	// Output: charles@example.com pending
+}
+
+// Upload a profile image from any io.Reader.
+func ExampleUsersService_SetProfileImage() {
+	client, _ := clerk.NewClientFromEnv()
+	user, err := client.Users.SetProfileImage(context.Background(), "user_ada", &clerk.UsersSetProfileImageParams{
+		File: clerk.File{Name: "ada.png", ContentType: "image/png", Body: strings.NewReader("\x89PNG...")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(user.ImageURL)
+	// Output: https://img.example.com/ada.png
+}
