@@ -1834,10 +1834,10 @@ func (s *OrganizationsService) UploadLogo(ctx context.Context, organizationID st
 		return nil, missingParam("params.File")
 	}
 	req := &request{method: http.MethodPut, path: "/organizations/" + url.PathEscape(organizationID) + "/logo"}
-	req.form = append(req.form, formField{name: "file", file: &params.File})
 	if params.UploaderUserID != nil {
 		req.form = append(req.form, formField{name: "uploader_user_id", value: *params.UploaderUserID})
 	}
+	req.form = append(req.form, formField{name: "file", file: &params.File})
 	out := new(OrganizationWithLogo)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err

@@ -19,7 +19,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,6 +74,9 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose 
 	}
 	later, err := loadSpec(laterPath)
 	if err != nil {
+		return err
+	}
+	if err := handWrittenNames(outDir, reserved); err != nil {
 		return err
 	}
 	rows, err := readTSV(opsPath)
@@ -265,6 +271,49 @@ func replaceRegion(path string, table []byte, verbose bool) error {
 	}
 	out := s[:i+len(regionBegin)] + "\n" + strings.TrimSpace(string(table)) + "\n" + s[j:]
 	return writeIfChanged(path, []byte(out), verbose)
+}
+
+// handWrittenNames adds the top-level exported identifiers of the
+// package's hand-written files (not *_gen.go, not tests) to names.
+func handWrittenNames(dir string, names map[string]bool) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return err
+	}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_gen.go") || strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, d := range file.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.IsExported() {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, spec := range d.Specs {
+					switch s := spec.(type) {
+					case *ast.TypeSpec:
+						if s.Name.IsExported() {
+							names[s.Name.Name] = true
+						}
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							if n.IsExported() {
+								names[n.Name] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func numbered(src []byte) string {

@@ -82,13 +82,10 @@ var typeOverrides = map[string]string{
 	"OAuthAccessTokenList":                 "OAuthAccessTokenList",
 }
 
-// reserved are identifiers of the hand-written part of package clerk that
-// no generated type may take.
-var reserved = map[string]bool{
-	"Client": true, "APIError": true, "File": true, "Nullable": true,
-	"Option": true, "RetryPolicy": true, "Ptr": true, "Null": true,
-	"NullableOf": true, "Version": true, "ServerList": true,
-}
+// reserved holds the identifiers no generated type may take: "Client"
+// (the generated client itself) and, added by handWrittenNames at start-up,
+// every exported identifier of the package's hand-written files.
+var reserved = map[string]bool{"Client": true}
 
 // words splits s into words as rule 1 describes.
 func words(s string) []string {

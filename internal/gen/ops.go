@@ -241,6 +241,9 @@ func (b *builder) buildOperation(o *operation, op *openapi3.Operation) {
 					}
 					o.BodyFields = append(o.BodyFields, part)
 				}
+				// Plain fields before files, so a server that reads the
+				// form as a stream sees them first.
+				sort.SliceStable(o.BodyFields, func(i, j int) bool { return !o.BodyFields[i].File && o.BodyFields[j].File })
 			}
 		}
 		if len(body.Content) != 1 {
