@@ -1,0 +1,331 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Claims are the verified claims of a session token, in one view for both
+// session-token versions: version 1 (org_id, org_role, org_slug,
+// org_permissions) and version 2 (v: 2, with the organization in "o" and
+// its permissions packed with "fea"). Read the active organization through
+// OrgID, OrgSlug, OrgRole and OrgPermissions whatever the version.
+//
+// Every claim of the token, including the custom claims of a JWT template,
+// is reachable through Get, Custom and RawJSON.
+type Claims struct {
+	// Version is the session-token version: 1, or 2 when the token says
+	// "v": 2.
+	Version int
+	// Subject ("sub") is the user ID.
+	Subject string
+	// SessionID ("sid") is the session ID; empty for tokens of JWT
+	// templates that leave it out.
+	SessionID string
+	// AuthorizedParty ("azp") is the origin the token was issued for.
+	AuthorizedParty string
+	// Issuer ("iss") is the Clerk frontend API of the instance.
+	Issuer string
+	// Audience ("aud") holds the audiences, when the token has any.
+	Audience []string
+	// ExpiresAt, IssuedAt and NotBefore are "exp", "iat" and "nbf"; zero
+	// when the token has no such claim.
+	ExpiresAt, IssuedAt, NotBefore time.Time
+	// ID ("jti") is the token's unique identifier (version 2).
+	ID string
+	// SessionStatus ("sts") is the session's status, e.g. "active" or
+	// "pending" (version 2).
+	SessionStatus string
+	// FactorVerificationAge ("fva") holds the minutes since the first and
+	// the second factor were verified; -1 means never.
+	FactorVerificationAge []int
+	// OrgID, OrgSlug and OrgRole describe the active organization; empty
+	// when the session has none.
+	OrgID, OrgSlug, OrgRole string
+	// OrgPermissions are the permissions of the user in the active
+	// organization, e.g. "org:invoices:read".
+	OrgPermissions []string
+	// Features and Plans are the billing features and plans of the session
+	// ("fea", "pla" in version 2) with their scope, e.g. "o:dashboard"
+	// (the organization's), "u:pro" (the user's).
+	Features, Plans []string
+	// Actor ("act") is set when the session is an impersonation: it
+	// describes who acts on the subject's behalf.
+	Actor *Actor
+
+	raw []byte // the payload, exactly as signed
+}
+
+// Actor is the "act" claim of an impersonation session.
+type Actor struct {
+	// Subject is the ID of the user (or other principal) acting.
+	Subject string `json:"sub"`
+	// Issuer says who created the actor token, when present.
+	Issuer string `json:"iss,omitempty"`
+	// SessionID is the actor's session, when present.
+	SessionID string `json:"sid,omitempty"`
+}
+
+// HasRole reports whether the user's role in the active organization is
+// role. "admin" and "org:admin" are the same role.
+func (c *Claims) HasRole(role string) bool {
+	if c == nil || c.OrgRole == "" {
+		return false
+	}
+	return withOrgPrefix(role) == withOrgPrefix(c.OrgRole)
+}
+
+// HasPermission reports whether the user has permission in the active
+// organization, e.g. "org:invoices:read".
+func (c *Claims) HasPermission(permission string) bool {
+	return c != nil && slices.Contains(c.OrgPermissions, permission)
+}
+
+// RawJSON returns the token's payload, exactly as it was signed.
+func (c *Claims) RawJSON() []byte {
+	return bytes.Clone(c.raw)
+}
+
+// Get returns the raw JSON value of any claim, such as a custom claim of a
+// JWT template, and whether the token has it.
+func (c *Claims) Get(name string) (json.RawMessage, bool) {
+	var out json.RawMessage
+	found := false
+	eachMember(c.raw, func(m member) error {
+		if string(m.name) == name {
+			out, found = bytes.Clone(m.raw), true
+		}
+		return nil
+	})
+	return out, found
+}
+
+// Custom decodes every claim into a map, custom claims included.
+func (c *Claims) Custom() (map[string]any, error) {
+	var out map[string]any
+	err := json.Unmarshal(c.raw, &out)
+	return out, err
+}
+
+// MarshalJSON encodes the claims as the token carries them.
+func (c *Claims) MarshalJSON() ([]byte, error) {
+	return c.RawJSON(), nil
+}
+
+func withOrgPrefix(role string) string {
+	if strings.HasPrefix(role, "org:") {
+		return role
+	}
+	return "org:" + role
+}
+
+// errClaim marks a claim that is valid JSON but not what the claim must
+// be (a string "exp", an "aud" of numbers, a date beyond 2^53 s).
+var errClaim = errors.New("invalid claim")
+
+// parseClaims fills c from a payload that has been verified. Every
+// registered claim of the wrong JSON type is an error: a token that says
+// "exp": "soon" is invalid, not unexpiring.
+func parseClaims(payload []byte, c *Claims) error {
+	c.raw = payload
+	var org, fpmRaw []byte
+	var v2OrgPermissions string
+	err := eachMember(payload, func(m member) error {
+		var err error
+		switch string(m.name) {
+		case "sub":
+			c.Subject, err = str(m)
+		case "sid":
+			c.SessionID, err = str(m)
+		case "azp":
+			c.AuthorizedParty, err = str(m)
+		case "iss":
+			c.Issuer, err = str(m)
+		case "jti":
+			c.ID, err = str(m)
+		case "sts":
+			c.SessionStatus, err = str(m)
+		case "exp":
+			c.ExpiresAt, err = date(m)
+		case "iat":
+			c.IssuedAt, err = date(m)
+		case "nbf":
+			c.NotBefore, err = date(m)
+		case "aud":
+			switch m.kind {
+			case kindString:
+				var a string
+				a, err = decodeString(m.raw)
+				c.Audience = []string{a}
+			case kindArray:
+				c.Audience, err = stringArray(m.raw)
+			default:
+				err = errors.New("not a string or an array of strings")
+			}
+		case "v":
+			var n int64
+			n, err = numericDate(m)
+			c.Version = int(n)
+		case "fva":
+			if m.kind != kindArray {
+				err = errors.New("not an array")
+				break
+			}
+			err = eachElement(m.raw, func(kind jsonKind, v []byte) error {
+				n, err := numericDate(member{kind: kind, raw: v})
+				c.FactorVerificationAge = append(c.FactorVerificationAge, int(n))
+				return err
+			})
+		case "org_id":
+			c.OrgID, err = str(m)
+		case "org_slug":
+			c.OrgSlug, err = str(m)
+		case "org_role":
+			c.OrgRole, err = str(m)
+		case "org_permissions":
+			if m.kind == kindArray {
+				c.OrgPermissions, err = stringArray(m.raw)
+			} else if m.kind != kindNull {
+				err = errors.New("of the wrong type")
+			}
+		case "fea":
+			c.Features, err = list(m)
+		case "pla":
+			c.Plans, err = list(m)
+		case "o":
+			if m.kind == kindObject {
+				org = m.raw
+			} else if m.kind != kindNull {
+				err = errors.New("of the wrong type")
+			}
+		case "act":
+			if m.kind == kindObject {
+				c.Actor = new(Actor)
+				err = json.Unmarshal(m.raw, c.Actor)
+			} else if m.kind != kindNull {
+				err = errors.New("of the wrong type")
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("%w %s: %v", errClaim, m.name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if c.Version == 0 {
+		c.Version = 1
+	}
+	if c.Version >= 2 && org != nil {
+		err = eachMember(org, func(m member) error {
+			var err error
+			switch string(m.name) {
+			case "id":
+				c.OrgID, err = str(m)
+			case "slg":
+				c.OrgSlug, err = str(m)
+			case "rol":
+				c.OrgRole, err = str(m)
+			case "per":
+				v2OrgPermissions, err = str(m)
+			case "fpm":
+				fpmRaw = m.raw
+			}
+			if err != nil {
+				return fmt.Errorf("%w o.%s: %v", errClaim, m.name, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if c.OrgRole != "" {
+			c.OrgRole = withOrgPrefix(c.OrgRole)
+		}
+		var fpm string
+		if fpmRaw != nil {
+			if fpm, err = str(member{kind: kindOf(fpmRaw), raw: fpmRaw}); err != nil {
+				return fmt.Errorf("%w o.fpm: %v", errClaim, err)
+			}
+		}
+		c.OrgPermissions = orgPermissionsV2(c.Features, v2OrgPermissions, fpm)
+	}
+	return nil
+}
+
+// orgPermissionsV2 unpacks the organization permissions of a version 2
+// token as Clerk's JavaScript SDK does. "fea" lists scoped features
+// ("o:invoices", "u:profile", "ou:projects"); the organization features
+// are those scoped "o", "ou" or "uo", in order. "o.per" lists permission
+// names ("read,manage"), and "o.fpm" holds, for the i-th organization
+// feature, a decimal bit mask over those names, least significant bit
+// first. The result is "org:<feature>:<permission>" for every set bit.
+func orgPermissionsV2(features []string, per, fpm string) []string {
+	if per == "" || fpm == "" {
+		return nil
+	}
+	names := strings.Split(per, ",")
+	masks := strings.Split(fpm, ",")
+	var out []string
+	i := 0
+	for _, f := range features {
+		scope, name, ok := strings.Cut(strings.TrimSpace(f), ":")
+		if !ok || (scope != "o" && scope != "ou" && scope != "uo") {
+			continue
+		}
+		if i >= len(masks) {
+			break
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(masks[i]), 10, 64)
+		i++
+		if err != nil {
+			continue
+		}
+		for j, perm := range names {
+			if j < 64 && mask&(1<<j) != 0 {
+				out = append(out, "org:"+name+":"+strings.TrimSpace(perm))
+			}
+		}
+	}
+	return out
+}
+
+func kindOf(raw []byte) jsonKind {
+	if len(raw) > 0 && raw[0] == '"' {
+		return kindString
+	}
+	return kindNumber
+}
+
+var errNotString = errors.New("not a string")
+
+func str(m member) (string, error) {
+	if m.kind != kindString {
+		return "", errNotString
+	}
+	return decodeString(m.raw)
+}
+
+func date(m member) (time.Time, error) {
+	n, err := numericDate(m)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(n, 0), nil
+}
+
+// list reads a comma-separated string claim ("fea", "pla").
+func list(m member) ([]string, error) {
+	s, err := str(m)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	return strings.Split(s, ","), nil
+}

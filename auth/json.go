@@ -1,0 +1,493 @@
+package auth
+
+import (
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// A small, strict JSON reader for the two objects of a JWT (header and
+// claims). It exists because encoding/json costs about a quarter of an
+// RSA-2048 verification on a 900-byte session token (BENCHMARKS.md), and
+// verification is on every request's path. It validates the whole document
+// (RFC 8259: no trailing commas, no comments, no invalid escapes or UTF-8,
+// no leading zeros), hands each member of the top-level object to a
+// callback as raw bytes, and rejects duplicate member names, so that no two
+// JSON parsers can disagree about which "exp" a token has.
+
+// maxDepth caps nesting inside claims.
+const maxDepth = 32
+
+var errJSON = errors.New("malformed JSON")
+
+type jsonKind uint8
+
+const (
+	kindString jsonKind = iota + 1
+	kindNumber
+	kindObject
+	kindArray
+	kindTrue
+	kindFalse
+	kindNull
+)
+
+// member is one name/value pair of an object, as raw bytes of the input.
+type member struct {
+	name []byte // unescaped
+	kind jsonKind
+	raw  []byte // the value as it appears in the input
+}
+
+type scanner struct {
+	data []byte
+	pos  int
+}
+
+// eachMember reads data as one JSON object and calls fn for each member in
+// order. Member names are compared unescaped; a repeated name is an error.
+func eachMember(data []byte, fn func(m member) error) error {
+	s := scanner{data: data}
+	s.skipSpace()
+	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
+		return errJSON
+	}
+	s.pos++
+	var seenBuf [32][]byte
+	seen := seenBuf[:0]
+	first := true
+	for {
+		s.skipSpace()
+		if s.pos >= len(s.data) {
+			return errJSON
+		}
+		if s.data[s.pos] == '}' && first {
+			s.pos++
+			break
+		}
+		first = false
+		name, err := s.stringValue()
+		if err != nil {
+			return err
+		}
+		for _, prev := range seen {
+			if string(prev) == string(name) {
+				return errors.New("duplicate member " + strconv.Quote(string(name)))
+			}
+		}
+		seen = append(seen, name)
+		s.skipSpace()
+		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+			return errJSON
+		}
+		s.pos++
+		s.skipSpace()
+		start := s.pos
+		kind, err := s.skipValue(1)
+		if err != nil {
+			return err
+		}
+		if err := fn(member{name: name, kind: kind, raw: s.data[start:s.pos]}); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(s.data) {
+			return errJSON
+		}
+		if s.data[s.pos] == ',' {
+			s.pos++
+			continue
+		}
+		if s.data[s.pos] != '}' {
+			return errJSON
+		}
+		s.pos++
+		break
+	}
+	s.skipSpace()
+	if s.pos != len(s.data) {
+		return errJSON
+	}
+	return nil
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// skipValue moves past one value and says what it was.
+func (s *scanner) skipValue(depth int) (jsonKind, error) {
+	if depth > maxDepth {
+		return 0, errors.New("JSON nested too deeply")
+	}
+	if s.pos >= len(s.data) {
+		return 0, errJSON
+	}
+	switch c := s.data[s.pos]; {
+	case c == '"':
+		_, err := s.skipString()
+		return kindString, err
+	case c == '{':
+		s.pos++
+		s.skipSpace()
+		if s.pos < len(s.data) && s.data[s.pos] == '}' {
+			s.pos++
+			return kindObject, nil
+		}
+		for {
+			s.skipSpace()
+			if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+				return 0, errJSON
+			}
+			if _, err := s.skipString(); err != nil {
+				return 0, err
+			}
+			s.skipSpace()
+			if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+				return 0, errJSON
+			}
+			s.pos++
+			s.skipSpace()
+			if _, err := s.skipValue(depth + 1); err != nil {
+				return 0, err
+			}
+			s.skipSpace()
+			if s.pos >= len(s.data) {
+				return 0, errJSON
+			}
+			if s.data[s.pos] == ',' {
+				s.pos++
+				continue
+			}
+			if s.data[s.pos] != '}' {
+				return 0, errJSON
+			}
+			s.pos++
+			return kindObject, nil
+		}
+	case c == '[':
+		s.pos++
+		s.skipSpace()
+		if s.pos < len(s.data) && s.data[s.pos] == ']' {
+			s.pos++
+			return kindArray, nil
+		}
+		for {
+			s.skipSpace()
+			if _, err := s.skipValue(depth + 1); err != nil {
+				return 0, err
+			}
+			s.skipSpace()
+			if s.pos >= len(s.data) {
+				return 0, errJSON
+			}
+			if s.data[s.pos] == ',' {
+				s.pos++
+				continue
+			}
+			if s.data[s.pos] != ']' {
+				return 0, errJSON
+			}
+			s.pos++
+			return kindArray, nil
+		}
+	case c == '-' || (c >= '0' && c <= '9'):
+		return kindNumber, s.skipNumber()
+	case c == 't':
+		return kindTrue, s.literal("true")
+	case c == 'f':
+		return kindFalse, s.literal("false")
+	case c == 'n':
+		return kindNull, s.literal("null")
+	}
+	return 0, errJSON
+}
+
+func (s *scanner) literal(lit string) error {
+	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+		return errJSON
+	}
+	s.pos += len(lit)
+	return nil
+}
+
+// skipNumber follows the JSON number grammar exactly.
+func (s *scanner) skipNumber() error {
+	d := s.data
+	if s.pos < len(d) && d[s.pos] == '-' {
+		s.pos++
+	}
+	switch {
+	case s.pos < len(d) && d[s.pos] == '0':
+		s.pos++
+	case s.pos < len(d) && d[s.pos] >= '1' && d[s.pos] <= '9':
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+	default:
+		return errJSON
+	}
+	if s.pos < len(d) && d[s.pos] == '.' {
+		s.pos++
+		n := s.pos
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+		if s.pos == n {
+			return errJSON
+		}
+	}
+	if s.pos < len(d) && (d[s.pos] == 'e' || d[s.pos] == 'E') {
+		s.pos++
+		if s.pos < len(d) && (d[s.pos] == '+' || d[s.pos] == '-') {
+			s.pos++
+		}
+		n := s.pos
+		for s.pos < len(d) && d[s.pos] >= '0' && d[s.pos] <= '9' {
+			s.pos++
+		}
+		if s.pos == n {
+			return errJSON
+		}
+	}
+	return nil
+}
+
+// skipString moves past a string and reports whether it had escapes.
+func (s *scanner) skipString() (escaped bool, err error) {
+	d := s.data
+	if s.pos >= len(d) || d[s.pos] != '"' {
+		return false, errJSON
+	}
+	s.pos++
+	for s.pos < len(d) {
+		c := d[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			return escaped, nil
+		case c == '\\':
+			escaped = true
+			if s.pos+1 >= len(d) {
+				return false, errJSON
+			}
+			switch d[s.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.pos += 2
+			case 'u':
+				if s.pos+6 > len(d) {
+					return false, errJSON
+				}
+				for _, h := range d[s.pos+2 : s.pos+6] {
+					if unhex(h) < 0 {
+						return false, errJSON
+					}
+				}
+				s.pos += 6
+			default:
+				return false, errJSON
+			}
+		case c < 0x20:
+			return false, errJSON
+		case c < utf8.RuneSelf:
+			s.pos++
+		default:
+			r, size := utf8.DecodeRune(d[s.pos:])
+			if r == utf8.RuneError && size == 1 {
+				return false, errJSON
+			}
+			s.pos += size
+		}
+	}
+	return false, errJSON
+}
+
+// stringValue reads a string at the current position and returns its
+// unescaped content (a sub-slice of the input when it has no escapes).
+func (s *scanner) stringValue() ([]byte, error) {
+	start := s.pos
+	escaped, err := s.skipString()
+	if err != nil {
+		return nil, err
+	}
+	raw := s.data[start+1 : s.pos-1]
+	if !escaped {
+		return raw, nil
+	}
+	return unescape(raw)
+}
+
+// decodeString returns the content of a raw JSON string value.
+func decodeString(raw []byte) (string, error) {
+	s := scanner{data: raw}
+	b, err := s.stringValue()
+	if err != nil || s.pos != len(raw) {
+		return "", errJSON
+	}
+	return string(b), nil
+}
+
+// unescape decodes the escapes of a string already checked by skipString.
+func unescape(raw []byte) ([]byte, error) {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			i++
+			continue
+		}
+		switch raw[i+1] {
+		case '"', '\\', '/':
+			out = append(out, raw[i+1])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := hex4(raw[i+2 : i+6])
+			i += 6
+			if r >= 0xD800 && r < 0xDC00 {
+				// A high surrogate must be followed by a low one.
+				if i+6 <= len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+					if r2 := hex4(raw[i+2 : i+6]); r2 >= 0xDC00 && r2 < 0xE000 {
+						out = utf8.AppendRune(out, (r-0xD800)<<10+(r2-0xDC00)+0x10000)
+						i += 6
+						continue
+					}
+				}
+				out = utf8.AppendRune(out, utf8.RuneError)
+				continue
+			}
+			if r >= 0xDC00 && r < 0xE000 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+				continue
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		}
+		i += 2
+	}
+	return out, nil
+}
+
+func hex4(b []byte) rune {
+	var r rune
+	for _, c := range b {
+		r = r<<4 | rune(unhex(c))
+	}
+	return r
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// numericDate reads a JSON number as seconds since the epoch. Fractions
+// are truncated; a value that is not a finite number within ±2^53 is an
+// error (1e309 overflows, and a date that far out is no date).
+func numericDate(m member) (int64, error) {
+	if m.kind != kindNumber {
+		return 0, errors.New("not a number")
+	}
+	// Fast path: a plain integer.
+	if len(m.raw) <= 15 {
+		var n int64
+		neg := m.raw[0] == '-'
+		digits := m.raw
+		if neg {
+			digits = digits[1:]
+		}
+		plain := len(digits) > 0
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				plain = false
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if plain {
+			if neg {
+				n = -n
+			}
+			return n, nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(m.raw), 64)
+	if err != nil || f > 1<<53 || f < -(1<<53) {
+		return 0, errors.New("number out of range")
+	}
+	return int64(f), nil
+}
+
+// stringArray reads a JSON array of strings.
+func stringArray(raw []byte) ([]string, error) {
+	var out []string
+	err := eachElement(raw, func(kind jsonKind, v []byte) error {
+		if kind != kindString {
+			return errors.New("not a string")
+		}
+		s, err := decodeString(v)
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
+// eachElement calls fn for each element of a JSON array already validated
+// by the scanner.
+func eachElement(raw []byte, fn func(kind jsonKind, v []byte) error) error {
+	s := scanner{data: raw}
+	s.skipSpace()
+	if s.pos >= len(raw) || raw[s.pos] != '[' {
+		return errJSON
+	}
+	s.pos++
+	s.skipSpace()
+	if s.pos < len(raw) && raw[s.pos] == ']' {
+		return nil
+	}
+	for {
+		s.skipSpace()
+		start := s.pos
+		kind, err := s.skipValue(1)
+		if err != nil {
+			return err
+		}
+		if err := fn(kind, raw[start:s.pos]); err != nil {
+			return err
+		}
+		s.skipSpace()
+		if s.pos >= len(raw) {
+			return errJSON
+		}
+		if raw[s.pos] == ']' {
+			return nil
+		}
+		if raw[s.pos] != ',' {
+			return errJSON
+		}
+		s.pos++
+	}
+}

@@ -1,0 +1,254 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// MaxTokenSize is the largest token accepted, checked before anything is
+// decoded. Session tokens travel in a cookie (at most 4 KiB); tokens of JWT
+// templates with many custom claims can be larger, so the cap is 16 KiB.
+const MaxTokenSize = 16 << 10
+
+// b64 decodes JWT segments: base64url without padding, and strict, so that
+// one token has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+// splitToken checks the token's shape and returns the positions of its two
+// dots. Only the base64url alphabet is allowed in segments: no padding, no
+// standard-alphabet characters, no whitespace (which Go's base64 decoder
+// would otherwise skip).
+func splitToken(token string) (dot1, dot2 int, err *Error) {
+	if len(token) > MaxTokenSize {
+		return 0, 0, fail(ReasonTokenInvalid, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+	}
+	dot1, dot2 = -1, -1
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		case c == '.':
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return 0, 0, fail(ReasonTokenInvalid, "token has more than three segments")
+			}
+		default:
+			return 0, 0, fail(ReasonTokenInvalid, "token has a character outside base64url")
+		}
+	}
+	if dot2 < 0 {
+		return 0, 0, fail(ReasonTokenInvalid, "token has fewer than three segments")
+	}
+	if dot1 == 0 || dot2 == dot1+1 {
+		return 0, 0, fail(ReasonTokenInvalid, "token has an empty header or payload")
+	}
+	return dot1, dot2, nil
+}
+
+// tokenHeader holds what verification reads of the JOSE header.
+type tokenHeader struct {
+	alg, kid string
+}
+
+func parseHeader(seg string) (tokenHeader, *Error) {
+	var h tokenHeader
+	var buf [512]byte
+	if b64.DecodedLen(len(seg)) > len(buf) {
+		return h, fail(ReasonTokenInvalid, "token header is too large")
+	}
+	n, err := b64.Decode(buf[:], []byte(seg))
+	if err != nil {
+		return h, fail(ReasonTokenInvalid, "token header is not base64url")
+	}
+	var typ string
+	var hasAlg bool
+	perr := eachMember(buf[:n], func(m member) error {
+		var err error
+		switch string(m.name) {
+		case "alg":
+			h.alg, err = str(m)
+			hasAlg = true
+		case "kid":
+			h.kid, err = str(m)
+		case "typ":
+			typ, err = str(m)
+		case "crit":
+			// No header extension is understood, so none may be critical.
+			err = errors.New("critical header parameters are not supported")
+		}
+		if err != nil {
+			return fmt.Errorf("header %s: %w", m.name, err)
+		}
+		return nil
+	})
+	if perr != nil {
+		return h, failWrap(ReasonTokenInvalid, "token header is invalid", perr)
+	}
+	if typ != "" && typ != "JWT" {
+		return h, fail(ReasonTokenInvalid, fmt.Sprintf("token type %q, want JWT", typ))
+	}
+	if !hasAlg {
+		return h, fail(ReasonTokenInvalidAlgorithm, "token header has no alg")
+	}
+	switch h.alg {
+	case "RS256", "RS384", "RS512":
+	default:
+		return h, fail(ReasonTokenInvalidAlgorithm, fmt.Sprintf("algorithm %q is not allowed; use RS256", h.alg))
+	}
+	return h, nil
+}
+
+// keyResolver finds the key for a token's kid.
+type keyResolver func(ctx context.Context, kid string) (*verificationKey, *Error)
+
+// verify runs every check of a session token in order, each failing
+// closed: shape and size, header, algorithm, signature, then the claims.
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
+	dot1, dot2, e := splitToken(token)
+	if e != nil {
+		return nil, e
+	}
+	h, e := parseHeader(token[:dot1])
+	if e != nil {
+		return nil, e
+	}
+	key, e := v.resolve(ctx, h.kid)
+	if e != nil {
+		return nil, e
+	}
+	if h.alg != key.alg {
+		return nil, fail(ReasonTokenInvalidAlgorithm, fmt.Sprintf("token algorithm %s does not match the key's %s", h.alg, key.alg))
+	}
+	if err := verifySignature(key, h.alg, token[:dot2], token[dot2+1:]); err != nil {
+		return nil, err
+	}
+	payload := make([]byte, b64.DecodedLen(dot2-dot1-1))
+	n, err := b64.Decode(payload, []byte(token[dot1+1:dot2]))
+	if err != nil {
+		return nil, fail(ReasonTokenInvalid, "token payload is not base64url")
+	}
+	c := new(Claims)
+	if err := parseClaims(payload[:n], c); err != nil {
+		if errors.Is(err, errClaim) {
+			// Valid JSON, but a registered claim of the wrong type.
+			return nil, failWrap(ReasonTokenVerificationFailed, err.Error(), err)
+		}
+		return nil, failWrap(ReasonTokenInvalid, "token payload is not a JSON object", err)
+	}
+	if err := v.checkClaims(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Error {
+	var buf [512]byte // room for a 4096-bit signature
+	size := key.pub.Size()
+	if b64.DecodedLen(len(sigSeg)) != size || size > len(buf) {
+		return fail(ReasonTokenInvalidSignature, "signature has the wrong length")
+	}
+	if _, err := b64.Decode(buf[:], []byte(sigSeg)); err != nil {
+		return fail(ReasonTokenInvalidSignature, "signature is not base64url")
+	}
+	var err error
+	switch alg {
+	case "RS256":
+		sum := sha256.Sum256([]byte(signingInput))
+		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA256, sum[:], buf[:size])
+	case "RS384":
+		sum := sha512.Sum384([]byte(signingInput))
+		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA384, sum[:], buf[:size])
+	case "RS512":
+		sum := sha512.Sum512([]byte(signingInput))
+		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA512, sum[:], buf[:size])
+	}
+	if err != nil {
+		return fail(ReasonTokenInvalidSignature, "signature does not match")
+	}
+	return nil
+}
+
+// checkClaims checks the registered claims of a token whose signature is
+// valid.
+func (v *Verifier) checkClaims(c *Claims) *Error {
+	if c.Subject == "" {
+		return fail(ReasonTokenVerificationFailed, "token has no subject (sub)")
+	}
+	if c.ExpiresAt.IsZero() {
+		return fail(ReasonTokenVerificationFailed, "token has no expiry (exp)")
+	}
+	now := v.now()
+	skew := v.skew
+	if !now.Before(c.ExpiresAt.Add(skew)) {
+		return fail(ReasonTokenExpired, fmt.Sprintf("token expired at %s (now %s, clock skew %s)", c.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), skew))
+	}
+	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(skew)) {
+		return fail(ReasonTokenNotActiveYet, fmt.Sprintf("token is not valid before %s", c.NotBefore.UTC().Format(time.RFC3339)))
+	}
+	if !c.IssuedAt.IsZero() && c.IssuedAt.After(now.Add(skew)) {
+		return fail(ReasonTokenIatInTheFuture, fmt.Sprintf("token is issued in the future (%s)", c.IssuedAt.UTC().Format(time.RFC3339)))
+	}
+	if len(v.audiences) > 0 && !slices.ContainsFunc(c.Audience, func(a string) bool { return slices.Contains(v.audiences, a) }) {
+		return fail(ReasonTokenVerificationFailed, "token audience (aud) is not one of the expected audiences")
+	}
+	if len(v.authorizedParties) > 0 && !slices.Contains(v.authorizedParties, c.AuthorizedParty) {
+		if c.AuthorizedParty == "" {
+			return fail(ReasonTokenInvalidAuthorizedParties, "token has no authorized party (azp)")
+		}
+		return fail(ReasonTokenInvalidAuthorizedParties, fmt.Sprintf("authorized party %q is not allowed", c.AuthorizedParty))
+	}
+	return nil
+}
+
+// Decoded is a token's header and payload, not verified.
+type Decoded struct {
+	Header  json.RawMessage `json:"header"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// Decode returns a token's header and payload without verifying anything:
+// for debugging only, never for a decision about access.
+func Decode(token string) (*Decoded, error) {
+	dot1, dot2, e := splitToken(token)
+	if e != nil {
+		return nil, e
+	}
+	var d Decoded
+	for i, seg := range []string{token[:dot1], token[dot1+1 : dot2]} {
+		raw, err := b64.DecodeString(seg)
+		if err != nil || eachMember(raw, func(member) error { return nil }) != nil {
+			return nil, fail(ReasonTokenInvalid, []string{"header", "payload"}[i]+" is not a base64url JSON object")
+		}
+		if i == 0 {
+			d.Header = raw
+		} else {
+			d.Payload = raw
+		}
+	}
+	return &d, nil
+}
+
+// trimBearer returns the token of an Authorization header value of the
+// Bearer scheme (the scheme is case-insensitive, RFC 9110), and false for
+// any other value.
+func trimBearer(v string) (string, bool) {
+	const scheme = "bearer "
+	if len(v) <= len(scheme) || !strings.EqualFold(v[:len(scheme)], scheme) {
+		return "", false
+	}
+	return strings.TrimSpace(v[len(scheme):]), true
+}
