@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,7 +58,7 @@ type Claims struct {
 	// describes who acts on the subject's behalf.
 	Actor *Actor
 
-	raw []byte // the payload, exactly as signed
+	raw string // the payload, exactly as signed
 }
 
 // Actor is the "act" claim of an impersonation session.
@@ -89,7 +88,7 @@ func (c *Claims) HasPermission(permission string) bool {
 
 // RawJSON returns the token's payload, exactly as it was signed.
 func (c *Claims) RawJSON() []byte {
-	return bytes.Clone(c.raw)
+	return []byte(c.raw)
 }
 
 // Get returns the raw JSON value of any claim, such as a custom claim of a
@@ -99,7 +98,7 @@ func (c *Claims) Get(name string) (json.RawMessage, bool) {
 	found := false
 	eachMember(c.raw, func(m member) error {
 		if string(m.name) == name {
-			out, found = bytes.Clone(m.raw), true
+			out, found = json.RawMessage(m.raw), true
 		}
 		return nil
 	})
@@ -109,7 +108,7 @@ func (c *Claims) Get(name string) (json.RawMessage, bool) {
 // Custom decodes every claim into a map, custom claims included.
 func (c *Claims) Custom() (map[string]any, error) {
 	var out map[string]any
-	err := json.Unmarshal(c.raw, &out)
+	err := json.Unmarshal([]byte(c.raw), &out)
 	return out, err
 }
 
@@ -132,13 +131,13 @@ var errClaim = errors.New("invalid claim")
 // parseClaims fills c from a payload that has been verified. Every
 // registered claim of the wrong JSON type is an error: a token that says
 // "exp": "soon" is invalid, not unexpiring.
-func parseClaims(payload []byte, c *Claims) error {
+func parseClaims(payload string, c *Claims) error {
 	c.raw = payload
-	var org, fpmRaw []byte
+	var org, fpmRaw string
 	var v2OrgPermissions string
 	err := eachMember(payload, func(m member) error {
 		var err error
-		switch string(m.name) {
+		switch m.name {
 		case "sub":
 			c.Subject, err = str(m)
 		case "sid":
@@ -177,7 +176,7 @@ func parseClaims(payload []byte, c *Claims) error {
 				err = errors.New("not an array")
 				break
 			}
-			err = eachElement(m.raw, func(kind jsonKind, v []byte) error {
+			err = eachElement(m.raw, func(kind jsonKind, v string) error {
 				n, err := numericDate(member{kind: kind, raw: v})
 				c.FactorVerificationAge = append(c.FactorVerificationAge, int(n))
 				return err
@@ -207,7 +206,7 @@ func parseClaims(payload []byte, c *Claims) error {
 		case "act":
 			if m.kind == kindObject {
 				c.Actor = new(Actor)
-				err = json.Unmarshal(m.raw, c.Actor)
+				err = json.Unmarshal([]byte(m.raw), c.Actor)
 			} else if m.kind != kindNull {
 				err = errors.New("of the wrong type")
 			}
@@ -223,10 +222,10 @@ func parseClaims(payload []byte, c *Claims) error {
 	if c.Version == 0 {
 		c.Version = 1
 	}
-	if c.Version >= 2 && org != nil {
+	if c.Version >= 2 && org != "" {
 		err = eachMember(org, func(m member) error {
 			var err error
-			switch string(m.name) {
+			switch m.name {
 			case "id":
 				c.OrgID, err = str(m)
 			case "slg":
@@ -250,7 +249,7 @@ func parseClaims(payload []byte, c *Claims) error {
 			c.OrgRole = withOrgPrefix(c.OrgRole)
 		}
 		var fpm string
-		if fpmRaw != nil {
+		if fpmRaw != "" {
 			if fpm, err = str(member{kind: kindOf(fpmRaw), raw: fpmRaw}); err != nil {
 				return fmt.Errorf("%w o.fpm: %v", errClaim, err)
 			}
@@ -271,25 +270,27 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 	if per == "" || fpm == "" {
 		return nil
 	}
-	names := strings.Split(per, ",")
-	masks := strings.Split(fpm, ",")
 	var out []string
-	i := 0
+	masks := fpm
 	for _, f := range features {
 		scope, name, ok := strings.Cut(strings.TrimSpace(f), ":")
 		if !ok || (scope != "o" && scope != "ou" && scope != "uo") {
 			continue
 		}
-		if i >= len(masks) {
+		if masks == "" {
 			break
 		}
-		mask, err := strconv.ParseUint(strings.TrimSpace(masks[i]), 10, 64)
-		i++
+		var m string
+		m, masks, _ = strings.Cut(masks, ",")
+		mask, err := strconv.ParseUint(strings.TrimSpace(m), 10, 64)
 		if err != nil {
 			continue
 		}
-		for j, perm := range names {
-			if j < 64 && mask&(1<<j) != 0 {
+		rest := per
+		for j := 0; rest != "" && j < 64; j++ {
+			var perm string
+			perm, rest, _ = strings.Cut(rest, ",")
+			if mask&(1<<j) != 0 {
 				out = append(out, "org:"+name+":"+strings.TrimSpace(perm))
 			}
 		}
@@ -297,7 +298,7 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 	return out
 }
 
-func kindOf(raw []byte) jsonKind {
+func kindOf(raw string) jsonKind {
 	if len(raw) > 0 && raw[0] == '"' {
 		return kindString
 	}

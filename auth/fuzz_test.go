@@ -76,7 +76,7 @@ func FuzzJSONAgreesWithEncodingJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var names []string
-		ourErr := eachMember(data, func(m member) error {
+		ourErr := eachMember(string(data), func(m member) error {
 			names = append(names, string(m.name))
 			return nil
 		})

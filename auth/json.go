@@ -33,27 +33,30 @@ const (
 )
 
 // member is one name/value pair of an object, as raw bytes of the input.
+//
+// Names and raw values are substrings of the input, so reading a token's
+// claims copies nothing but escaped strings.
 type member struct {
-	name []byte // unescaped
+	name string // unescaped
 	kind jsonKind
-	raw  []byte // the value as it appears in the input
+	raw  string // the value as it appears in the input
 }
 
 type scanner struct {
-	data []byte
+	data string
 	pos  int
 }
 
 // eachMember reads data as one JSON object and calls fn for each member in
 // order. Member names are compared unescaped; a repeated name is an error.
-func eachMember(data []byte, fn func(m member) error) error {
+func eachMember(data string, fn func(m member) error) error {
 	s := scanner{data: data}
 	s.skipSpace()
 	if s.pos >= len(s.data) || s.data[s.pos] != '{' {
 		return errJSON
 	}
 	s.pos++
-	var seenBuf [32][]byte
+	var seenBuf [32]string
 	seen := seenBuf[:0]
 	first := true
 	for {
@@ -71,8 +74,8 @@ func eachMember(data []byte, fn func(m member) error) error {
 			return err
 		}
 		for _, prev := range seen {
-			if string(prev) == string(name) {
-				return errors.New("duplicate member " + strconv.Quote(string(name)))
+			if prev == name {
+				return errors.New("duplicate member " + strconv.Quote(name))
 			}
 		}
 		seen = append(seen, name)
@@ -211,7 +214,7 @@ func (s *scanner) skipValue(depth int) (jsonKind, error) {
 }
 
 func (s *scanner) literal(lit string) error {
-	if len(s.data)-s.pos < len(lit) || string(s.data[s.pos:s.pos+len(lit)]) != lit {
+	if len(s.data)-s.pos < len(lit) || s.data[s.pos:s.pos+len(lit)] != lit {
 		return errJSON
 	}
 	s.pos += len(lit)
@@ -285,8 +288,8 @@ func (s *scanner) skipString() (escaped bool, err error) {
 				if s.pos+6 > len(d) {
 					return false, errJSON
 				}
-				for _, h := range d[s.pos+2 : s.pos+6] {
-					if unhex(h) < 0 {
+				for i := s.pos + 2; i < s.pos+6; i++ {
+					if unhex(d[i]) < 0 {
 						return false, errJSON
 					}
 				}
@@ -299,7 +302,7 @@ func (s *scanner) skipString() (escaped bool, err error) {
 		case c < utf8.RuneSelf:
 			s.pos++
 		default:
-			r, size := utf8.DecodeRune(d[s.pos:])
+			r, size := utf8.DecodeRuneInString(d[s.pos:])
 			if r == utf8.RuneError && size == 1 {
 				return false, errJSON
 			}
@@ -310,12 +313,12 @@ func (s *scanner) skipString() (escaped bool, err error) {
 }
 
 // stringValue reads a string at the current position and returns its
-// unescaped content (a sub-slice of the input when it has no escapes).
-func (s *scanner) stringValue() ([]byte, error) {
+// unescaped content (a substring of the input when it has no escapes).
+func (s *scanner) stringValue() (string, error) {
 	start := s.pos
 	escaped, err := s.skipString()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	raw := s.data[start+1 : s.pos-1]
 	if !escaped {
@@ -325,17 +328,17 @@ func (s *scanner) stringValue() ([]byte, error) {
 }
 
 // decodeString returns the content of a raw JSON string value.
-func decodeString(raw []byte) (string, error) {
+func decodeString(raw string) (string, error) {
 	s := scanner{data: raw}
-	b, err := s.stringValue()
+	v, err := s.stringValue()
 	if err != nil || s.pos != len(raw) {
 		return "", errJSON
 	}
-	return string(b), nil
+	return v, nil
 }
 
 // unescape decodes the escapes of a string already checked by skipString.
-func unescape(raw []byte) ([]byte, error) {
+func unescape(raw string) (string, error) {
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); {
 		c := raw[i]
@@ -381,13 +384,13 @@ func unescape(raw []byte) ([]byte, error) {
 		}
 		i += 2
 	}
-	return out, nil
+	return string(out), nil
 }
 
-func hex4(b []byte) rune {
+func hex4(b string) rune {
 	var r rune
-	for _, c := range b {
-		r = r<<4 | rune(unhex(c))
+	for i := 0; i < len(b); i++ {
+		r = r<<4 | rune(unhex(b[i]))
 	}
 	return r
 }
@@ -420,7 +423,8 @@ func numericDate(m member) (int64, error) {
 			digits = digits[1:]
 		}
 		plain := len(digits) > 0
-		for _, c := range digits {
+		for i := 0; i < len(digits); i++ {
+			c := digits[i]
 			if c < '0' || c > '9' {
 				plain = false
 				break
@@ -434,7 +438,7 @@ func numericDate(m member) (int64, error) {
 			return n, nil
 		}
 	}
-	f, err := strconv.ParseFloat(string(m.raw), 64)
+	f, err := strconv.ParseFloat(m.raw, 64)
 	if err != nil || f > 1<<53 || f < -(1<<53) {
 		return 0, errors.New("number out of range")
 	}
@@ -442,9 +446,9 @@ func numericDate(m member) (int64, error) {
 }
 
 // stringArray reads a JSON array of strings.
-func stringArray(raw []byte) ([]string, error) {
+func stringArray(raw string) ([]string, error) {
 	var out []string
-	err := eachElement(raw, func(kind jsonKind, v []byte) error {
+	err := eachElement(raw, func(kind jsonKind, v string) error {
 		if kind != kindString {
 			return errors.New("not a string")
 		}
@@ -457,7 +461,7 @@ func stringArray(raw []byte) ([]string, error) {
 
 // eachElement calls fn for each element of a JSON array already validated
 // by the scanner.
-func eachElement(raw []byte, fn func(kind jsonKind, v []byte) error) error {
+func eachElement(raw string, fn func(kind jsonKind, v string) error) error {
 	s := scanner{data: raw}
 	s.skipSpace()
 	if s.pos >= len(raw) || raw[s.pos] != '[' {

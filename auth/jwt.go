@@ -24,6 +24,16 @@ const MaxTokenSize = 16 << 10
 // one token has exactly one encoding.
 var b64 = base64.RawURLEncoding.Strict()
 
+// tokenChars classes the bytes of a token: 1 for the base64url alphabet,
+// 2 for the dot, 0 for everything else.
+var tokenChars = func() (t [256]byte) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = 1
+	}
+	t['.'] = 2
+	return t
+}()
+
 // splitToken checks the token's shape and returns the positions of its two
 // dots. Only the base64url alphabet is allowed in segments: no padding, no
 // standard-alphabet characters, no whitespace (which Go's base64 decoder
@@ -34,10 +44,9 @@ func splitToken(token string) (dot1, dot2 int, err *Error) {
 	}
 	dot1, dot2 = -1, -1
 	for i := 0; i < len(token); i++ {
-		c := token[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		case c == '.':
+		switch tokenChars[token[i]] {
+		case 1:
+		case 2:
 			switch {
 			case dot1 < 0:
 				dot1 = i
@@ -76,9 +85,9 @@ func parseHeader(seg string) (tokenHeader, *Error) {
 	}
 	var typ string
 	var hasAlg bool
-	perr := eachMember(buf[:n], func(m member) error {
+	perr := eachMember(string(buf[:n]), func(m member) error {
 		var err error
-		switch string(m.name) {
+		switch m.name {
 		case "alg":
 			h.alg, err = str(m)
 			hasAlg = true
@@ -136,13 +145,19 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if err := verifySignature(key, h.alg, token[:dot2], token[dot2+1:]); err != nil {
 		return nil, err
 	}
-	payload := make([]byte, b64.DecodedLen(dot2-dot1-1))
+	// Decode on the stack when the payload fits (session tokens do), so
+	// that the claims' one string is the only copy.
+	var stack [2048]byte
+	payload := stack[:]
+	if need := b64.DecodedLen(dot2 - dot1 - 1); need > len(stack) {
+		payload = make([]byte, need)
+	}
 	n, err := b64.Decode(payload, []byte(token[dot1+1:dot2]))
 	if err != nil {
 		return nil, fail(ReasonTokenInvalid, "token payload is not base64url")
 	}
 	c := new(Claims)
-	if err := parseClaims(payload[:n], c); err != nil {
+	if err := parseClaims(string(payload[:n]), c); err != nil {
 		if errors.Is(err, errClaim) {
 			// Valid JSON, but a registered claim of the wrong type.
 			return nil, failWrap(ReasonTokenVerificationFailed, err.Error(), err)
@@ -230,7 +245,7 @@ func Decode(token string) (*Decoded, error) {
 	var d Decoded
 	for i, seg := range []string{token[:dot1], token[dot1+1 : dot2]} {
 		raw, err := b64.DecodeString(seg)
-		if err != nil || eachMember(raw, func(member) error { return nil }) != nil {
+		if err != nil || eachMember(string(raw), func(member) error { return nil }) != nil {
 			return nil, fail(ReasonTokenInvalid, []string{"header", "payload"}[i]+" is not a base64url JSON object")
 		}
 		if i == 0 {
