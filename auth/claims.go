@@ -176,11 +176,14 @@ func parseClaims(payload string, c *Claims) error {
 				err = errors.New("not an array")
 				break
 			}
+			var buf [4]int
+			fva := buf[:0]
 			err = eachElement(m.raw, func(kind jsonKind, v string) error {
 				n, err := numericDate(member{kind: kind, raw: v})
-				c.FactorVerificationAge = append(c.FactorVerificationAge, int(n))
+				fva = append(fva, int(n))
 				return err
 			})
+			c.FactorVerificationAge = slices.Clone(fva)
 		case "org_id":
 			c.OrgID, err = str(m)
 		case "org_slug":
@@ -250,7 +253,7 @@ func parseClaims(payload string, c *Claims) error {
 		}
 		var fpm string
 		if fpmRaw != "" {
-			if fpm, err = str(member{kind: kindOf(fpmRaw), raw: fpmRaw}); err != nil {
+			if fpm, err = decodeString(fpmRaw); err != nil {
 				return fmt.Errorf("%w o.fpm: %v", errClaim, err)
 			}
 		}
@@ -270,7 +273,13 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 	if per == "" || fpm == "" {
 		return nil
 	}
-	var out []string
+	// One pass to find the set bits, one string for all the permissions
+	// (they are substrings of it), one slice: three allocations whatever
+	// the number of permissions.
+	type grant struct{ feature, perm string }
+	var grantsBuf [32]grant
+	grants := grantsBuf[:0]
+	size := 0
 	masks := fpm
 	for _, f := range features {
 		scope, name, ok := strings.Cut(strings.TrimSpace(f), ":")
@@ -291,18 +300,32 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 			var perm string
 			perm, rest, _ = strings.Cut(rest, ",")
 			if mask&(1<<j) != 0 {
-				out = append(out, "org:"+name+":"+strings.TrimSpace(perm))
+				perm = strings.TrimSpace(perm)
+				grants = append(grants, grant{name, perm})
+				size += len("org:") + len(name) + 1 + len(perm)
 			}
 		}
 	}
-	return out
-}
-
-func kindOf(raw string) jsonKind {
-	if len(raw) > 0 && raw[0] == '"' {
-		return kindString
+	if len(grants) == 0 {
+		return nil
 	}
-	return kindNumber
+	var b strings.Builder
+	b.Grow(size)
+	for _, g := range grants {
+		b.WriteString("org:")
+		b.WriteString(g.feature)
+		b.WriteByte(':')
+		b.WriteString(g.perm)
+	}
+	all := b.String()
+	out := make([]string, len(grants))
+	pos := 0
+	for i, g := range grants {
+		n := len("org:") + len(g.feature) + 1 + len(g.perm)
+		out[i] = all[pos : pos+n]
+		pos += n
+	}
+	return out
 }
 
 var errNotString = errors.New("not a string")
@@ -310,6 +333,9 @@ var errNotString = errors.New("not a string")
 func str(m member) (string, error) {
 	if m.kind != kindString {
 		return "", errNotString
+	}
+	if !m.escaped {
+		return m.raw[1 : len(m.raw)-1], nil // already validated by the scanner
 	}
 	return decodeString(m.raw)
 }

@@ -37,9 +37,10 @@ const (
 // Names and raw values are substrings of the input, so reading a token's
 // claims copies nothing but escaped strings.
 type member struct {
-	name string // unescaped
-	kind jsonKind
-	raw  string // the value as it appears in the input
+	name    string // unescaped
+	kind    jsonKind
+	raw     string // the value as it appears in the input
+	escaped bool   // a string value with escapes
 }
 
 type scanner struct {
@@ -58,6 +59,7 @@ func eachMember(data string, fn func(m member) error) error {
 	s.pos++
 	var seenBuf [32]string
 	seen := seenBuf[:0]
+	var filter uint64 // one bit per (length, first byte) class of the names seen
 	first := true
 	for {
 		s.skipSpace()
@@ -73,11 +75,20 @@ func eachMember(data string, fn func(m member) error) error {
 		if err != nil {
 			return err
 		}
-		for _, prev := range seen {
-			if prev == name {
-				return errors.New("duplicate member " + strconv.Quote(name))
+		// A name can only repeat one of the same class: compare with the
+		// names seen only when the class was seen (rarely, for claims).
+		bit := uint64(1) << ((uint(len(name)) * 7) % 64)
+		if len(name) > 0 {
+			bit = uint64(1) << ((uint(len(name))*7 + uint(name[0])) % 64)
+		}
+		if filter&bit != 0 {
+			for _, prev := range seen {
+				if prev == name {
+					return errors.New("duplicate member " + strconv.Quote(name))
+				}
 			}
 		}
+		filter |= bit
 		seen = append(seen, name)
 		s.skipSpace()
 		if s.pos >= len(s.data) || s.data[s.pos] != ':' {
@@ -86,11 +97,11 @@ func eachMember(data string, fn func(m member) error) error {
 		s.pos++
 		s.skipSpace()
 		start := s.pos
-		kind, err := s.skipValue(1)
+		kind, escaped, err := s.skipValue(1)
 		if err != nil {
 			return err
 		}
-		if err := fn(member{name: name, kind: kind, raw: s.data[start:s.pos]}); err != nil {
+		if err := fn(member{name: name, kind: kind, raw: s.data[start:s.pos], escaped: escaped}); err != nil {
 			return err
 		}
 		s.skipSpace()
@@ -125,18 +136,26 @@ func (s *scanner) skipSpace() {
 	}
 }
 
-// skipValue moves past one value and says what it was.
-func (s *scanner) skipValue(depth int) (jsonKind, error) {
+// skipValue moves past one value and says what it was, and for a string
+// whether it has escapes.
+func (s *scanner) skipValue(depth int) (jsonKind, bool, error) {
 	if depth > maxDepth {
-		return 0, errors.New("JSON nested too deeply")
+		return 0, false, errors.New("JSON nested too deeply")
 	}
 	if s.pos >= len(s.data) {
-		return 0, errJSON
+		return 0, false, errJSON
 	}
+	if s.data[s.pos] == '"' {
+		escaped, err := s.skipString()
+		return kindString, escaped, err
+	}
+	kind, err := s.skipOther(depth)
+	return kind, false, err
+}
+
+// skipOther moves past a value that is not a string.
+func (s *scanner) skipOther(depth int) (jsonKind, error) {
 	switch c := s.data[s.pos]; {
-	case c == '"':
-		_, err := s.skipString()
-		return kindString, err
 	case c == '{':
 		s.pos++
 		s.skipSpace()
@@ -158,7 +177,7 @@ func (s *scanner) skipValue(depth int) (jsonKind, error) {
 			}
 			s.pos++
 			s.skipSpace()
-			if _, err := s.skipValue(depth + 1); err != nil {
+			if _, _, err := s.skipValue(depth + 1); err != nil {
 				return 0, err
 			}
 			s.skipSpace()
@@ -184,7 +203,7 @@ func (s *scanner) skipValue(depth int) (jsonKind, error) {
 		}
 		for {
 			s.skipSpace()
-			if _, err := s.skipValue(depth + 1); err != nil {
+			if _, _, err := s.skipValue(depth + 1); err != nil {
 				return 0, err
 			}
 			s.skipSpace()
@@ -263,6 +282,15 @@ func (s *scanner) skipNumber() error {
 	return nil
 }
 
+// plainChar marks the bytes a string can hold as they are: printable
+// ASCII other than '"' and '\\'.
+var plainChar = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // skipString moves past a string and reports whether it had escapes.
 func (s *scanner) skipString() (escaped bool, err error) {
 	d := s.data
@@ -271,6 +299,13 @@ func (s *scanner) skipString() (escaped bool, err error) {
 	}
 	s.pos++
 	for s.pos < len(d) {
+		// Fast path: printable ASCII without quote or backslash.
+		for s.pos < len(d) && plainChar[d[s.pos]] {
+			s.pos++
+		}
+		if s.pos >= len(d) {
+			break
+		}
 		c := d[s.pos]
 		switch {
 		case c == '"':
@@ -475,7 +510,7 @@ func eachElement(raw string, fn func(kind jsonKind, v string) error) error {
 	for {
 		s.skipSpace()
 		start := s.pos
-		kind, err := s.skipValue(1)
+		kind, _, err := s.skipValue(1)
 		if err != nil {
 			return err
 		}

@@ -24,46 +24,31 @@ const MaxTokenSize = 16 << 10
 // one token has exactly one encoding.
 var b64 = base64.RawURLEncoding.Strict()
 
-// tokenChars classes the bytes of a token: 1 for the base64url alphabet,
-// 2 for the dot, 0 for everything else.
-var tokenChars = func() (t [256]byte) {
-	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
-		t[c] = 1
-	}
-	t['.'] = 2
-	return t
-}()
-
-// splitToken checks the token's shape and returns the positions of its two
-// dots. Only the base64url alphabet is allowed in segments: no padding, no
-// standard-alphabet characters, no whitespace (which Go's base64 decoder
-// would otherwise skip).
+// splitToken checks the token's size and shape and returns the positions of
+// its two dots. The segments' alphabet is checked by the strict base64url
+// decoding that follows, which rejects padding and the standard alphabet;
+// the one thing it would skip silently, a line break, is refused here.
 func splitToken(token string) (dot1, dot2 int, err *Error) {
 	if len(token) > MaxTokenSize {
 		return 0, 0, fail(ReasonTokenInvalid, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
 	}
-	dot1, dot2 = -1, -1
-	for i := 0; i < len(token); i++ {
-		switch tokenChars[token[i]] {
-		case 1:
-		case 2:
-			switch {
-			case dot1 < 0:
-				dot1 = i
-			case dot2 < 0:
-				dot2 = i
-			default:
-				return 0, 0, fail(ReasonTokenInvalid, "token has more than three segments")
-			}
-		default:
-			return 0, 0, fail(ReasonTokenInvalid, "token has a character outside base64url")
-		}
+	dot1 = strings.IndexByte(token, '.')
+	if dot1 < 0 {
+		return 0, 0, fail(ReasonTokenInvalid, "token has fewer than three segments")
 	}
+	dot2 = strings.IndexByte(token[dot1+1:], '.')
 	if dot2 < 0 {
 		return 0, 0, fail(ReasonTokenInvalid, "token has fewer than three segments")
 	}
+	dot2 += dot1 + 1
+	if strings.IndexByte(token[dot2+1:], '.') >= 0 {
+		return 0, 0, fail(ReasonTokenInvalid, "token has more than three segments")
+	}
 	if dot1 == 0 || dot2 == dot1+1 {
 		return 0, 0, fail(ReasonTokenInvalid, "token has an empty header or payload")
+	}
+	if strings.IndexByte(token, '\n') >= 0 || strings.IndexByte(token, '\r') >= 0 {
+		return 0, 0, fail(ReasonTokenInvalid, "token has a line break")
 	}
 	return dot1, dot2, nil
 }
@@ -179,16 +164,25 @@ func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Er
 	if _, err := b64.Decode(buf[:], []byte(sigSeg)); err != nil {
 		return fail(ReasonTokenInvalidSignature, "signature is not base64url")
 	}
+	// The hash functions take a []byte: copy the signing input to the
+	// stack rather than to the heap (session tokens are about 1 KiB).
+	var stack [2048]byte
+	var input []byte
+	if len(signingInput) <= len(stack) {
+		input = stack[:copy(stack[:], signingInput)]
+	} else {
+		input = []byte(signingInput)
+	}
 	var err error
 	switch alg {
 	case "RS256":
-		sum := sha256.Sum256([]byte(signingInput))
+		sum := sha256.Sum256(input)
 		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA256, sum[:], buf[:size])
 	case "RS384":
-		sum := sha512.Sum384([]byte(signingInput))
+		sum := sha512.Sum384(input)
 		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA384, sum[:], buf[:size])
 	case "RS512":
-		sum := sha512.Sum512([]byte(signingInput))
+		sum := sha512.Sum512(input)
 		err = rsa.VerifyPKCS1v15(key.pub, crypto.SHA512, sum[:], buf[:size])
 	}
 	if err != nil {
