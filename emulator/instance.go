@@ -1,0 +1,169 @@
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// DefaultFrontendHost is the frontend API host the emulator names in its
+// publishable key and, as https://DefaultFrontendHost, in the iss claim of
+// its tokens. Clerk's Go SDK requires iss to start with "https://clerk.",
+// so the default does.
+const DefaultFrontendHost = "clerk.emulator.localhost"
+
+// Options configure a Service.
+type Options struct {
+	// SecretKey is the key clients must send as Bearer. Empty: the key
+	// saved on first start, or a new "sk_test_..." key.
+	SecretKey string
+	// Issuer is the iss claim of session tokens; empty means
+	// "https://" + DefaultFrontendHost.
+	Issuer string
+	// SigningKey signs session tokens. Nil: the key saved on first start,
+	// or a new 2048-bit key. (Tests pass one to skip key generation.)
+	SigningKey *rsa.PrivateKey
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service is the emulated instance: the domain logic of the Backend API
+// over a store. It does not know HTTP or SQL.
+type Service struct {
+	store  store.Store
+	now    func() time.Time
+	inst   *store.Instance
+	key    *rsa.PrivateKey
+	issuer string
+}
+
+// New opens the instance kept in st, creating it on first start (its ID,
+// keys and signing key are generated once and saved).
+func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
+	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.issuer == "" {
+		s.issuer = "https://" + DefaultFrontendHost
+	}
+	inst, err := st.Instance(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		inst = &store.Instance{
+			ID:             newID("ins"),
+			SecretKey:      "sk_test_" + randomBase62(40),
+			PublishableKey: PublishableKey(DefaultFrontendHost),
+			CreatedAt:      s.now().UnixMilli(),
+		}
+		key := opts.SigningKey
+		if key == nil {
+			if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+				return nil, fmt.Errorf("emulator: generating the signing key: %w", err)
+			}
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			return nil, err
+		}
+		inst.SigningKeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	case err != nil:
+		return nil, fmt.Errorf("emulator: reading the instance: %w", err)
+	}
+	changed := inst.Doc == nil
+	if opts.SecretKey != "" && opts.SecretKey != inst.SecretKey {
+		inst.SecretKey = opts.SecretKey
+		changed = true
+	}
+	if changed {
+		inst.Doc = []byte(`{}`)
+		if err := st.PutInstance(ctx, inst); err != nil {
+			return nil, fmt.Errorf("emulator: saving the instance: %w", err)
+		}
+	}
+	block, _ := pem.Decode([]byte(inst.SigningKeyPEM))
+	if block == nil {
+		return nil, errors.New("emulator: the saved signing key is not PEM")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: the saved signing key: %w", err)
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("emulator: the saved signing key is not RSA")
+	}
+	s.inst, s.key = inst, rk
+	return s, nil
+}
+
+// InstanceID returns the instance's ID ("ins_..."), which is also the kid
+// of its signing key.
+func (s *Service) InstanceID() string { return s.inst.ID }
+
+// SecretKey returns the key clients authenticate with.
+func (s *Service) SecretKey() string { return s.inst.SecretKey }
+
+// PublishableKey returns the instance's publishable key.
+func (s *Service) PublishableKey() string { return s.inst.PublishableKey }
+
+// Issuer returns the iss claim of the instance's tokens.
+func (s *Service) Issuer() string { return s.issuer }
+
+// PublicKeyPEM returns the signing key's public half as PEM, the value
+// Clerk's dashboard shows as the JWT public key (CLERK_JWT_KEY).
+func (s *Service) PublicKeyPEM() string {
+	der, _ := x509.MarshalPKIXPublicKey(&s.key.PublicKey)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// PublishableKey builds a publishable key for a frontend API host the way
+// Clerk does: "pk_test_" + base64 of host + "$".
+func PublishableKey(frontendHost string) string {
+	return "pk_test_" + base64.StdEncoding.EncodeToString([]byte(frontendHost+"$"))
+}
+
+// JWK is one key of the instance's JSON Web Key Set.
+type JWK struct {
+	Use string `json:"use"`
+	Kty string `json:"kty"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// JWKS returns the instance's public signing keys.
+func (s *Service) JWKS() []JWK {
+	pub := s.key.PublicKey
+	return []JWK{{
+		Use: "sig", Kty: "RSA", Kid: s.inst.ID, Alg: "RS256",
+		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+	}}
+}
+
+// checkSecret reports whether key is the instance's secret key.
+func (s *Service) checkSecret(key string) bool {
+	return constantTimeEqual(key, s.inst.SecretKey)
+}
+
+// Authenticate checks the Bearer key of a request.
+func (s *Service) Authenticate(authorization string) error {
+	key, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok || !s.checkSecret(strings.TrimSpace(key)) {
+		return &Error{Kind: KindUnauthorized, Code: "authentication_invalid", Message: "Unauthorized request",
+			LongMessage: "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct."}
+	}
+	return nil
+}

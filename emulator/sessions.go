@@ -1,0 +1,198 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// Object kinds of the store kept by this file.
+const (
+	kindSession = "session"
+	kindClient  = "client"
+)
+
+// sessionLifetime is how long a session lives before it expires, and
+// abandonLifetime when it is abandoned, Clerk's defaults.
+const (
+	sessionLifetime = 7 * 24 * time.Hour
+	abandonLifetime = 30 * 24 * time.Hour
+)
+
+// CreateSession starts an active session for a user, on a new client, as
+// POST /v1/sessions of the later API versions does (Clerk's recipe for
+// testing without a browser: create user, create session, create token).
+func (s *Service) CreateSession(ctx context.Context, userID string) (*clerk.Session, error) {
+	if userID == "" {
+		return nil, missing("user_id")
+	}
+	user, err := s.userDoc(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if user.User.Banned {
+		return nil, &Error{Kind: KindBadRequest, Code: "user_banned", Message: "user is banned",
+			LongMessage: "The user is banned and cannot start a session."}
+	}
+	now := s.now()
+	ms := now.UnixMilli()
+	client := &clerk.ClientObject{ID: newID("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
+		SessionIDs: []string{}, Sessions: []*clerk.Session{}}
+	sess := &clerk.Session{
+		ID: newID("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active",
+		CreatedAt: ms, UpdatedAt: ms, LastActiveAt: ms,
+		ExpireAt: now.Add(sessionLifetime).UnixMilli(), AbandonAt: now.Add(abandonLifetime).UnixMilli(),
+	}
+	client.SessionIDs = []string{sess.ID}
+	client.LastActiveSessionID = &sess.ID
+	err = s.store.Tx(ctx, func(tx store.Store) error {
+		if err := putObject(ctx, tx, kindClient, client.ID, userID, "", "", ms, client, true); err != nil {
+			return err
+		}
+		return putObject(ctx, tx, kindSession, sess.ID, userID, client.ID, sess.Status, ms, sess, true)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Session returns a session by ID, with its status as of now.
+func (s *Service) Session(ctx context.Context, id string) (*clerk.Session, error) {
+	var sess clerk.Session
+	if err := s.getObject(ctx, kindSession, id, "Session", &sess); err != nil {
+		return nil, err
+	}
+	s.expire(&sess)
+	return &sess, nil
+}
+
+// ListSessions lists sessions as GET /v1/sessions does.
+func (s *Service) ListSessions(ctx context.Context, p *clerk.SessionsListParams) ([]*clerk.Session, int64, error) {
+	if p == nil {
+		p = &clerk.SessionsListParams{}
+	}
+	if p.UserID == nil && p.ClientID == nil {
+		return nil, 0, &Error{Kind: KindInvalid, Code: "form_param_missing", Param: "user_id",
+			Message: "missing", LongMessage: "Either user_id or client_id must be given."}
+	}
+	q := store.ObjectQuery{Kind: kindSession, UserID: deref(p.UserID), Ref: deref(p.ClientID), Status: deref(p.Status)}
+	total, err := s.store.CountObjects(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var lerr error
+	q.Limit, q.Offset, lerr = paging(p.Limit, p.Offset)
+	if lerr != nil {
+		return nil, 0, lerr
+	}
+	rows, err := s.store.ListObjects(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]*clerk.Session, 0, len(rows))
+	for _, r := range rows {
+		var sess clerk.Session
+		if err := json.Unmarshal(r.Doc, &sess); err != nil {
+			return nil, 0, err
+		}
+		s.expire(&sess)
+		out = append(out, &sess)
+	}
+	return out, total, nil
+}
+
+// RevokeSession revokes a session.
+func (s *Service) RevokeSession(ctx context.Context, id string) (*clerk.Session, error) {
+	sess, err := s.Session(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Status == "active" {
+		sess.Status = "revoked"
+		sess.UpdatedAt = s.now().UnixMilli()
+		if err := putObject(ctx, s.store, kindSession, sess.ID, sess.UserID, sess.ClientID, sess.Status, sess.CreatedAt, sess, false); err != nil {
+			return nil, err
+		}
+	}
+	return sess, nil
+}
+
+// TokenOptions tune a session token.
+type TokenOptions struct {
+	// ExpiresInSeconds overrides the 60-second lifetime.
+	ExpiresInSeconds int64
+	// AuthorizedParty is the azp claim, when not empty.
+	AuthorizedParty string
+	// Version 2 produces Clerk's session token v2 ("v": 2 and the
+	// organization in "o"); the default is version 1.
+	Version int
+}
+
+// CreateSessionToken mints a session token for an active session, signed
+// with the instance's key, as POST /v1/sessions/{id}/tokens does.
+func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts TokenOptions) (string, error) {
+	sess, err := s.Session(ctx, sessionID)
+	if err != nil {
+		return "", err
+	}
+	if sess.Status != "active" {
+		return "", &Error{Kind: KindBadRequest, Code: "session_not_active", Message: "session is not active",
+			LongMessage: fmt.Sprintf("The session is %s; only active sessions get tokens.", sess.Status)}
+	}
+	now := s.now()
+	life := DefaultTokenLifetime
+	if opts.ExpiresInSeconds > 0 {
+		life = time.Duration(opts.ExpiresInSeconds) * time.Second
+	}
+	claims := map[string]any{
+		"iss": s.issuer, "sub": sess.UserID, "sid": sess.ID,
+		"iat": now.Unix(), "nbf": now.Unix() - 10, "exp": now.Add(life).Unix(),
+		"fva": []int{0, -1},
+	}
+	if opts.AuthorizedParty != "" {
+		claims["azp"] = opts.AuthorizedParty
+	}
+	if opts.Version == 2 {
+		claims["v"] = 2
+		claims["sts"] = sess.Status
+		claims["jti"] = randomBase62(20)
+	}
+	return s.signJWT(claims)
+}
+
+// expire marks a session expired once its expiry has passed.
+func (s *Service) expire(sess *clerk.Session) {
+	if sess.Status == "active" && s.now().UnixMilli() >= sess.ExpireAt {
+		sess.Status = "expired"
+	}
+}
+
+func (s *Service) getObject(ctx context.Context, kind, id, what string, v any) error {
+	o, err := s.store.Object(ctx, kind, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(what)
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(o.Doc, v)
+}
+
+// putObject inserts (insert) or replaces an object of the store.
+func putObject(ctx context.Context, st store.Store, kind, id, userID, ref, status string, createdAt int64, v any, insert bool) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	o := &store.Object{Kind: kind, ID: id, UserID: userID, Ref: ref, Status: status, CreatedAt: createdAt, UpdatedAt: createdAt, Doc: data}
+	if insert {
+		return st.InsertObject(ctx, o)
+	}
+	return st.UpdateObject(ctx, o)
+}

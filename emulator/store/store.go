@@ -1,0 +1,198 @@
+// Package store defines the storage the local Backend API (package
+// emulator) needs, and the records it keeps. Implementations: sqlite (the
+// embedded default) and postgres, both tested by one suite (storetest).
+//
+// The store understands only what it must index or keep unique; everything
+// else about a resource is the domain's JSON document (Doc), which the
+// store saves and returns byte for byte.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// ErrNotFound is returned when no record has the ID or key asked for.
+var ErrNotFound = errors.New("store: not found")
+
+// ConflictError is returned when a write would give a unique key (an
+// identifier such as an email address, or an object's unique key) to a
+// second record. The write is not applied.
+type ConflictError struct {
+	Kind  string // e.g. "email_address", "username", "external_id"
+	Value string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("store: %s %q is taken", e.Kind, e.Value)
+}
+
+// Store is the storage of one emulated Clerk instance. All methods are
+// safe for concurrent use. Writes are durable when they return: a write
+// that returned nil survives a crash of the process.
+type Store interface {
+	// Instance returns the instance settings saved by PutInstance, or
+	// ErrNotFound on first start.
+	Instance(ctx context.Context) (*Instance, error)
+	// PutInstance saves the instance settings, replacing earlier ones.
+	PutInstance(ctx context.Context, in *Instance) error
+
+	// InsertUser saves a new user and its identifiers. It fails with
+	// *ConflictError when an identifier's (Kind, Value) belongs to another
+	// user, however many concurrent inserts race for it.
+	InsertUser(ctx context.Context, u *User) error
+	// User returns a user by ID, or ErrNotFound.
+	User(ctx context.Context, id string) (*User, error)
+	// UpdateUser replaces a user (columns, document and identifiers)
+	// atomically; ErrNotFound if it does not exist, *ConflictError as for
+	// InsertUser.
+	UpdateUser(ctx context.Context, u *User) error
+	// DeleteUser deletes a user, its identifiers and every object whose
+	// UserID is the user's; ErrNotFound if it does not exist.
+	DeleteUser(ctx context.Context, id string) error
+	// ListUsers returns the users matching q, ordered and paged as q says.
+	ListUsers(ctx context.Context, q UserQuery) ([]*User, error)
+	// CountUsers counts the users matching q (ignoring order and paging).
+	CountUsers(ctx context.Context, q UserQuery) (int64, error)
+	// Identifier returns an identifier by its ID (e.g. an email address's
+	// "idn_..."), or ErrNotFound.
+	Identifier(ctx context.Context, id string) (*Identifier, error)
+
+	// InsertObject saves a new object (session, client, JWT template,
+	// sign-in token, ...). Unique, when set, must be unique among the
+	// objects of the same Kind (*ConflictError{Kind: o.Kind}).
+	InsertObject(ctx context.Context, o *Object) error
+	// Object returns an object of a kind by ID, or ErrNotFound.
+	Object(ctx context.Context, kind, id string) (*Object, error)
+	// ObjectByUnique returns the object of a kind with a unique key, or
+	// ErrNotFound.
+	ObjectByUnique(ctx context.Context, kind, unique string) (*Object, error)
+	// UpdateObject replaces an object (all fields but Kind, ID and
+	// CreatedAt); ErrNotFound, *ConflictError.
+	UpdateObject(ctx context.Context, o *Object) error
+	// DeleteObject deletes an object; ErrNotFound if it does not exist.
+	DeleteObject(ctx context.Context, kind, id string) error
+	// ListObjects returns the objects of q.Kind matching q, newest first
+	// unless q.Ascending, paged by q.Limit and q.Offset.
+	ListObjects(ctx context.Context, q ObjectQuery) ([]*Object, error)
+	// CountObjects counts the objects matching q.
+	CountObjects(ctx context.Context, q ObjectQuery) (int64, error)
+
+	// Tx runs fn in one transaction: every write fn makes through the Store
+	// it is given is applied, or none is (when fn returns an error, which
+	// Tx returns).
+	Tx(ctx context.Context, fn func(tx Store) error) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Instance is the emulated instance's settings: its keys and identity.
+type Instance struct {
+	ID             string // "ins_..."
+	SecretKey      string // "sk_test_..."
+	PublishableKey string // "pk_test_..."
+	// SigningKeyPEM is the RSA private key that signs session tokens
+	// (PKCS #8 PEM). It is never logged.
+	SigningKeyPEM string
+	CreatedAt     int64 // Unix milliseconds
+	// Doc holds further settings as the domain's JSON.
+	Doc []byte
+}
+
+// User is a user: the columns the API filters and orders by, its
+// identifiers, and the domain's JSON document.
+type User struct {
+	ID           string
+	CreatedAt    int64 // Unix milliseconds
+	UpdatedAt    int64
+	LastActiveAt int64 // 0 when never
+	LastSignInAt int64 // 0 when never
+	FirstName    string
+	LastName     string
+	Username     string
+	ExternalID   string
+	// PrimaryEmail, PrimaryPhone and PrimaryWeb3Wallet are the primary
+	// identifiers' values, for ordering ("" when none).
+	PrimaryEmail      string
+	PrimaryPhone      string
+	PrimaryWeb3Wallet string
+	// Identifiers are the user's email addresses, phone numbers, web3
+	// wallets, username and external ID: unique across users by
+	// (Kind, Value). Values are compared as given; the domain normalises
+	// them (e.g. lower-cases email addresses) before storing.
+	Identifiers []Identifier
+	// Doc is the domain's JSON document of the user.
+	Doc []byte
+}
+
+// Identifier kinds.
+const (
+	KindEmailAddress = "email_address"
+	KindPhoneNumber  = "phone_number"
+	KindWeb3Wallet   = "web3_wallet"
+	KindUsername     = "username"
+	KindExternalID   = "external_id"
+)
+
+// Identifier is one unique identifier of a user.
+type Identifier struct {
+	ID     string // "idn_..."; empty for username and external_id
+	UserID string
+	Kind   string
+	Value  string
+}
+
+// UserQuery selects users for ListUsers and CountUsers. Each non-empty
+// list filter matches users having any of its values; filters combine
+// with AND.
+type UserQuery struct {
+	UserIDs        []string
+	EmailAddresses []string // identifiers of KindEmailAddress
+	PhoneNumbers   []string
+	Web3Wallets    []string
+	Usernames      []string
+	ExternalIDs    []string
+	// ExcludeExternalIDs drops users whose external ID is listed.
+	ExcludeExternalIDs []string
+	// Query matches users whose ID, first name, last name, username,
+	// external ID, or any identifier value contains it, case-insensitively.
+	Query string
+	// LastActiveAtSince keeps users active at or after this time
+	// (Unix milliseconds); 0 means no filter.
+	LastActiveAtSince int64
+	// OrderBy is one of "created_at", "updated_at", "email_address",
+	// "web3wallet", "first_name", "last_name", "phone_number", "username",
+	// "last_active_at", "last_sign_in_at"; empty means "created_at".
+	// Ties are broken by ID, so that pages never overlap.
+	OrderBy    string
+	Descending bool
+	Limit      int // 0 means no limit
+	Offset     int
+}
+
+// Object is any other resource: a session, a client, a JWT template, a
+// sign-in token, ...
+type Object struct {
+	Kind      string // e.g. "session"
+	ID        string
+	UserID    string // owning user, "" when none; deleted with the user
+	Ref       string // a second reference to filter by, e.g. a session's client ID
+	Status    string // a status to filter by, e.g. "active"
+	Unique    string // unique among objects of the Kind when not ""
+	CreatedAt int64  // Unix milliseconds
+	UpdatedAt int64
+	Doc       []byte // the domain's JSON document
+}
+
+// ObjectQuery selects objects for ListObjects and CountObjects.
+type ObjectQuery struct {
+	Kind      string
+	UserID    string // "" means any
+	Ref       string // "" means any
+	Status    string // "" means any
+	Ascending bool   // by CreatedAt, then ID; newest first by default
+	Limit     int    // 0 means no limit
+	Offset    int
+}

@@ -1,0 +1,418 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// userDoc is what the store keeps of a user: the API's view, and the
+// secrets the API never shows.
+type userDoc struct {
+	User    *clerk.User `json:"user"`
+	Secrets userSecrets `json:"secrets"`
+}
+
+type userSecrets struct {
+	PasswordDigest string `json:"password_digest,omitempty"`
+	PasswordHasher string `json:"password_hasher,omitempty"`
+}
+
+// minPasswordLength is Clerk's default minimum.
+const minPasswordLength = 8
+
+// CreateUser creates a user as POST /v1/users does.
+func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.User, error) {
+	if p == nil {
+		p = &clerk.UsersCreateParams{}
+	}
+	now := s.now().UnixMilli()
+	u := &clerk.User{
+		ID: newID("user"), Object: "user", CreatedAt: now, UpdatedAt: now,
+		FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, ExternalID: p.ExternalID,
+		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata),
+		UnsafeMetadata: orEmpty(p.UnsafeMetadata),
+		EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{},
+		Web3Wallets: []*clerk.Web3Wallet{}, Passkeys: []*clerk.Passkey{}, SAMLAccounts: []*clerk.SAMLAccount{},
+		ExternalAccounts: []map[string]any{}, ImageURL: "https://img.clerk.com/default-avatar",
+		CreateOrganizationEnabled: true, DeleteSelfEnabled: true,
+	}
+	if p.Username != nil {
+		if err := checkUsername(*p.Username); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range p.EmailAddress {
+		addr, err := normalizeEmail(e)
+		if err != nil {
+			return nil, err
+		}
+		u.EmailAddresses = append(u.EmailAddresses, &clerk.EmailAddress{
+			ID: newID("idn"), Object: "email_address", EmailAddress: addr, CreatedAt: now, UpdatedAt: now,
+			LinkedTo:     []*clerk.IdentificationLink{},
+			Verification: &clerk.EmailAddressVerification{Status: "verified", Strategy: "admin"},
+		})
+	}
+	for _, ph := range p.PhoneNumber {
+		num, err := normalizePhone(ph)
+		if err != nil {
+			return nil, err
+		}
+		u.PhoneNumbers = append(u.PhoneNumbers, &clerk.PhoneNumber{
+			ID: newID("idn"), Object: "phone_number", PhoneNumber: num, CreatedAt: now, UpdatedAt: now,
+			LinkedTo:     []*clerk.IdentificationLink{},
+			Verification: &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
+		})
+	}
+	if len(u.EmailAddresses) > 0 {
+		u.PrimaryEmailAddressID = &u.EmailAddresses[0].ID
+	}
+	if len(u.PhoneNumbers) > 0 {
+		u.PrimaryPhoneNumberID = &u.PhoneNumbers[0].ID
+	}
+	doc := &userDoc{User: u}
+	switch {
+	case p.Password != nil && p.PasswordDigest != nil:
+		return nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "password_digest",
+			Message: "is invalid", LongMessage: "password and password_digest cannot be given together."}
+	case p.Password != nil:
+		pw := *p.Password
+		if (p.SkipPasswordChecks == nil || !*p.SkipPasswordChecks) && utf8.RuneCountInString(pw) < minPasswordLength {
+			return nil, &Error{Kind: KindInvalid, Code: "form_password_length_too_short", Param: "password",
+				Message: "Passwords must be 8 characters or more.", LongMessage: "Passwords must be 8 characters or more."}
+		}
+		if len(pw) > 72 {
+			return nil, &Error{Kind: KindInvalid, Code: "form_password_length_too_long", Param: "password",
+				Message: "Passwords must be 72 bytes or less.", LongMessage: "Passwords must be 72 bytes or less."}
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: hashing a password: %w", err)
+		}
+		doc.Secrets = userSecrets{PasswordDigest: string(hash), PasswordHasher: "bcrypt"}
+	case p.PasswordDigest != nil:
+		hasher := "bcrypt"
+		if p.PasswordHasher != nil {
+			hasher = string(*p.PasswordHasher)
+		}
+		if err := checkDigest(hasher, *p.PasswordDigest); err != nil {
+			return nil, err
+		}
+		doc.Secrets = userSecrets{PasswordDigest: *p.PasswordDigest, PasswordHasher: hasher}
+	}
+	u.PasswordEnabled = doc.Secrets.PasswordDigest != ""
+	if err := s.insertUser(ctx, doc); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// User returns a user by ID.
+func (s *Service) User(ctx context.Context, id string) (*clerk.User, error) {
+	doc, err := s.userDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return doc.User, nil
+}
+
+// DeleteUser deletes a user and everything it owns.
+func (s *Service) DeleteUser(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+	if err := s.store.DeleteUser(ctx, id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, notFound("User")
+		}
+		return nil, err
+	}
+	return &clerk.DeletedObject{Object: "user", ID: id, Deleted: true}, nil
+}
+
+// ListUsers lists users as GET /v1/users does.
+func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*clerk.User, error) {
+	if p == nil {
+		p = &clerk.UsersListParams{}
+	}
+	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	if err != nil {
+		return nil, err
+	}
+	if p.LastActiveAtSince != nil {
+		q.LastActiveAtSince = *p.LastActiveAtSince
+	}
+	q.OrderBy, q.Descending = "created_at", true
+	if p.OrderBy != nil && *p.OrderBy != "" {
+		ob := *p.OrderBy
+		q.Descending = !strings.HasPrefix(ob, "+")
+		q.OrderBy = strings.TrimLeft(ob, "+-")
+		if !validUserOrder[q.OrderBy] {
+			return nil, invalid("order_by", fmt.Sprintf("order_by cannot be %q.", ob))
+		}
+	}
+	q.Limit, q.Offset, err = paging(p.Limit, p.Offset)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.OrganizationID) > 0 {
+		// Organizations arrive with the organizations issue: no user is a
+		// member of any yet.
+		return []*clerk.User{}, nil
+	}
+	rows, err := s.store.ListUsers(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*clerk.User, 0, len(rows))
+	for _, r := range rows {
+		doc, err := decodeUser(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, doc.User)
+	}
+	return out, nil
+}
+
+// CountUsers counts users as GET /v1/users/count does.
+func (s *Service) CountUsers(ctx context.Context, p *clerk.UsersCountParams) (*clerk.TotalCount, error) {
+	if p == nil {
+		p = &clerk.UsersCountParams{}
+	}
+	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.store.CountUsers(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return &clerk.TotalCount{Object: "total_count", TotalCount: n}, nil
+}
+
+// VerifyPassword checks a user's password as POST
+// /v1/users/{id}/verify_password does.
+func (s *Service) VerifyPassword(ctx context.Context, id, password string) (*clerk.UsersVerifyPasswordResponse, error) {
+	doc, err := s.userDoc(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if doc.Secrets.PasswordDigest == "" {
+		return nil, &Error{Kind: KindBadRequest, Code: "password_not_set", Message: "no password set",
+			LongMessage: "The user has no password."}
+	}
+	if !checkPassword(doc.Secrets.PasswordHasher, doc.Secrets.PasswordDigest, password) {
+		return nil, &Error{Kind: KindInvalid, Code: "incorrect_password", Param: "password",
+			Message:     "Password is incorrect. Try again, or use another method.",
+			LongMessage: "Password is incorrect. Try again, or use another method."}
+	}
+	return &clerk.UsersVerifyPasswordResponse{Verified: true}, nil
+}
+
+var validUserOrder = map[string]bool{
+	"created_at": true, "updated_at": true, "email_address": true, "web3wallet": true,
+	"first_name": true, "last_name": true, "phone_number": true, "username": true,
+	"last_active_at": true, "last_sign_in_at": true,
+}
+
+// paging checks limit (1..500, default 10) and offset (≥ 0).
+func paging(limit, offset *int64) (int, int, error) {
+	l, o := int64(10), int64(0)
+	if limit != nil {
+		l = *limit
+	}
+	if offset != nil {
+		o = *offset
+	}
+	if l < 1 || l > 500 {
+		return 0, 0, invalid("limit", "limit must be between 1 and 500.")
+	}
+	if o < 0 {
+		return 0, 0, invalid("offset", "offset must be 0 or more.")
+	}
+	return int(l), int(o), nil
+}
+
+func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, query *string) (store.UserQuery, error) {
+	q := store.UserQuery{UserIDs: ids, PhoneNumbers: phones, Web3Wallets: wallets, Usernames: usernames}
+	for _, e := range emails {
+		q.EmailAddresses = append(q.EmailAddresses, strings.ToLower(strings.TrimSpace(e)))
+	}
+	// External IDs may be prefixed: "+id" includes, "-id" excludes.
+	for _, x := range externalIDs {
+		switch {
+		case strings.HasPrefix(x, "-"):
+			q.ExcludeExternalIDs = append(q.ExcludeExternalIDs, x[1:])
+		case strings.HasPrefix(x, "+"):
+			q.ExternalIDs = append(q.ExternalIDs, x[1:])
+		default:
+			q.ExternalIDs = append(q.ExternalIDs, x)
+		}
+	}
+	if query != nil {
+		q.Query = *query
+	}
+	return q, nil
+}
+
+func (s *Service) userDoc(ctx context.Context, id string) (*userDoc, error) {
+	r, err := s.store.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("User")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeUser(r)
+}
+
+func decodeUser(r *store.User) (*userDoc, error) {
+	var doc userDoc
+	if err := json.Unmarshal(r.Doc, &doc); err != nil {
+		return nil, fmt.Errorf("emulator: user %s: %w", r.ID, err)
+	}
+	return &doc, nil
+}
+
+// insertUser saves a new user, turning identifier conflicts into Clerk's
+// form_identifier_exists.
+func (s *Service) insertUser(ctx context.Context, doc *userDoc) error {
+	rec, err := userRecord(doc)
+	if err != nil {
+		return err
+	}
+	err = s.store.InsertUser(ctx, rec)
+	var conflict *store.ConflictError
+	if errors.As(err, &conflict) {
+		return identifierExists(conflict.Kind)
+	}
+	return err
+}
+
+// userRecord derives the store's columns and identifiers from a user.
+func userRecord(doc *userDoc) (*store.User, error) {
+	u := doc.User
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	r := &store.User{
+		ID: u.ID, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		FirstName: deref(u.FirstName), LastName: deref(u.LastName), Username: deref(u.Username),
+		ExternalID: deref(u.ExternalID), Doc: data,
+	}
+	if u.LastActiveAt != nil {
+		r.LastActiveAt = *u.LastActiveAt
+	}
+	if u.LastSignInAt != nil {
+		r.LastSignInAt = *u.LastSignInAt
+	}
+	for _, e := range u.EmailAddresses {
+		r.Identifiers = append(r.Identifiers, store.Identifier{ID: e.ID, UserID: u.ID, Kind: store.KindEmailAddress, Value: e.EmailAddress})
+		if u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == e.ID {
+			r.PrimaryEmail = e.EmailAddress
+		}
+	}
+	for _, p := range u.PhoneNumbers {
+		r.Identifiers = append(r.Identifiers, store.Identifier{ID: p.ID, UserID: u.ID, Kind: store.KindPhoneNumber, Value: p.PhoneNumber})
+		if u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == p.ID {
+			r.PrimaryPhone = p.PhoneNumber
+		}
+	}
+	if u.Username != nil {
+		r.Identifiers = append(r.Identifiers, store.Identifier{UserID: u.ID, Kind: store.KindUsername, Value: strings.ToLower(*u.Username)})
+	}
+	if u.ExternalID != nil {
+		r.Identifiers = append(r.Identifiers, store.Identifier{UserID: u.ID, Kind: store.KindExternalID, Value: *u.ExternalID})
+	}
+	return r, nil
+}
+
+func normalizeEmail(e string) (string, error) {
+	e = strings.TrimSpace(e)
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@'):], ".") {
+		return "", invalid("email_address", "email_address must be a valid email address.")
+	}
+	return strings.ToLower(e), nil
+}
+
+// normalizePhone accepts E.164 numbers ("+" and 8 to 15 digits), with
+// spaces, dashes and parentheses removed.
+func normalizePhone(p string) (string, error) {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(p) {
+		switch {
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '(' || r == ')':
+		default:
+			return "", invalid("phone_number", "phone_number must be a valid phone number in E.164 format.")
+		}
+	}
+	n := b.String()
+	if !strings.HasPrefix(n, "+") || len(n) < 9 || len(n) > 16 {
+		return "", invalid("phone_number", "phone_number must be a valid phone number in E.164 format.")
+	}
+	return n, nil
+}
+
+func checkUsername(u string) error {
+	if n := utf8.RuneCountInString(u); n < 4 || n > 64 {
+		return &Error{Kind: KindInvalid, Code: "form_username_invalid_length", Param: "username",
+			Message:     "Usernames must be between 4 and 64 characters long.",
+			LongMessage: "Usernames must be between 4 and 64 characters long."}
+	}
+	for _, r := range u {
+		if !(r == '_' || r == '-' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')) {
+			return &Error{Kind: KindInvalid, Code: "form_username_invalid_character", Param: "username",
+				Message:     "Usernames can only contain letters, numbers, and '_', '-' or '.'.",
+				LongMessage: "Usernames can only contain letters, numbers, and '_', '-' or '.'."}
+		}
+	}
+	return nil
+}
+
+// checkDigest accepts the digests the emulator can verify.
+func checkDigest(hasher, digest string) error {
+	switch hasher {
+	case "bcrypt":
+		if _, err := bcrypt.Cost([]byte(digest)); err != nil {
+			return invalid("password_digest", "password_digest is not a valid bcrypt digest.")
+		}
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "password_hasher",
+		Message: "is not supported", LongMessage: fmt.Sprintf("password_hasher %q is not supported by the emulator yet; bcrypt is.", hasher)}
+}
+
+// checkPassword verifies a password against a stored digest.
+func checkPassword(hasher, digest, password string) bool {
+	switch hasher {
+	case "bcrypt":
+		return bcrypt.CompareHashAndPassword([]byte(digest), []byte(password)) == nil
+	}
+	return false
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
