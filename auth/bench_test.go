@@ -96,7 +96,7 @@ func BenchmarkOverhead(b *testing.B) {
 		if e != nil {
 			b.Fatal(e)
 		}
-		if _, e := parseHeader(tok[:dot1]); e != nil {
+		if _, e := v.header(tok[:dot1]); e != nil {
 			b.Fatal(e)
 		}
 		var sig [512]byte

@@ -59,6 +59,12 @@ type Claims struct {
 	Actor *Actor
 
 	raw string // the payload, exactly as signed
+
+	// Backing arrays for the short slices above, so that reading a token
+	// allocates less (slices into them are capped: appending copies).
+	listBuf [8]string
+	listLen int
+	fvaBuf  [2]int
 }
 
 // Actor is the "act" claim of an impersonation session.
@@ -176,14 +182,13 @@ func parseClaims(payload string, c *Claims) error {
 				err = errors.New("not an array")
 				break
 			}
-			var buf [4]int
-			fva := buf[:0]
+			fva := c.fvaBuf[:0:len(c.fvaBuf)]
 			err = eachElement(m.raw, func(kind jsonKind, v string) error {
 				n, err := numericDate(member{kind: kind, raw: v})
-				fva = append(fva, int(n))
+				fva = append(fva, int(n)) // beyond two, append allocates
 				return err
 			})
-			c.FactorVerificationAge = slices.Clone(fva)
+			c.FactorVerificationAge = fva[:len(fva):len(fva)]
 		case "org_id":
 			c.OrgID, err = str(m)
 		case "org_slug":
@@ -197,9 +202,9 @@ func parseClaims(payload string, c *Claims) error {
 				err = errors.New("of the wrong type")
 			}
 		case "fea":
-			c.Features, err = list(m)
+			c.Features, err = c.list(m)
 		case "pla":
-			c.Plans, err = list(m)
+			c.Plans, err = c.list(m)
 		case "o":
 			if m.kind == kindObject {
 				org = m.raw
@@ -348,11 +353,23 @@ func date(m member) (time.Time, error) {
 	return time.Unix(n, 0), nil
 }
 
-// list reads a comma-separated string claim ("fea", "pla").
-func list(m member) ([]string, error) {
+// list reads a comma-separated string claim ("fea", "pla"), into the
+// claims' backing array while it has room.
+func (c *Claims) list(m member) ([]string, error) {
 	s, err := str(m)
 	if err != nil || s == "" {
 		return nil, err
 	}
-	return strings.Split(s, ","), nil
+	n := strings.Count(s, ",") + 1
+	if c.listLen+n > len(c.listBuf) {
+		return strings.Split(s, ","), nil
+	}
+	start := c.listLen
+	for i := 0; i < n; i++ {
+		item, rest, _ := strings.Cut(s, ",")
+		c.listBuf[c.listLen] = item
+		c.listLen++
+		s = rest
+	}
+	return c.listBuf[start:c.listLen:c.listLen], nil
 }

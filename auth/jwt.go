@@ -106,6 +106,26 @@ func parseHeader(seg string) (tokenHeader, *Error) {
 	return h, nil
 }
 
+// parsedHeader is a header segment and what it parses to.
+type parsedHeader struct {
+	seg string
+	h   tokenHeader
+}
+
+// header parses a header segment. All tokens of an instance carry the same
+// header, so the last one parsed successfully is kept: the same bytes give
+// the same result, and a segment that differs is parsed in full.
+func (v *Verifier) header(seg string) (tokenHeader, *Error) {
+	if last := v.lastHeader.Load(); last != nil && last.seg == seg {
+		return last.h, nil
+	}
+	h, e := parseHeader(seg)
+	if e == nil && len(seg) <= 512 {
+		v.lastHeader.Store(&parsedHeader{seg: strings.Clone(seg), h: h})
+	}
+	return h, e
+}
+
 // keyResolver finds the key for a token's kid.
 type keyResolver func(ctx context.Context, kid string) (*verificationKey, *Error)
 
@@ -116,7 +136,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if e != nil {
 		return nil, e
 	}
-	h, e := parseHeader(token[:dot1])
+	h, e := v.header(token[:dot1])
 	if e != nil {
 		return nil, e
 	}

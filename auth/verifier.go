@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -74,6 +75,7 @@ type Verifier struct {
 	jwks              *jwksCache // nil with a JWTKey
 	cookieSuffix      string
 	hasKey            bool
+	lastHeader        atomic.Pointer[parsedHeader]
 }
 
 // NewVerifier checks opts and returns a Verifier. It parses JWTKey at once

@@ -1,6 +1,6 @@
 module github.com/clerkgo/clerk/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/clerk/clerk-sdk-go/v2 v2.4.2
@@ -22,8 +22,8 @@ require (
 	github.com/lestrrat-go/option/v2 v2.0.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
-	golang.org/x/crypto v0.19.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )
 
 replace github.com/clerkgo/clerk => ../
