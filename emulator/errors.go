@@ -56,7 +56,7 @@ func invalid(param, long string) *Error {
 
 func missing(param string) *Error {
 	return &Error{Kind: KindInvalid, Code: "form_param_missing", Param: param,
-		Message: "missing", LongMessage: param + " must be included."}
+		Message: "missing required parameter", LongMessage: param + " must be included."}
 }
 
 func identifierExists(param string) *Error {

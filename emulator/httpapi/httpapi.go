@@ -1,0 +1,177 @@
+// Package httpapi is the HTTP layer of the local Backend API: it matches a
+// request to an operation of the spec of the API version it names,
+// authenticates it, validates it against that spec, calls the domain
+// (package emulator), and encodes the answer. Domain errors become Clerk's
+// wire errors here, in one place.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/clerkgo/clerk/api"
+	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/specs"
+)
+
+// Handler serves the Backend API under /v1.
+type Handler struct {
+	svc   *emulator.Service
+	specs *specs.Registry
+	log   *slog.Logger
+	ops   map[string]operation
+	check func(operationID string, err error)
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithResponseCheck validates every JSON answer of an implemented
+// operation against the spec of the request's API version and reports
+// each violation to report. clerktest fails the test with it, so every
+// test run through clerktest checks the emulator too.
+func WithResponseCheck(report func(operationID string, err error)) Option {
+	return func(h *Handler) { h.check = report }
+}
+
+// operation handles one operation of the spec, by operationId. It returns
+// the status and the value to encode as JSON (nil for no body).
+type operation func(ctx context.Context, req *specs.Request) (int, any, error)
+
+// New returns the handler of svc's Backend API. log may be nil.
+func New(svc *emulator.Service, log *slog.Logger, opts ...Option) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{svc: svc, specs: specs.NewRegistry(api.Specs), log: log}
+	for _, o := range opts {
+		o(h)
+	}
+	h.ops = h.operations()
+	return h
+}
+
+// publicOperations need no secret key.
+var publicOperations = map[string]bool{"GetPublicInterstitial": true}
+
+// ServeHTTP answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	trace := "trace_" + strings.ToLower(newTraceID())
+	path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
+	if !ok || (path != "" && path[0] != '/') {
+		h.writeError(w, trace, &specs.Error{Status: http.StatusNotFound, Code: "resource_not_found",
+			Message: "not found", LongMessage: "The Backend API is served under /v1."})
+		return
+	}
+	version := r.Header.Get("Clerk-API-Version")
+	if version == "" {
+		version = specs.DefaultVersion
+	}
+	route, err := h.specs.Match(version, r.Method, path)
+	if err != nil {
+		h.fail(w, trace, err)
+		return
+	}
+	if !publicOperations[route.OperationID] {
+		if err := h.svc.Authenticate(r.Header.Get("Authorization")); err != nil {
+			h.fail(w, trace, err)
+			return
+		}
+	}
+	op := h.ops[route.OperationID]
+	if op == nil {
+		h.writeError(w, trace, &specs.Error{Status: http.StatusNotImplemented, Code: "operation_not_supported",
+			Message:     "not supported by the emulator",
+			LongMessage: "The local Backend API does not implement " + route.OperationID + " yet."})
+		return
+	}
+	req, err := h.specs.ValidateRequest(route, r)
+	if err != nil {
+		h.fail(w, trace, err)
+		return
+	}
+	status, body, err := op(r.Context(), req)
+	if err != nil {
+		h.fail(w, trace, err)
+		return
+	}
+	if body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		h.fail(w, trace, err)
+		return
+	}
+	if h.check != nil {
+		h.checkResponse(route, req, status, data)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(data)
+}
+
+// fail maps an error to Clerk's wire format: the only place that does.
+func (h *Handler) fail(w http.ResponseWriter, trace string, err error) {
+	var se *specs.Error
+	if errors.As(err, &se) {
+		h.writeError(w, trace, se)
+		return
+	}
+	if de, ok := emulator.AsError(err); ok {
+		h.writeError(w, trace, &specs.Error{Status: statusOf(de.Kind), Code: de.Code, Message: de.Message,
+			LongMessage: de.LongMessage, ParamName: de.Param})
+		return
+	}
+	// Anything else is the emulator's fault; the details go to the log,
+	// never to the client.
+	h.log.Error("internal error", "trace", trace, "err", err)
+	h.writeError(w, trace, &specs.Error{Status: http.StatusInternalServerError, Code: "internal_clerk_error",
+		Message: "Oops, an unexpected error occurred", LongMessage: "There was an internal error in the local Backend API; see its log."})
+}
+
+func statusOf(k emulator.Kind) int {
+	switch k {
+	case emulator.KindNotFound:
+		return http.StatusNotFound
+	case emulator.KindInvalid, emulator.KindConflict:
+		return http.StatusUnprocessableEntity
+	case emulator.KindBadRequest:
+		return http.StatusBadRequest
+	case emulator.KindUnauthorized:
+		return http.StatusUnauthorized
+	case emulator.KindForbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+func (h *Handler) writeError(w http.ResponseWriter, trace string, e *specs.Error) {
+	w.Header().Set("X-Clerk-Trace-Id", trace)
+	e.Respond(w, trace)
+}
+
+// checkResponse validates an answer against the spec. A list answered
+// with paginated=true is {data, total_count} where the spec of older
+// versions shows the bare array: its data is what is validated then.
+func (h *Handler) checkResponse(route *specs.Route, req *specs.Request, status int, data []byte) {
+	body := data
+	if req.Query.Get("paginated") == "true" {
+		var page struct {
+			Data       json.RawMessage `json:"data"`
+			TotalCount *int64          `json:"total_count"`
+		}
+		if err := json.Unmarshal(data, &page); err == nil && page.Data != nil && page.TotalCount != nil {
+			body = page.Data
+		}
+	}
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if err := h.specs.ValidateResponse(route, status, hdr, body); err != nil {
+		h.check(route.OperationID, err)
+	}
+}

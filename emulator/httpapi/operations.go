@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/specs"
+)
+
+// operations maps the operationIds the emulator implements to handlers.
+// Validation against the spec has already happened: handlers decode
+// without re-checking types.
+func (h *Handler) operations() map[string]operation {
+	s := h.svc
+	return map[string]operation{
+		"GetJWKS": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			return http.StatusOK, map[string]any{"keys": s.JWKS()}, nil
+		},
+		"CreateUser": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p clerk.UsersCreateParams
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			u, err := s.CreateUser(ctx, &p)
+			return http.StatusOK, u, err
+		},
+		"GetUser": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			u, err := s.User(ctx, req.Route.PathParams["user_id"])
+			return http.StatusOK, u, err
+		},
+		"DeleteUser": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			d, err := s.DeleteUser(ctx, req.Route.PathParams["user_id"])
+			return http.StatusOK, d, err
+		},
+		"GetUserList": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			q := req.Query
+			users, err := s.ListUsers(ctx, &clerk.UsersListParams{
+				EmailAddress: q["email_address"], PhoneNumber: q["phone_number"], ExternalID: q["external_id"],
+				Username: q["username"], Web3Wallet: q["web3_wallet"], UserID: q["user_id"],
+				OrganizationID: q["organization_id"], Query: str(q, "query"),
+				LastActiveAtSince: num(q, "last_active_at_since"), Limit: num(q, "limit"), Offset: num(q, "offset"),
+				OrderBy: str(q, "order_by"),
+			})
+			return http.StatusOK, users, err
+		},
+		"GetUsersCount": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			q := req.Query
+			n, err := s.CountUsers(ctx, &clerk.UsersCountParams{
+				EmailAddress: q["email_address"], PhoneNumber: q["phone_number"], ExternalID: q["external_id"],
+				Username: q["username"], Web3Wallet: q["web3_wallet"], UserID: q["user_id"], Query: str(q, "query"),
+			})
+			return http.StatusOK, n, err
+		},
+		"VerifyPassword": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p clerk.UsersVerifyPasswordParams
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			v, err := s.VerifyPassword(ctx, req.Route.PathParams["user_id"], p.Password)
+			return http.StatusOK, v, err
+		},
+		"createSession": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p struct {
+				UserID string `json:"user_id"`
+			}
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			sess, err := s.CreateSession(ctx, p.UserID)
+			return http.StatusOK, sess, err
+		},
+		"GetSession": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			sess, err := s.Session(ctx, req.Route.PathParams["session_id"])
+			return http.StatusOK, sess, err
+		},
+		"RevokeSession": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			sess, err := s.RevokeSession(ctx, req.Route.PathParams["session_id"])
+			return http.StatusOK, sess, err
+		},
+		"GetSessionList": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			q := req.Query
+			list, total, err := s.ListSessions(ctx, &clerk.SessionsListParams{
+				UserID: str(q, "user_id"), ClientID: str(q, "client_id"), Status: str(q, "status"),
+				Limit: num(q, "limit"), Offset: num(q, "offset"),
+			})
+			if err != nil {
+				return 0, nil, err
+			}
+			if q.Get("paginated") == "true" {
+				return http.StatusOK, clerk.SessionList{Data: list, TotalCount: total}, nil
+			}
+			return http.StatusOK, list, nil
+		},
+		"CreateSessionToken": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p struct {
+				ExpiresInSeconds *int64 `json:"expires_in_seconds"`
+			}
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			opts := emulator.TokenOptions{}
+			if p.ExpiresInSeconds != nil {
+				opts.ExpiresInSeconds = *p.ExpiresInSeconds
+			}
+			jwt, err := s.CreateSessionToken(ctx, req.Route.PathParams["session_id"], opts)
+			return http.StatusOK, map[string]string{"object": "token", "jwt": jwt}, err
+		},
+	}
+}
+
+// decode reads a validated JSON body into v; an absent body leaves v as
+// it is.
+func decode(req *specs.Request, v any) error {
+	if len(req.Body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(req.Body, v); err != nil {
+		return &specs.Error{Status: http.StatusBadRequest, Code: "request_body_invalid",
+			Message: "invalid request body", LongMessage: "The request body is not valid JSON for this operation."}
+	}
+	return nil
+}
+
+func str(q url.Values, name string) *string {
+	if _, ok := q[name]; !ok {
+		return nil
+	}
+	v := q.Get(name)
+	return &v
+}
+
+func num(q url.Values, name string) *int64 {
+	v := q.Get(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil // the spec validation rejected non-integers already
+	}
+	return &n
+}
+
+func newTraceID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
