@@ -84,20 +84,11 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 		return nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "password_digest",
 			Message: "is invalid", LongMessage: "password and password_digest cannot be given together."}
 	case p.Password != nil:
-		pw := *p.Password
-		if (p.SkipPasswordChecks == nil || !*p.SkipPasswordChecks) && utf8.RuneCountInString(pw) < minPasswordLength {
-			return nil, &Error{Kind: KindInvalid, Code: "form_password_length_too_short", Param: "password",
-				Message: "Passwords must be 8 characters or more.", LongMessage: "Passwords must be 8 characters or more."}
-		}
-		if len(pw) > 72 {
-			return nil, &Error{Kind: KindInvalid, Code: "form_password_length_too_long", Param: "password",
-				Message: "Passwords must be 72 bytes or less.", LongMessage: "Passwords must be 72 bytes or less."}
-		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+		secrets, err := hashPassword(*p.Password, p.SkipPasswordChecks != nil && *p.SkipPasswordChecks)
 		if err != nil {
-			return nil, fmt.Errorf("emulator: hashing a password: %w", err)
+			return nil, err
 		}
-		doc.Secrets = userSecrets{PasswordDigest: string(hash), PasswordHasher: "bcrypt"}
+		doc.Secrets = secrets
 	case p.PasswordDigest != nil:
 		hasher := "bcrypt"
 		if p.PasswordHasher != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// ctx ends long-running commands (serve) early; nil means
+	// context.Background(). SIGINT and SIGTERM end them too.
+	ctx context.Context
 }
 
 // run executes the clerk command line args (without the program name) and
@@ -41,7 +45,11 @@ func runEnv(args []string, e *env) int {
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
-	cmd, err := root.ExecuteC()
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -88,7 +96,7 @@ func oneLine(s string) string {
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "clerk",
-		Short: "Command-line tool for Clerk: verify and decode session tokens",
+		Short: "Command-line tool for Clerk: a local Backend API, and session tokens",
 		Long: `clerk is a command-line tool for Clerk.
 
 It verifies Clerk session tokens (JWTs) the way a backend does, with the
@@ -103,6 +111,6 @@ fetched from the Backend API), and decodes tokens for inspection.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v", err)
 	})
-	root.AddCommand(newVersionCmd(e), newTokenCmd(e))
+	root.AddCommand(newVersionCmd(e), newTokenCmd(e), newServeCmd(e))
 	return root
 }

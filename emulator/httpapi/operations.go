@@ -58,6 +58,26 @@ func (h *Handler) operations() map[string]operation {
 			})
 			return http.StatusOK, n, err
 		},
+		"UpdateUser": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p clerk.UsersUpdateParams
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			u, err := s.UpdateUser(ctx, req.Route.PathParams["user_id"], &p)
+			return http.StatusOK, u, err
+		},
+		"UpdateUserMetadata": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p clerk.UsersUpdateMetadataParams
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			u, err := s.UpdateUserMetadata(ctx, req.Route.PathParams["user_id"], &p)
+			return http.StatusOK, u, err
+		},
+		"BanUser":    userAction(s.BanUser),
+		"UnbanUser":  userAction(s.UnbanUser),
+		"LockUser":   userAction(s.LockUser),
+		"UnlockUser": userAction(s.UnlockUser),
 		"VerifyPassword": func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var p clerk.UsersVerifyPasswordParams
 			if err := decode(req, &p); err != nil {
@@ -112,6 +132,14 @@ func (h *Handler) operations() map[string]operation {
 			jwt, err := s.CreateSessionToken(ctx, req.Route.PathParams["session_id"], opts)
 			return http.StatusOK, map[string]string{"object": "token", "jwt": jwt}, err
 		},
+	}
+}
+
+// userAction adapts a domain call on one user to an operation.
+func userAction(fn func(ctx context.Context, id string) (*clerk.User, error)) operation {
+	return func(ctx context.Context, req *specs.Request) (int, any, error) {
+		u, err := fn(ctx, req.Route.PathParams["user_id"])
+		return http.StatusOK, u, err
 	}
 }
 

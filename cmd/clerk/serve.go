@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/httpapi"
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/postgres"
+	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/spf13/cobra"
+)
+
+type serveFlags struct {
+	addr, database, secretKey, issuer, logLevel string
+}
+
+func newServeCmd(e *env) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a local Clerk Backend API",
+		Long: `Run a local, stateful Clerk Backend API for development and tests.
+
+It keeps its data in a SQLite file (default ./.clerk/clerk.db) or in
+PostgreSQL (--database postgres://...), signs real RS256 session tokens, and
+prints the base URL, the secret and publishable keys and the JWKS URL to
+point an application or a Clerk SDK at. Every flag can also be set through
+the environment variable named in its help. SIGINT or SIGTERM stops it
+gracefully.`,
+		Example: `  clerk serve
+  clerk serve --addr 127.0.0.1:9000 --database postgres://localhost/clerk`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return e.serve(cmd, &f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "", "listen `ADDRESS` (env CLERK_ADDR; default 127.0.0.1:8787)")
+	fl.StringVar(&f.database, "database", "", "SQLite file `PATH` or postgres:// URL (env CLERK_DATABASE; default ./.clerk/clerk.db)")
+	fl.StringVar(&f.secretKey, "secret-key", "", "secret `KEY` clients must send (env CLERK_SECRET_KEY; default: generated on first start and saved)")
+	fl.StringVar(&f.issuer, "issuer", "", "iss `URL` of session tokens (env CLERK_ISSUER; default https://"+emulator.DefaultFrontendHost+")")
+	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
+	return cmd
+}
+
+// orEnv returns the flag's value, else the environment's, else def.
+func (e *env) orEnv(flag, name, def string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
+	addr := e.orEnv(f.addr, "CLERK_ADDR", "127.0.0.1:8787")
+	database := e.orEnv(f.database, "CLERK_DATABASE", filepath.Join(".clerk", "clerk.db"))
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(e.orEnv(f.logLevel, "CLERK_LOG_LEVEL", "info"))); err != nil {
+		return usageErrorf("--log-level: want debug, info, warn or error")
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := openStore(ctx, database)
+	if err != nil {
+		return failure("error: " + err.Error())
+	}
+	defer st.Close()
+	svc, err := emulator.New(ctx, st, emulator.Options{
+		SecretKey: e.orEnv(f.secretKey, "CLERK_SECRET_KEY", ""),
+		Issuer:    e.orEnv(f.issuer, "CLERK_ISSUER", ""),
+	})
+	if err != nil {
+		return failure("error: " + err.Error())
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return failure("error: " + err.Error())
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(e.stdout, "Clerk Backend API listening on %s/v1\n", base)
+	fmt.Fprintf(e.stdout, "  CLERK_API_URL=%s\n", base)
+	fmt.Fprintf(e.stdout, "  CLERK_SECRET_KEY=%s\n", svc.SecretKey())
+	fmt.Fprintf(e.stdout, "  CLERK_PUBLISHABLE_KEY=%s\n", svc.PublishableKey())
+	fmt.Fprintf(e.stdout, "  JWKS: %s/v1/jwks\n", base)
+	fmt.Fprintf(e.stdout, "  data: %s\n", redactDSN(database))
+
+	srv := &http.Server{
+		Handler:           httpapi.New(svc, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return failure("error: " + err.Error())
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return failure("error: shutting down: " + err.Error())
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return failure("error: " + err.Error())
+	}
+	return nil
+}
+
+// openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.
+func openStore(ctx context.Context, database string) (store.Store, error) {
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return postgres.Open(ctx, database)
+	}
+	return sqlite.Open(ctx, database)
+}
+
+// redactDSN hides the password of a database URL.
+func redactDSN(dsn string) string {
+	scheme, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return dsn
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return dsn
+	}
+	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
+		return scheme + "://" + user + ":***@" + host
+	}
+	return dsn
+}

@@ -1,0 +1,68 @@
+// Package sqlstore implements store.Store on database/sql, once for both
+// SQL backends. A backend (sqlite, postgres) opens its connection pools,
+// describes its SQL dialect and error codes in a Dialect, and hands both to
+// New; everything about the store's semantics lives here, so that the two
+// backends cannot drift apart.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+)
+
+// Violation is the kind of unique constraint a failed statement violated.
+type Violation int
+
+const (
+	// NoViolation means the error is not a unique constraint violation.
+	NoViolation Violation = iota
+	// PrimaryKeyViolation means a table's primary key was violated.
+	PrimaryKeyViolation
+	// UniqueViolation means a secondary unique constraint was violated.
+	UniqueViolation
+)
+
+// Dialect is what differs between the SQL backends.
+type Dialect struct {
+	// Numbered reports whether placeholders are numbered ($1, $2, ...)
+	// rather than "?".
+	Numbered bool
+	// OffsetNeedsLimit reports whether OFFSET needs a LIMIT before it;
+	// "LIMIT -1" then means no limit (SQLite).
+	OffsetNeedsLimit bool
+	// ReadTx are the options of the read-only transactions that give a
+	// multi-statement read (a user and its identifiers) one snapshot.
+	ReadTx *sql.TxOptions
+	// Violation classifies err: a violation of a primary key, of another
+	// unique constraint, or neither.
+	Violation func(err error) Violation
+	// Retryable reports whether a write transaction that failed with err
+	// may be retried as a whole (a deadlock or serialization failure).
+	Retryable func(err error) bool
+	// LockMigrations, when set, takes a lock held until tx ends that keeps
+	// concurrent Opens of the same database from migrating at once. When
+	// nil, the write transaction itself must be exclusive (SQLite's BEGIN
+	// IMMEDIATE).
+	LockMigrations func(ctx context.Context, tx *sql.Tx) error
+}
+
+// rebind rewrites the "?" placeholders of query for d.
+func (d *Dialect) rebind(query string) string {
+	if !d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

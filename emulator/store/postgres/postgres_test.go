@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"database/sql"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/internal/sqlstore"
+	"github.com/clerkgo/clerk/emulator/store/postgres/pgtest"
+	"github.com/clerkgo/clerk/emulator/store/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// openNew opens a store on a new database of the test server.
+func openNew(t *testing.T) (*Store, string) {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dsn
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := openNew(t)
+		return s
+	})
+}
+
+// adminDB connects to dsn directly, closing when t ends.
+func adminDB(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// wantMigrations fails t unless every migration is recorded once in the
+// database at dsn.
+func wantMigrations(t *testing.T, dsn string) {
+	t.Helper()
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, max int
+	if err := adminDB(t, dsn).QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&rows, &max); err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(ms) || max != len(ms) {
+		t.Fatalf("schema_migrations has %d rows up to version %d, want %d", rows, max, len(ms))
+	}
+}
+
+func TestConcurrentOpensOfANewDatabaseMigrateOnce(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const n = 8
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(t.Context(), dsn)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	wantMigrations(t, dsn)
+}
+
+func TestReopeningKeepsTheDataAndMigratesOnce(t *testing.T) {
+	s, dsn := openNew(t)
+	if err := s.InsertUser(t.Context(), &store.User{ID: "user_1", Doc: []byte(`{"a":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	u, err := s.User(t.Context(), "user_1")
+	if err != nil || string(u.Doc) != `{"a":1}` {
+		t.Fatalf("User after reopen = %+v, %v", u, err)
+	}
+	wantMigrations(t, dsn)
+}
+
+func TestADatabaseOfANewerSchemaIsRefused(t *testing.T) {
+	s, dsn := openNew(t)
+	s.Close()
+	if _, err := adminDB(t, dsn).ExecContext(t.Context(), "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(t.Context(), dsn)
+	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "999") {
+		t.Fatalf("Open = %v, want ErrSchemaTooNew naming version 999", err)
+	}
+}
+
+func TestAnUnreachableServerFailsOpenWithoutThePassword(t *testing.T) {
+	_, err := Open(t.Context(), "postgres://someone:s3cret-pw@127.0.0.1:1/db?sslmode=disable&connect_timeout=2")
+	if err == nil {
+		t.Fatal("Open succeeded")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Fatalf("the error shows the password: %v", err)
+	}
+	_, err = Open(t.Context(), "postgres://someone:s3cret-pw@[::1")
+	if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+		t.Fatalf("Open(bad DSN) = %v, want an error without the password", err)
+	}
+}
+
+func TestListingUsersByEveryOrderCanUseAnIndex(t *testing.T) {
+	s, dsn := openNew(t)
+	_ = s
+	db := adminDB(t, dsn)
+	// An empty table would be scanned whatever the indexes: tell the
+	// planner not to, to see which index it would use.
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	for _, orderBy := range []string{"", "updated_at", "email_address", "web3wallet", "first_name", "last_name",
+		"phone_number", "username", "last_active_at", "last_sign_in_at"} {
+		for _, desc := range []bool{false, true} {
+			query, args, err := sqlstore.UserListQuery(dialect, store.UserQuery{OrderBy: orderBy, Descending: desc, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+query, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var plan []string
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, strings.TrimSpace(line))
+			}
+			rows.Close()
+			p := strings.Join(plan, "; ")
+			if strings.Contains(p, "Sort") || !strings.Contains(p, "Index Scan") {
+				t.Errorf("order %q desc %v: plan %q, want an index scan without a sort", orderBy, desc, p)
+			}
+		}
+	}
+}

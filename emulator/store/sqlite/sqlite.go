@@ -1,0 +1,155 @@
+// Package sqlite is the embedded store.Store: SQLite through the pure-Go
+// driver modernc.org/sqlite (no cgo).
+//
+// A file database runs in WAL mode with synchronous=FULL, so that a write
+// that returned is on disk and survives a crash of the process or of the
+// machine. Writes go through one connection, whose transactions begin
+// IMMEDIATE: writers of this process queue for it in Go, and writers of
+// other processes wait up to the busy timeout for SQLite's write lock, so
+// that none fails with SQLITE_BUSY. Reads go through a pool of read-only
+// connections and run concurrently with the writer.
+//
+// The in-memory database (":memory:") lives in one connection that reads
+// and writes alike, and disappears with the Store.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// ErrSchemaTooNew is returned by Open when the database was migrated by a
+// newer version of this program.
+var ErrSchemaTooNew = sqlstore.ErrSchemaTooNew
+
+// busyTimeoutMillis is how long a connection waits for a lock another
+// process holds before failing with SQLITE_BUSY.
+const busyTimeoutMillis = 10000
+
+// Store is a store.Store kept in an SQLite database.
+type Store struct {
+	*sqlstore.Store
+	path string
+	w    *sql.DB // the write connection, for the package's tests
+}
+
+var _ store.Store = (*Store)(nil)
+
+var dialect = &sqlstore.Dialect{
+	OffsetNeedsLimit: true,
+	ReadTx:           &sql.TxOptions{ReadOnly: true}, // a deferred BEGIN: a snapshot, no lock
+	Violation:        violation,
+	Retryable:        func(error) bool { return false }, // writes are serialised: no deadlock
+}
+
+// violation classifies an SQLite constraint error.
+func violation(err error) sqlstore.Violation {
+	var e *sqlite.Error
+	if err == nil || !errors.As(err, &e) {
+		return sqlstore.NoViolation
+	}
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sqlstore.PrimaryKeyViolation
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
+		return sqlstore.UniqueViolation
+	}
+	return sqlstore.NoViolation
+}
+
+// Open opens (creating it and its directory when missing) the SQLite
+// database at path, and migrates its schema. path ":memory:" or "" opens a
+// new in-memory database.
+func Open(ctx context.Context, path string) (*Store, error) {
+	migrations, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	if path == "" || path == ":memory:" {
+		return openMemory(ctx, migrations)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	w, err := sql.Open("sqlite", fileDSN(abs,
+		"_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
+		busyTimeoutMillis))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := sqlstore.Migrate(ctx, w, dialect, migrations); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", fileDSN(abs,
+		"_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=query_only(1)", busyTimeoutMillis))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Store{Store: sqlstore.New(dialect, w, r), path: abs, w: w}, nil
+}
+
+// openMemory opens a new in-memory database: one connection, never
+// closed while the Store is open, since each connection to ":memory:" is a
+// database of its own.
+func openMemory(ctx context.Context, migrations []sqlstore.Migration) (*Store, error) {
+	db, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
+	}
+	return &Store{Store: sqlstore.New(dialect, db, db), path: ":memory:", w: db}, nil
+}
+
+// fileDSN is the driver's name for the database file at the absolute path
+// abs: a file: URI (so that any character of the path is escaped) with the
+// query params.
+func fileDSN(abs, params string, args ...any) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: fmt.Sprintf(params, args...)}
+	return u.String()
+}
+
+// Path returns the absolute path of the database file, or ":memory:".
+func (s *Store) Path() string { return s.path }

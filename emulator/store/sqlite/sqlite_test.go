@@ -1,0 +1,345 @@
+package sqlite
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/internal/sqlstore"
+	"github.com/clerkgo/clerk/emulator/store/storetest"
+)
+
+// openTemp opens a new database file in t's temporary directory.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "clerk.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStoreInFile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+func TestStoreInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), ":memory:")
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestEachInMemoryStoreIsADatabaseOfItsOwn(t *testing.T) {
+	a, err := Open(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(t.Context(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := a.InsertUser(t.Context(), &store.User{ID: "user_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.User(t.Context(), "user_1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("User in the other database: %v, want ErrNotFound", err)
+	}
+	if a.Path() != ":memory:" {
+		t.Fatalf("Path = %q", a.Path())
+	}
+}
+
+func TestOpenCreatesTheParentDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "clerk.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+	if s.Path() != path {
+		t.Fatalf("Path = %q, want %q", s.Path(), path)
+	}
+}
+
+func TestAPathWithURICharactersIsAFileName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd ?name#%20&x=1.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+}
+
+func TestFileDatabasesAreDurableAndSerialiseWrites(t *testing.T) {
+	s := openTemp(t)
+	for _, c := range []struct{ pragma, want string }{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"foreign_keys", "1"},
+		{"busy_timeout", fmt.Sprint(busyTimeoutMillis)},
+	} {
+		var got string
+		if err := s.w.QueryRowContext(t.Context(), "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", c.pragma, err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
+		}
+	}
+	if got := s.w.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("write pool has %d connections, want 1", got)
+	}
+}
+
+func TestReopeningKeepsTheDataAndMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertUser(t.Context(), &store.User{ID: "user_1", Doc: []byte(`{"a":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	u, err := s.User(t.Context(), "user_1")
+	if err != nil || string(u.Doc) != `{"a":1}` {
+		t.Fatalf("User after reopen = %+v, %v", u, err)
+	}
+	wantMigrations(t, s)
+}
+
+// wantMigrations fails t unless every migration is recorded once.
+func wantMigrations(t *testing.T, s *Store) {
+	t.Helper()
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, max int
+	if err := s.w.QueryRowContext(t.Context(), "SELECT COUNT(*), MAX(version) FROM schema_migrations").Scan(&rows, &max); err != nil {
+		t.Fatal(err)
+	}
+	if rows != len(ms) || max != len(ms) {
+		t.Fatalf("schema_migrations has %d rows up to version %d, want %d", rows, max, len(ms))
+	}
+}
+
+func TestADatabaseOfANewerSchemaIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(t.Context(), "INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = Open(t.Context(), path)
+	if !errors.Is(err, ErrSchemaTooNew) || !strings.Contains(err.Error(), "999") {
+		t.Fatalf("Open = %v, want ErrSchemaTooNew naming version 999", err)
+	}
+}
+
+func TestConcurrentOpensOfANewFileMigrateOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	const n = 8
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(t.Context(), path)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	wantMigrations(t, stores[0])
+}
+
+func TestTwoStoresOnOneFileWriteConcurrentlyWithoutBusyErrors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	a, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	const each = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for k, s := range []*Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("user_%d_%d", k, i)
+				err := s.Tx(t.Context(), func(tx store.Store) error {
+					if _, err := tx.CountUsers(t.Context(), store.UserQuery{}); err != nil { // read, then write
+						return err
+					}
+					return tx.InsertUser(t.Context(), &store.User{ID: id})
+				})
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", id, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n, err := a.CountUsers(t.Context(), store.UserQuery{}); err != nil || n != 4*each {
+		t.Fatalf("CountUsers = %d, %v; want %d", n, err, 4*each)
+	}
+}
+
+// The kill test: a child process (this test binary, running
+// TestKillHelper) inserts users and prints each ID once InsertUser has
+// returned; the parent kills it with SIGKILL mid-stream and checks that
+// every printed user is in the database.
+const killEnv = "CLERK_SQLITE_KILL_HELPER_DB"
+
+func TestWritesThatReturnedSurviveKill9(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), killEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var written []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(written) < 40 {
+		if id, ok := strings.CutPrefix(sc.Text(), "wrote "); ok {
+			written = append(written, id)
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if len(written) < 40 {
+		t.Fatalf("the child wrote %d users before it stopped, want 40", len(written))
+	}
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open after kill: %v", err)
+	}
+	defer s.Close()
+	for _, id := range written {
+		if _, err := s.User(t.Context(), id); err != nil {
+			t.Fatalf("user %s, written before the kill: %v", id, err)
+		}
+	}
+}
+
+func TestKillHelper(t *testing.T) {
+	path := os.Getenv(killEnv)
+	if path == "" {
+		t.Skip("only run by TestWritesThatReturnedSurviveKill9")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for i := 0; time.Now().Before(deadline); i++ {
+		id := fmt.Sprintf("user_%06d", i)
+		if err := s.InsertUser(ctx, &store.User{ID: id, Doc: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(os.Stdout, "wrote %s\n", id)
+	}
+}
+
+func TestListingUsersByEveryOrderUsesAnIndexNotASort(t *testing.T) {
+	s := openTemp(t)
+	orders := []string{"", "created_at", "updated_at", "email_address", "web3wallet", "first_name", "last_name",
+		"phone_number", "username", "last_active_at", "last_sign_in_at"}
+	for _, orderBy := range orders {
+		for _, desc := range []bool{false, true} {
+			query, args, err := sqlstore.UserListQuery(dialect, store.UserQuery{OrderBy: orderBy, Descending: desc, Limit: 100, Offset: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := explain(t, s, query, args)
+			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "USING INDEX users_") {
+				t.Errorf("order %q desc %v: plan %q, want an index scan without a sort", orderBy, desc, plan)
+			}
+		}
+	}
+	query, args, err := sqlstore.UserListQuery(dialect, store.UserQuery{LastActiveAtSince: 5, OrderBy: "last_active_at", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := explain(t, s, query, args); !strings.Contains(plan, "USING INDEX users_last_active_at") {
+		t.Errorf("last active filter: plan %q, want users_last_active_at", plan)
+	}
+}
+
+// explain returns SQLite's query plan of query.
+func explain(t *testing.T, s *Store, query string, args []any) string {
+	t.Helper()
+	rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	return strings.Join(lines, "; ")
+}
