@@ -14,10 +14,31 @@ import (
 	"github.com/clerkgo/clerk/emulator/specs"
 )
 
+// operationSets are the groups of implemented operations, one function
+// per file (each file registers its own in init), merged by operations.
+var operationSets []func(h *Handler) map[string]operation
+
+func init() { operationSets = append(operationSets, (*Handler).coreOperations) }
+
 // operations maps the operationIds the emulator implements to handlers.
 // Validation against the spec has already happened: handlers decode
-// without re-checking types.
+// without re-checking types. Two sets implementing one operationId is a
+// programming error.
 func (h *Handler) operations() map[string]operation {
+	all := map[string]operation{}
+	for _, set := range operationSets {
+		for id, op := range set(h) {
+			if _, dup := all[id]; dup {
+				panic("httpapi: operation " + id + " is implemented twice")
+			}
+			all[id] = op
+		}
+	}
+	return all
+}
+
+// coreOperations: users, sessions and session tokens, JWKS.
+func (h *Handler) coreOperations() map[string]operation {
 	s := h.svc
 	return map[string]operation{
 		"GetJWKS": func(ctx context.Context, req *specs.Request) (int, any, error) {
