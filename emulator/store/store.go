@@ -42,7 +42,9 @@ type Store interface {
 	// *ConflictError when an identifier's (Kind, Value) belongs to another
 	// user, however many concurrent inserts race for it.
 	InsertUser(ctx context.Context, u *User) error
-	// User returns a user by ID, or ErrNotFound.
+	// User returns a user by ID, or ErrNotFound. Inside Tx it also locks
+	// the user until the transaction ends, so that a read-modify-write of
+	// a user in a transaction never loses a concurrent one.
 	User(ctx context.Context, id string) (*User, error)
 	// UpdateUser replaces a user (columns, document and identifiers)
 	// atomically; ErrNotFound if it does not exist, *ConflictError as for

@@ -57,6 +57,7 @@ var dialect = &sqlstore.Dialect{
 	ReadTx:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	Violation: violation,
 	Retryable: retryable,
+	RowLock:   " FOR UPDATE",
 	LockMigrations: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey)
 		return err

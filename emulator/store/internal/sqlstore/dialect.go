@@ -46,6 +46,11 @@ type Dialect struct {
 	// nil, the write transaction itself must be exclusive (SQLite's BEGIN
 	// IMMEDIATE).
 	LockMigrations func(ctx context.Context, tx *sql.Tx) error
+	// RowLock is appended to a SELECT of one row read inside Tx, so that
+	// a read-modify-write in a transaction is not lost to a concurrent
+	// one (" FOR UPDATE" on PostgreSQL; "" where transactions are
+	// serialised already, as SQLite's are).
+	RowLock string
 }
 
 // rebind rewrites the "?" placeholders of query for d.

@@ -64,6 +64,7 @@ func New(d *Dialect, w, r *sql.DB) *Store {
 type queries struct {
 	instance, putInstance                                string
 	insertUser, updateUser, user, deleteUser             string
+	userForUpdate                                        string
 	insertIdentifier, identifiersOf, deleteIdentifiersOf string
 	identifier                                           string
 	insertObject, updateObject, object, objectByUnique   string
@@ -90,6 +91,7 @@ func newQueries(d *Dialect) queries {
 			first_name = ?, last_name = ?, username = ?, external_id = ?, primary_email = ?, primary_phone = ?,
 			primary_web3_wallet = ?, doc = ?, search = ? WHERE id = ?`),
 		user:                d.rebind(`SELECT ` + userColumns + ` FROM users WHERE id = ?`),
+		userForUpdate:       d.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`) + d.RowLock,
 		deleteUser:          d.rebind(`DELETE FROM users WHERE id = ?`),
 		insertIdentifier:    d.rebind(`INSERT INTO identifiers (kind, value, id, user_id, position) VALUES (?, ?, ?, ?, ?)`),
 		identifiersOf:       d.rebind(`SELECT id, user_id, kind, value FROM identifiers WHERE user_id = ? ORDER BY position`),
@@ -415,7 +417,11 @@ func (s *Store) insertIdentifiers(ctx context.Context, q querier, u *store.User)
 func (s *Store) User(ctx context.Context, id string) (*store.User, error) {
 	var u *store.User
 	err := s.snapshot(ctx, func(q querier) error {
-		rows, err := q.QueryContext(ctx, s.q.user, id)
+		query := s.q.user
+		if s.tx != nil {
+			query = s.q.userForUpdate // read to be modified: lock the row
+		}
+		rows, err := q.QueryContext(ctx, query, id)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,202 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// Clients are the store's objects of kind "client", created with the
+// first session of a sign-in (CreateSession). A client's sessions are
+// the session objects whose Ref is the client's ID: they are read from
+// there whenever a client is answered, so that session_ids, sessions and
+// last_active_session_id are never stale.
+
+// Client returns a client by ID with its sessions.
+func (s *Service) Client(ctx context.Context, id string) (*clerk.ClientObject, error) {
+	var c clerk.ClientObject
+	if err := s.getObject(ctx, kindClient, id, "Client", &c); err != nil {
+		return nil, err
+	}
+	if err := s.fillClient(ctx, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// ListClients lists clients newest first, as the deprecated GET
+// /v1/clients does, with the total count of all clients.
+func (s *Service) ListClients(ctx context.Context, p *clerk.ClientsListParams) ([]*clerk.ClientObject, int64, error) {
+	if p == nil {
+		p = &clerk.ClientsListParams{}
+	}
+	q := store.ObjectQuery{Kind: kindClient}
+	var err error
+	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
+		return nil, 0, err
+	}
+	total, err := s.store.CountObjects(ctx, store.ObjectQuery{Kind: kindClient})
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.store.ListObjects(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]*clerk.ClientObject, 0, len(rows))
+	for _, r := range rows {
+		var c clerk.ClientObject
+		if err := json.Unmarshal(r.Doc, &c); err != nil {
+			return nil, 0, fmt.Errorf("emulator: client %s: %w", r.ID, err)
+		}
+		if err := s.fillClient(ctx, &c); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, &c)
+	}
+	return out, total, nil
+}
+
+// fillClient sets a client's sessions (oldest first, each with its status
+// as of now) and session_ids from the session objects, and its
+// last_active_session_id: the saved one while that session is active,
+// else the most recently active of its active sessions, else null.
+func (s *Service) fillClient(ctx context.Context, c *clerk.ClientObject) error {
+	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindSession, Ref: c.ID, Ascending: true})
+	if err != nil {
+		return err
+	}
+	c.Sessions = make([]*clerk.Session, 0, len(rows))
+	c.SessionIDs = make([]string, 0, len(rows))
+	var saved, latest *clerk.Session
+	for _, r := range rows {
+		var sess clerk.Session
+		if err := json.Unmarshal(r.Doc, &sess); err != nil {
+			return fmt.Errorf("emulator: session %s: %w", r.ID, err)
+		}
+		s.expire(&sess)
+		c.Sessions = append(c.Sessions, &sess)
+		c.SessionIDs = append(c.SessionIDs, sess.ID)
+		if sess.Status != "active" {
+			continue
+		}
+		if c.LastActiveSessionID != nil && *c.LastActiveSessionID == sess.ID {
+			saved = &sess
+		}
+		if latest == nil || sess.LastActiveAt >= latest.LastActiveAt {
+			latest = &sess
+		}
+	}
+	switch {
+	case saved != nil:
+	case latest != nil:
+		c.LastActiveSessionID = &latest.ID
+	default:
+		c.LastActiveSessionID = nil
+	}
+	return nil
+}
+
+// Client tokens. Clerk's POST /v1/clients/verify takes the JWT that
+// represents a browser's client (the __client token the Frontend API
+// keeps). The emulator has no Frontend API, so it defines that token as an
+// RS256 JWT signed with the instance's key (kid: the instance ID) whose
+// "id" claim is the client's ID, the shape of Clerk's, and mints it with
+// ClientToken. VerifyClient answers 400 token_invalid for anything that is
+// not such a token (malformed, signed by another key, a session token,
+// expired when it has an exp claim) and 404 for a valid token whose client
+// does not exist (any more).
+
+// ClientToken mints the client token of an existing client.
+func (s *Service) ClientToken(ctx context.Context, clientID string) (string, error) {
+	_, err := s.store.Object(ctx, kindClient, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", notFound("Client")
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.signJWT(map[string]any{
+		"id": clientID, "rotating_token": randomBase62(40), "iat": s.now().Unix(),
+	})
+}
+
+// VerifyClient returns the client a client token represents.
+func (s *Service) VerifyClient(ctx context.Context, token string) (*clerk.ClientObject, error) {
+	if token == "" {
+		// The 2021-02-05 spec declares no 422 for this operation: 400.
+		return nil, &Error{Kind: KindBadRequest, Code: "form_param_missing", Param: "token",
+			Message: "missing required parameter", LongMessage: "token must be included."}
+	}
+	claims, err := s.verifyInstanceJWT(token)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := claims["id"].(string)
+	if !strings.HasPrefix(id, "client_") {
+		if _, ok := claims["sid"]; ok {
+			return nil, clientTokenInvalid("The token is a session token; /clients/verify takes the token of a client.")
+		}
+		return nil, clientTokenInvalid("The token names no client.")
+	}
+	if exp, ok := claims["exp"].(json.Number); ok {
+		if n, err := exp.Int64(); err != nil || s.now().Unix() >= n {
+			return nil, clientTokenInvalid("The token has expired.")
+		}
+	}
+	return s.Client(ctx, id)
+}
+
+// verifyInstanceJWT checks that token is an RS256 JWT signed with the
+// instance's key and returns its claims (numbers as json.Number).
+func (s *Service) verifyInstanceJWT(token string) (map[string]any, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, clientTokenInvalid("The token is not a JWT.")
+	}
+	enc := base64.RawURLEncoding
+	var header struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+	}
+	hdr, err := enc.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(hdr, &header) != nil {
+		return nil, clientTokenInvalid("The token's header is malformed.")
+	}
+	if header.Alg != "RS256" || header.Kid != s.inst.ID {
+		return nil, clientTokenInvalid("The token is not signed with this instance's key.")
+	}
+	sig, err := enc.DecodeString(parts[2])
+	if err != nil {
+		return nil, clientTokenInvalid("The token's signature is malformed.")
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if rsa.VerifyPKCS1v15(&s.key.PublicKey, crypto.SHA256, sum[:], sig) != nil {
+		return nil, clientTokenInvalid("The token's signature does not verify with this instance's key.")
+	}
+	payload, err := enc.DecodeString(parts[1])
+	if err != nil {
+		return nil, clientTokenInvalid("The token's payload is malformed.")
+	}
+	var claims map[string]any
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&claims); err != nil || claims == nil {
+		return nil, clientTokenInvalid("The token's payload is malformed.")
+	}
+	return claims, nil
+}
+
+func clientTokenInvalid(long string) *Error {
+	return &Error{Kind: KindBadRequest, Code: "token_invalid", Param: "token", Message: "is invalid", LongMessage: long}
+}
