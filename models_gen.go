@@ -12,17 +12,17 @@ type ActorToken struct {
 	Object string `json:"object"`
 	// One of "pending", "accepted", "revoked".
 	Status string  `json:"status"`
-	Token  *string `json:"token,omitempty"`
+	Token  *string `json:"token"`
 	// Unix timestamp of last update.
 	UpdatedAt int64   `json:"updated_at"`
-	URL       *string `json:"url,omitempty"`
+	URL       *string `json:"url"`
 	UserID    string  `json:"user_id"`
 }
 
 // AdminVerification is a Clerk Backend API object (the spec's "Admin" schema).
 type AdminVerification struct {
-	Attempts *int64 `json:"attempts,omitempty"`
-	ExpireAt *int64 `json:"expire_at,omitempty"`
+	Attempts *int64 `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
 	// One of "verified".
 	Status string `json:"status"`
 	// One of "admin".
@@ -127,8 +127,8 @@ type DeletedObject struct {
 // Domain is a Clerk Backend API object (the spec's "Domain" schema).
 type Domain struct {
 	// Null for satellite domains.
-	AccountsPortalURL *string        `json:"accounts_portal_url,omitempty"`
-	CnameTargets      []*CNameTarget `json:"cname_targets,omitempty"`
+	AccountsPortalURL *string        `json:"accounts_portal_url"`
+	CnameTargets      []*CNameTarget `json:"cname_targets"`
 	DevelopmentOrigin string         `json:"development_origin"`
 	FrontendAPIURL    string         `json:"frontend_api_url"`
 	ID                string         `json:"id"`
@@ -136,7 +136,7 @@ type Domain struct {
 	Name              string         `json:"name"`
 	// One of "domain".
 	Object   string  `json:"object"`
-	ProxyURL *string `json:"proxy_url,omitempty"`
+	ProxyURL *string `json:"proxy_url"`
 }
 
 // Domains is a Clerk Backend API object (the spec's "Domains" schema).
@@ -165,9 +165,9 @@ type EmailAddress struct {
 
 // EmailAddressVerification is one of OTPVerification, AdminVerification, OAuthVerification, merged into one struct: Strategy tells which.
 type EmailAddressVerification struct {
-	Attempts                        *int64      `json:"attempts,omitempty"`
+	Attempts                        *int64      `json:"attempts"`
 	Error                           *ClerkError `json:"error,omitempty"`
-	ExpireAt                        *int64      `json:"expire_at,omitempty"`
+	ExpireAt                        *int64      `json:"expire_at"`
 	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitempty"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
 	Status string `json:"status"`
@@ -213,7 +213,7 @@ type Invitation struct {
 	CreatedAt    int64  `json:"created_at"`
 	EmailAddress string `json:"email_address"`
 	// Unix timestamp of expiration.
-	ExpiresAt *int64 `json:"expires_at,omitempty"`
+	ExpiresAt *int64 `json:"expires_at"`
 	ID        string `json:"id"`
 	// One of "invitation".
 	Object         string         `json:"object"`
@@ -223,7 +223,7 @@ type Invitation struct {
 	Status string `json:"status"`
 	// Unix timestamp of last update.
 	UpdatedAt int64   `json:"updated_at"`
-	URL       *string `json:"url,omitempty"`
+	URL       *string `json:"url"`
 }
 
 // InvitationRevoked is a Clerk Backend API object.
@@ -271,7 +271,7 @@ type JWTTemplate struct {
 type OAuthAccessToken struct {
 	// External account ID
 	ExternalAccountID string  `json:"external_account_id"`
-	Label             *string `json:"label,omitempty"`
+	Label             *string `json:"label"`
 	Object            string  `json:"object"`
 	// The ID of the provider
 	Provider string `json:"provider"`
@@ -323,8 +323,8 @@ type OAuthApplications struct {
 
 // OAuthVerification is a Clerk Backend API object (the spec's "Oauth" schema).
 type OAuthVerification struct {
-	Attempts                        *int64      `json:"attempts,omitempty"`
-	Error                           *ClerkError `json:"error,omitempty"`
+	Attempts                        *int64      `json:"attempts"`
+	Error                           *ClerkError `json:"error"`
 	ExpireAt                        int64       `json:"expire_at"`
 	ExternalVerificationRedirectURL string      `json:"external_verification_redirect_url"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
@@ -351,7 +351,7 @@ type Organization struct {
 	CreatedBy             string `json:"created_by"`
 	ID                    string `json:"id"`
 	MaxAllowedMemberships int64  `json:"max_allowed_memberships"`
-	MembersCount          *int64 `json:"members_count,omitempty"`
+	MembersCount          *int64 `json:"members_count"`
 	Name                  string `json:"name"`
 	// One of "organization".
 	Object          string         `json:"object"`
@@ -367,7 +367,7 @@ type Organization struct {
 // Generated from the spec's "OrganizationDomain" schema.
 type OrganizationDomain struct {
 	// Affiliation email address for the domain, if available.
-	AffiliationEmailAddress *string `json:"affiliation_email_address,omitempty"`
+	AffiliationEmailAddress *string `json:"affiliation_email_address"`
 	// Unix timestamp when the domain was created
 	CreatedAt int64 `json:"created_at"`
 	// Mode of enrollment for the domain
@@ -391,7 +391,7 @@ type OrganizationDomain struct {
 	// Unix timestamp of the last update to the domain
 	UpdatedAt int64 `json:"updated_at"`
 	// Verification details for the domain
-	Verification *OrganizationDomainVerification `json:"verification,omitempty"`
+	Verification *OrganizationDomainVerification `json:"verification"`
 }
 
 // OrganizationDomainVerification: The verification object from an organization domain
@@ -401,7 +401,7 @@ type OrganizationDomainVerification struct {
 	// How many attempts have been made to verify the domain
 	Attempts int64 `json:"attempts"`
 	// Unix timestamp of when the verification will expire
-	ExpireAt *int64 `json:"expire_at,omitempty"`
+	ExpireAt *int64 `json:"expire_at"`
 	// Status of the verification. It can be `unverified` or `verified`
 	//
 	// One of "unverified", "verified".
@@ -511,13 +511,13 @@ type OrganizationMembership struct {
 
 // OrganizationMembershipPublicUserData is a Clerk Backend API object.
 type OrganizationMembershipPublicUserData struct {
-	FirstName  *string `json:"first_name,omitempty"`
+	FirstName  *string `json:"first_name"`
 	HasImage   bool    `json:"has_image"`
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *string `json:"identifier"`
 	ImageURL   string  `json:"image_url"`
-	LastName   *string `json:"last_name,omitempty"`
+	LastName   *string `json:"last_name"`
 	// Deprecated: the spec marks this field as deprecated.
-	ProfileImageURL *string `json:"profile_image_url,omitempty"`
+	ProfileImageURL *string `json:"profile_image_url"`
 	UserID          string  `json:"user_id"`
 }
 
@@ -579,8 +579,8 @@ type Passkey struct {
 
 // PasskeyVerification is a Clerk Backend API object (the spec's "Passkey" schema).
 type PasskeyVerification struct {
-	Attempts *int64 `json:"attempts,omitempty"`
-	ExpireAt *int64 `json:"expire_at,omitempty"`
+	Attempts *int64 `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
 	// One of "nonce".
 	Nonce string `json:"nonce"`
 	// One of "verified".
@@ -603,7 +603,7 @@ type PasswordHasher string
 
 // PhoneNumber is a Clerk Backend API object (the spec's "PhoneNumber" schema).
 type PhoneNumber struct {
-	BackupCodes []string `json:"backup_codes,omitempty"`
+	BackupCodes []string `json:"backup_codes"`
 	// Unix timestamp of creation
 	CreatedAt           int64                 `json:"created_at"`
 	DefaultSecondFactor bool                  `json:"default_second_factor"`
@@ -623,8 +623,8 @@ type PhoneNumber struct {
 
 // PhoneNumberVerification is one of OTPVerification, AdminVerification, merged into one struct: Strategy tells which.
 type PhoneNumberVerification struct {
-	Attempts *int64 `json:"attempts,omitempty"`
-	ExpireAt *int64 `json:"expire_at,omitempty"`
+	Attempts *int64 `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
 	// One of "unverified", "verified", "failed", "expired".
 	Status string `json:"status"`
 	// One of "phone_code", "email_code", "reset_password_email_code", "admin".
@@ -660,17 +660,17 @@ type RedirectURL struct {
 type SAMLAccount struct {
 	Active       bool    `json:"active"`
 	EmailAddress string  `json:"email_address"`
-	FirstName    *string `json:"first_name,omitempty"`
+	FirstName    *string `json:"first_name"`
 	ID           string  `json:"id"`
-	LastName     *string `json:"last_name,omitempty"`
+	LastName     *string `json:"last_name"`
 	// String representing the object's type. Objects of the same type share the same value.
 	//
 	// One of "saml_account".
 	Object         string                   `json:"object"`
 	Provider       string                   `json:"provider"`
-	ProviderUserID *string                  `json:"provider_user_id,omitempty"`
+	ProviderUserID *string                  `json:"provider_user_id"`
 	PublicMetadata map[string]any           `json:"public_metadata,omitempty"`
-	SAMLConnection *SAMLAccountConnection   `json:"saml_connection,omitempty"`
+	SAMLConnection *SAMLAccountConnection   `json:"saml_connection"`
 	Verification   *SAMLAccountVerification `json:"verification"`
 }
 
@@ -693,9 +693,9 @@ type SAMLAccountConnection struct {
 
 // SAMLAccountVerification is one of SAMLVerification, TicketVerification, merged into one struct: Strategy tells which.
 type SAMLAccountVerification struct {
-	Attempts                        *int64      `json:"attempts,omitempty"`
+	Attempts                        *int64      `json:"attempts"`
 	Error                           *ClerkError `json:"error,omitempty"`
-	ExpireAt                        *int64      `json:"expire_at,omitempty"`
+	ExpireAt                        *int64      `json:"expire_at"`
 	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitempty"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
 	Status string `json:"status"`
@@ -717,8 +717,8 @@ type SAMLConnection struct {
 	ID                               string  `json:"id"`
 	IdpCertificate                   *string `json:"idp_certificate"`
 	IdpEntityID                      *string `json:"idp_entity_id"`
-	IdpMetadata                      *string `json:"idp_metadata,omitempty"`
-	IdpMetadataURL                   *string `json:"idp_metadata_url,omitempty"`
+	IdpMetadata                      *string `json:"idp_metadata"`
+	IdpMetadataURL                   *string `json:"idp_metadata_url"`
 	IdpSSOURL                        *string `json:"idp_sso_url"`
 	Name                             string  `json:"name"`
 	// One of "saml_connection".
@@ -765,8 +765,8 @@ type SAMLConnectionsUpdateParamsAttributeMapping struct {
 
 // SAMLVerification is a Clerk Backend API object (the spec's "SAML" schema).
 type SAMLVerification struct {
-	Attempts                        *int64      `json:"attempts,omitempty"`
-	Error                           *ClerkError `json:"error,omitempty"`
+	Attempts                        *int64      `json:"attempts"`
+	Error                           *ClerkError `json:"error"`
 	ExpireAt                        int64       `json:"expire_at"`
 	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
@@ -778,15 +778,15 @@ type SAMLVerification struct {
 // Session is a Clerk Backend API object (the spec's "Session" schema).
 type Session struct {
 	AbandonAt int64          `json:"abandon_at"`
-	Actor     map[string]any `json:"actor,omitempty"`
+	Actor     map[string]any `json:"actor"`
 	ClientID  string         `json:"client_id"`
 	// Unix timestamp of creation.
 	CreatedAt                int64                  `json:"created_at"`
 	ExpireAt                 int64                  `json:"expire_at"`
 	ID                       string                 `json:"id"`
 	LastActiveAt             int64                  `json:"last_active_at"`
-	LastActiveOrganizationID *string                `json:"last_active_organization_id,omitempty"`
-	LatestActivity           *SessionLatestActivity `json:"latest_activity,omitempty"`
+	LastActiveOrganizationID *string                `json:"last_active_organization_id"`
+	LatestActivity           *SessionLatestActivity `json:"latest_activity"`
 	// String representing the object's type. Objects of the same type share the same value.
 	//
 	// One of "session".
@@ -830,37 +830,37 @@ type SignInToken struct {
 	Token  string `json:"token"`
 	// Unix timestamp of last update.
 	UpdatedAt int64   `json:"updated_at"`
-	URL       *string `json:"url,omitempty"`
+	URL       *string `json:"url"`
 	UserID    string  `json:"user_id"`
 }
 
 // SignUp is a Clerk Backend API object (the spec's "SignUp" schema).
 type SignUp struct {
 	AbandonAt        int64          `json:"abandon_at"`
-	CreatedSessionID *string        `json:"created_session_id,omitempty"`
-	CreatedUserID    *string        `json:"created_user_id,omitempty"`
+	CreatedSessionID *string        `json:"created_session_id"`
+	CreatedUserID    *string        `json:"created_user_id"`
 	CustomAction     bool           `json:"custom_action"`
-	EmailAddress     *string        `json:"email_address,omitempty"`
+	EmailAddress     *string        `json:"email_address"`
 	ExternalAccount  map[string]any `json:"external_account,omitempty"`
-	ExternalID       *string        `json:"external_id,omitempty"`
-	FirstName        *string        `json:"first_name,omitempty"`
+	ExternalID       *string        `json:"external_id"`
+	FirstName        *string        `json:"first_name"`
 	ID               string         `json:"id"`
-	LastName         *string        `json:"last_name,omitempty"`
+	LastName         *string        `json:"last_name"`
 	MissingFields    []string       `json:"missing_fields,omitempty"`
 	// One of "sign_up_attempt".
 	Object          string         `json:"object"`
 	OptionalFields  []string       `json:"optional_fields,omitempty"`
 	PasswordEnabled bool           `json:"password_enabled"`
-	PhoneNumber     *string        `json:"phone_number,omitempty"`
+	PhoneNumber     *string        `json:"phone_number"`
 	PublicMetadata  map[string]any `json:"public_metadata,omitempty"`
 	RequiredFields  []string       `json:"required_fields,omitempty"`
 	// One of "missing_requirements", "complete", "abandoned".
 	Status           string         `json:"status"`
 	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitempty"`
 	UnverifiedFields []string       `json:"unverified_fields,omitempty"`
-	Username         *string        `json:"username,omitempty"`
+	Username         *string        `json:"username"`
 	Verifications    map[string]any `json:"verifications,omitempty"`
-	Web3Wallet       *string        `json:"web3_wallet,omitempty"`
+	Web3Wallet       *string        `json:"web3_wallet"`
 }
 
 // SvixURL is a Clerk Backend API object (the spec's "SvixURL" schema).
@@ -870,7 +870,7 @@ type SvixURL struct {
 
 // TOTP is a Clerk Backend API object (the spec's "TOTP" schema).
 type TOTP struct {
-	BackupCodes []string `json:"backup_codes,omitempty"`
+	BackupCodes []string `json:"backup_codes"`
 	ID          string   `json:"id"`
 	Object      string   `json:"object"`
 	Secret      *string  `json:"secret"`
@@ -897,7 +897,7 @@ type Template struct {
 	FromEmailName    string `json:"from_email_name"`
 	ID               string `json:"id"`
 	// the id of the instance the template belongs to
-	InstanceID *string `json:"instance_id,omitempty"`
+	InstanceID *string `json:"instance_id"`
 	// the editor markup used to generate the body of the template
 	Markup string `json:"markup"`
 	// user-friendly name of the template
@@ -916,7 +916,7 @@ type Template struct {
 	// machine-friendly name of the template
 	Slug string `json:"slug"`
 	// email subject
-	Subject *string `json:"subject,omitempty"`
+	Subject *string `json:"subject"`
 	// whether this is an email or SMS template
 	TemplateType string `json:"template_type"`
 	// Unix timestamp of last update.
@@ -935,8 +935,8 @@ type TestingToken struct {
 
 // TicketVerification is a Clerk Backend API object (the spec's "Ticket" schema).
 type TicketVerification struct {
-	Attempts *int64 `json:"attempts,omitempty"`
-	ExpireAt *int64 `json:"expire_at,omitempty"`
+	Attempts *int64 `json:"attempts"`
+	ExpireAt *int64 `json:"expire_at"`
 	// One of "unverified", "verified", "expired".
 	Status string `json:"status"`
 	// One of "ticket".
@@ -960,33 +960,33 @@ type User struct {
 	// If enabled, user can create organizations via FAPI.
 	CreateOrganizationEnabled bool `json:"create_organization_enabled"`
 	// The maximum number of organizations the user can create. 0 means unlimited.
-	CreateOrganizationsLimit *int64 `json:"create_organizations_limit,omitempty"`
+	CreateOrganizationsLimit *int64 `json:"create_organizations_limit"`
 	// Unix timestamp of creation.
 	CreatedAt int64 `json:"created_at"`
 	// If enabled, user can delete themselves via FAPI.
 	DeleteSelfEnabled bool             `json:"delete_self_enabled"`
 	EmailAddresses    []*EmailAddress  `json:"email_addresses,omitempty"`
 	ExternalAccounts  []map[string]any `json:"external_accounts,omitempty"`
-	ExternalID        *string          `json:"external_id,omitempty"`
-	FirstName         *string          `json:"first_name,omitempty"`
+	ExternalID        *string          `json:"external_id"`
+	FirstName         *string          `json:"first_name"`
 	HasImage          bool             `json:"has_image"`
 	ID                string           `json:"id"`
 	ImageURL          string           `json:"image_url"`
 	// Unix timestamp of the latest session activity, with day precision.
-	LastActiveAt *int64  `json:"last_active_at,omitempty"`
-	LastName     *string `json:"last_name,omitempty"`
+	LastActiveAt *int64  `json:"last_active_at"`
+	LastName     *string `json:"last_name"`
 	// Unix timestamp of last sign-in.
-	LastSignInAt *int64 `json:"last_sign_in_at,omitempty"`
+	LastSignInAt *int64 `json:"last_sign_in_at"`
 	// Unix timestamp of when the user accepted the legal requirements.
-	LegalAcceptedAt *int64 `json:"legal_accepted_at,omitempty"`
+	LegalAcceptedAt *int64 `json:"legal_accepted_at"`
 	// Flag to denote whether user is currently locked, i.e. restricted from signing in or not.
 	Locked bool `json:"locked"`
 	// The number of seconds remaining until the lockout period expires for a locked user. A null value for a locked user indicates that lockout never expires.
-	LockoutExpiresInSeconds *int64 `json:"lockout_expires_in_seconds,omitempty"`
+	LockoutExpiresInSeconds *int64 `json:"lockout_expires_in_seconds"`
 	// Unix timestamp of when MFA was last disabled for this user. It should be noted that this field is not nullified if MFA is enabled again.
-	MFADisabledAt *int64 `json:"mfa_disabled_at,omitempty"`
+	MFADisabledAt *int64 `json:"mfa_disabled_at"`
 	// Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is not nullified if MFA is disabled.
-	MFAEnabledAt *int64 `json:"mfa_enabled_at,omitempty"`
+	MFAEnabledAt *int64 `json:"mfa_enabled_at"`
 	// String representing the object's type. Objects of the same type share the same value.
 	//
 	// One of "user".
@@ -994,10 +994,10 @@ type User struct {
 	Passkeys              []*Passkey     `json:"passkeys,omitempty"`
 	PasswordEnabled       bool           `json:"password_enabled"`
 	PhoneNumbers          []*PhoneNumber `json:"phone_numbers,omitempty"`
-	PrimaryEmailAddressID *string        `json:"primary_email_address_id,omitempty"`
-	PrimaryPhoneNumberID  *string        `json:"primary_phone_number_id,omitempty"`
-	PrimaryWeb3WalletID   *string        `json:"primary_web3_wallet_id,omitempty"`
-	PrivateMetadata       map[string]any `json:"private_metadata,omitempty"`
+	PrimaryEmailAddressID *string        `json:"primary_email_address_id"`
+	PrimaryPhoneNumberID  *string        `json:"primary_phone_number_id"`
+	PrimaryWeb3WalletID   *string        `json:"primary_web3_wallet_id"`
+	PrivateMetadata       map[string]any `json:"private_metadata"`
 	// Deprecated: the spec marks this field as deprecated.
 	ProfileImageURL  string         `json:"profile_image_url"`
 	PublicMetadata   map[string]any `json:"public_metadata,omitempty"`
@@ -1007,9 +1007,9 @@ type User struct {
 	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitempty"`
 	// Unix timestamp of last update.
 	UpdatedAt int64   `json:"updated_at"`
-	Username  *string `json:"username,omitempty"`
+	Username  *string `json:"username"`
 	// The number of verification attempts remaining until the user is locked. Null if account lockout is not enabled. Note: if a user is locked explicitly via the Backend API, they may still have verification attempts remaining.
-	VerificationAttemptsRemaining *int64        `json:"verification_attempts_remaining,omitempty"`
+	VerificationAttemptsRemaining *int64        `json:"verification_attempts_remaining"`
 	Web3Wallets                   []*Web3Wallet `json:"web3_wallets,omitempty"`
 }
 
@@ -1042,10 +1042,10 @@ type UsersVerifyTOTPResponse struct {
 
 // Web3SignatureVerification is a Clerk Backend API object (the spec's "Web3Signature" schema).
 type Web3SignatureVerification struct {
-	Attempts *int64  `json:"attempts,omitempty"`
-	ExpireAt *int64  `json:"expire_at,omitempty"`
-	Message  *string `json:"message,omitempty"`
-	Nonce    *string `json:"nonce,omitempty"`
+	Attempts *int64  `json:"attempts"`
+	ExpireAt *int64  `json:"expire_at"`
+	Message  *string `json:"message"`
+	Nonce    *string `json:"nonce"`
 	// One of "unverified", "verified", "failed", "expired".
 	Status string `json:"status"`
 	// One of "web3_metamask_signature", "web3_coinbase_wallet_signature".
@@ -1069,8 +1069,8 @@ type Web3Wallet struct {
 
 // Web3WalletVerification is one of Web3SignatureVerification, AdminVerification, merged into one struct: Strategy tells which.
 type Web3WalletVerification struct {
-	Attempts *int64  `json:"attempts,omitempty"`
-	ExpireAt *int64  `json:"expire_at,omitempty"`
+	Attempts *int64  `json:"attempts"`
+	ExpireAt *int64  `json:"expire_at"`
 	Message  *string `json:"message,omitempty"`
 	Nonce    *string `json:"nonce,omitempty"`
 	// One of "unverified", "verified", "failed", "expired".

@@ -158,6 +158,9 @@ func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts
 	if opts.AuthorizedParty != "" {
 		claims["azp"] = opts.AuthorizedParty
 	}
+	if sess.Actor != nil {
+		claims["act"] = sess.Actor // an impersonation session
+	}
 	if opts.Version == 2 {
 		claims["v"] = 2
 		claims["sts"] = sess.Status

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,6 +105,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := json.Marshal(body)
+	if err == nil && route.Version != specs.DefaultVersion {
+		data, err = shapeVerifications(data, route.Version)
+	}
 	if err != nil {
 		h.fail(w, trace, err)
 		return
@@ -174,4 +178,47 @@ func (h *Handler) checkResponse(route *specs.Route, req *specs.Request, status i
 	if err := h.specs.ValidateResponse(route, status, hdr, body); err != nil {
 		h.check(route.OperationID, err)
 	}
+}
+
+// shapeVerifications rewrites the verifications inside an answer (of users,
+// email addresses, phone numbers, at any depth) in the shape of a later API
+// version: attempts and expire_at present (null when unknown), and, in the
+// versions that discriminate verifications, their "object". The domain and
+// the SDK's models use the 2021-02-05 shape.
+func shapeVerifications(data []byte, version string) ([]byte, error) {
+	if !bytes.Contains(data, []byte(`"verification":{`)) {
+		return data, nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber() // timestamps stay integers
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ver, ok := v["verification"].(map[string]any); ok {
+				for _, k := range []string{"attempts", "expire_at"} {
+					if _, ok := ver[k]; !ok {
+						ver[k] = nil
+					}
+				}
+				if !legacyShapes[version] {
+					strategy, _ := ver["strategy"].(string)
+					ver["object"] = verificationObject(strategy)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return json.Marshal(v)
 }

@@ -241,7 +241,11 @@ func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m
 		default:
 			base = "*" + base
 		}
-		if required {
+		// Clerk's API sends every field, null when empty: a nullable
+		// field encodes as null rather than disappearing (later API
+		// versions require them), an optional non-nullable one is left
+		// out when unset.
+		if required || v.Nullable {
 			return base, ""
 		}
 		if strings.HasPrefix(base, "*") || isColl {
@@ -372,6 +376,14 @@ func (b *builder) unionType(name string, s *openapi3.Schema) *typeDef {
 	t.Doc = fmt.Sprintf("%s is one of %s, merged into one struct: Strategy tells which.", name, strings.Join(names, ", "))
 	b.addType(t)
 	t.Fields = b.fields(name, props, required, modeResponse)
+	// A field that only some variants have is left out when unset, so that
+	// the encoding matches the variant it is (variants may forbid other
+	// properties).
+	for _, f := range t.Fields {
+		if present[f.JSON] < len(s.OneOf) {
+			f.Tag = f.JSON + ",omitempty"
+		}
+	}
 	return t
 }
 
