@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/emulator/store"
 )
 
@@ -198,4 +199,31 @@ func putObject(ctx context.Context, st store.Store, kind, id, userID, ref, statu
 		return st.InsertObject(ctx, o)
 	}
 	return st.UpdateObject(ctx, o)
+}
+
+// VerifySession checks a session token against a session, as the
+// deprecated POST /v1/sessions/{id}/verify does: the token must be signed
+// by the instance, valid now, and name this session, which must be active.
+func (s *Service) VerifySession(ctx context.Context, sessionID, token string) (*clerk.Session, error) {
+	if token == "" {
+		return nil, missing("token")
+	}
+	sess, err := s.Session(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	claims, err := auth.VerifyToken(ctx, token, auth.Options{JWTKey: s.PublicKeyPEM(), Now: s.now})
+	if err != nil {
+		return nil, &Error{Kind: KindBadRequest, Code: "token_invalid", Message: "invalid token",
+			LongMessage: "The session token is not valid: " + string(auth.ReasonOf(err)) + "."}
+	}
+	if claims.SessionID != sess.ID {
+		return nil, &Error{Kind: KindBadRequest, Code: "token_invalid", Message: "invalid token",
+			LongMessage: "The session token belongs to another session."}
+	}
+	if sess.Status != "active" {
+		return nil, &Error{Kind: KindBadRequest, Code: "session_not_active", Message: "session is not active",
+			LongMessage: fmt.Sprintf("The session is %s.", sess.Status)}
+	}
+	return sess, nil
 }

@@ -121,6 +121,14 @@ func (h *Handler) coreOperations() map[string]operation {
 			sess, err := s.Session(ctx, req.Route.PathParams["session_id"])
 			return http.StatusOK, sess, err
 		},
+		"VerifySession": func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var p clerk.SessionsVerifyParams
+			if err := decode(req, &p); err != nil {
+				return 0, nil, err
+			}
+			sess, err := s.VerifySession(ctx, req.Route.PathParams["session_id"], deref(p.Token))
+			return http.StatusOK, sess, err
+		},
 		"RevokeSession": func(ctx context.Context, req *specs.Request) (int, any, error) {
 			sess, err := s.RevokeSession(ctx, req.Route.PathParams["session_id"])
 			return http.StatusOK, sess, err
@@ -201,4 +209,11 @@ func newTraceID() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
