@@ -11,7 +11,6 @@ import (
 
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // userDoc is what the store keeps of a user: the API's view, and the
@@ -100,7 +99,7 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 		doc.Secrets = userSecrets{PasswordDigest: *p.PasswordDigest, PasswordHasher: hasher}
 	}
 	u.PasswordEnabled = doc.Secrets.PasswordDigest != ""
-	if err := s.insertUser(ctx, doc); err != nil {
+	if err := s.insertUserWithExtras(ctx, doc, p); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -316,6 +315,9 @@ func userRecord(doc *userDoc) (*store.User, error) {
 			r.PrimaryPhone = p.PhoneNumber
 		}
 	}
+	wallets, primaryWallet := web3Identifiers(u)
+	r.Identifiers = append(r.Identifiers, wallets...)
+	r.PrimaryWeb3Wallet = primaryWallet
 	if u.Username != nil {
 		r.Identifiers = append(r.Identifiers, store.Identifier{UserID: u.ID, Kind: store.KindUsername, Value: strings.ToLower(*u.Username)})
 	}
@@ -372,26 +374,13 @@ func checkUsername(u string) error {
 	return nil
 }
 
-// checkDigest accepts the digests the emulator can verify.
-func checkDigest(hasher, digest string) error {
-	switch hasher {
-	case "bcrypt":
-		if _, err := bcrypt.Cost([]byte(digest)); err != nil {
-			return invalid("password_digest", "password_digest is not a valid bcrypt digest.")
-		}
-		return nil
-	}
-	return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "password_hasher",
-		Message: "is not supported", LongMessage: fmt.Sprintf("password_hasher %q is not supported by the emulator yet; bcrypt is.", hasher)}
-}
+// checkDigest accepts the digests the emulator can verify (hashers.go).
+func checkDigest(hasher, digest string) error { return validDigest(hasher, digest) }
 
 // checkPassword verifies a password against a stored digest.
 func checkPassword(hasher, digest, password string) bool {
-	switch hasher {
-	case "bcrypt":
-		return bcrypt.CompareHashAndPassword([]byte(digest), []byte(password)) == nil
-	}
-	return false
+	ok, err := verifyDigest(hasher, digest, password)
+	return err == nil && ok
 }
 
 func orEmpty(m map[string]any) map[string]any {
