@@ -35,22 +35,29 @@ type Options struct {
 	SigningKey *rsa.PrivateKey
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// SessionTokenVersion is the version of the session tokens minted
+	// when a request does not choose: 1 (the default) or 2.
+	SessionTokenVersion int
 }
 
 // Service is the emulated instance: the domain logic of the Backend API
 // over a store. It does not know HTTP or SQL.
 type Service struct {
-	store  store.Store
-	now    func() time.Time
-	inst   *store.Instance
-	key    *rsa.PrivateKey
-	issuer string
+	store        store.Store
+	now          func() time.Time
+	inst         *store.Instance
+	key          *rsa.PrivateKey
+	issuer       string
+	tokenVersion int
 }
 
 // New opens the instance kept in st, creating it on first start (its ID,
 // keys and signing key are generated once and saved).
 func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
-	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer}
+	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer, tokenVersion: opts.SessionTokenVersion}
+	if s.tokenVersion != 0 && s.tokenVersion != 1 && s.tokenVersion != 2 {
+		return nil, fmt.Errorf("emulator: session token version %d: want 1 or 2", s.tokenVersion)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}

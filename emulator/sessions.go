@@ -131,7 +131,8 @@ type TokenOptions struct {
 	// AuthorizedParty is the azp claim, when not empty.
 	AuthorizedParty string
 	// Version 2 produces Clerk's session token v2 ("v": 2 and the
-	// organization in "o"); the default is version 1.
+	// organization in "o"); 0 means the instance's default (version 1
+	// unless Options.SessionTokenVersion says 2).
 	Version int
 }
 
@@ -161,6 +162,9 @@ func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts
 	}
 	if sess.Actor != nil {
 		claims["act"] = sess.Actor // an impersonation session
+	}
+	if opts.Version == 0 {
+		opts.Version = s.tokenVersion
 	}
 	if opts.Version == 2 {
 		claims["v"] = 2

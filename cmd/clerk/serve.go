@@ -23,7 +23,7 @@ import (
 )
 
 type serveFlags struct {
-	addr, database, secretKey, issuer, logLevel string
+	addr, database, secretKey, issuer, logLevel, tokenVersion string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -51,6 +51,7 @@ gracefully.`,
 	fl.StringVar(&f.database, "database", "", "SQLite file `PATH` or postgres:// URL (env CLERK_DATABASE; default ./.clerk/clerk.db)")
 	fl.StringVar(&f.secretKey, "secret-key", "", "secret `KEY` clients must send (env CLERK_SECRET_KEY; default: generated on first start and saved)")
 	fl.StringVar(&f.issuer, "issuer", "", "iss `URL` of session tokens (env CLERK_ISSUER; default https://"+emulator.DefaultFrontendHost+")")
+	fl.StringVar(&f.tokenVersion, "token-version", "", "session token `VERSION`, 1 or 2 (env CLERK_TOKEN_VERSION; default 1)")
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
 	return cmd
 }
@@ -74,6 +75,14 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return usageErrorf("--log-level: want debug, info, warn or error")
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	tokenVersion := 1
+	switch v := e.orEnv(f.tokenVersion, "CLERK_TOKEN_VERSION", "1"); v {
+	case "1":
+	case "2":
+		tokenVersion = 2
+	default:
+		return usageErrorf("--token-version: want 1 or 2")
+	}
 
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -84,8 +93,9 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	defer st.Close()
 	svc, err := emulator.New(ctx, st, emulator.Options{
-		SecretKey: e.orEnv(f.secretKey, "CLERK_SECRET_KEY", ""),
-		Issuer:    e.orEnv(f.issuer, "CLERK_ISSUER", ""),
+		SecretKey:           e.orEnv(f.secretKey, "CLERK_SECRET_KEY", ""),
+		Issuer:              e.orEnv(f.issuer, "CLERK_ISSUER", ""),
+		SessionTokenVersion: tokenVersion,
 	})
 	if err != nil {
 		return failure("error: " + err.Error())

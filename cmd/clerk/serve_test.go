@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/auth"
 )
 
 // served is a `clerk serve` running in the test.
@@ -120,6 +123,47 @@ func TestServeRejectsABadLogLevel(t *testing.T) {
 	code := runEnv([]string{"serve", "--log-level", "loud"}, &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
 		getenv: func(string) string { return "" }})
 	if code != exitUsage || !strings.Contains(stderr.String(), "--log-level") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}
+
+func TestServeMintsVersion2TokensWhenAsked(t *testing.T) {
+	s := startServe(t, nil, "--addr", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "c.db"), "--token-version", "2")
+	defer s.stop(t)
+	c, _ := clerk.NewClient(s.secretKey, clerk.WithServerURL(s.apiURL+"/v1"))
+	u, err := c.Users.Create(context.Background(), &clerk.UsersCreateParams{EmailAddress: []string{"v2@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, body string) map[string]any {
+		req, _ := http.NewRequest("POST", s.apiURL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.secretKey)
+		req.Header.Set("Clerk-API-Version", "2026-05-12")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", path, resp.StatusCode, out)
+		}
+		return out
+	}
+	sess := post("/v1/sessions", `{"user_id":"`+u.ID+`"}`)
+	tok := post("/v1/sessions/"+sess["id"].(string)+"/tokens", `{}`)
+	d, err := auth.Decode(tok["jwt"].(string))
+	if err != nil || !strings.Contains(string(d.Payload), `"v":2`) {
+		t.Fatalf("payload %s, %v", d.Payload, err)
+	}
+}
+
+func TestServeRejectsAnUnknownTokenVersion(t *testing.T) {
+	var stderr bytes.Buffer
+	code := runEnv([]string{"serve", "--token-version", "3"}, &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+		getenv: func(string) string { return "" }})
+	if code != exitUsage || !strings.Contains(stderr.String(), "--token-version") {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
