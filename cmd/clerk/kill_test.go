@@ -118,3 +118,25 @@ func TestAcknowledgedWritesSurviveKill9(t *testing.T) {
 	}
 	t.Logf("%d acknowledged writes all survived kill -9", len(acked))
 }
+
+// SIGTERM stops the server gracefully: exit 0, and the data stays.
+func TestServeStopsGracefullyOnSIGTERM(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "clerk.db")
+	cmd, apiURL, key := startProcess(t, db)
+	c, _ := clerk.NewClient(key, clerk.WithServerURL(apiURL+"/v1"))
+	u, err := c.Users.Create(context.Background(), &clerk.UsersCreateParams{EmailAddress: []string{"term@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("clerk serve after SIGTERM: %v", err)
+	}
+	_, apiURL2, key2 := startProcess(t, db)
+	c2, _ := clerk.NewClient(key2, clerk.WithServerURL(apiURL2+"/v1"))
+	if _, err := c2.Users.Get(context.Background(), u.ID); err != nil {
+		t.Fatalf("after a graceful stop: %v", err)
+	}
+}
