@@ -87,13 +87,13 @@ type ClerkError struct {
 	Code         string         `json:"code"`
 	LongMessage  string         `json:"long_message"`
 	Message      string         `json:"message"`
-	Meta         map[string]any `json:"meta,omitempty"`
+	Meta         map[string]any `json:"meta,omitzero"`
 }
 
 // ClerkErrors is a Clerk Backend API object (the spec's "ClerkErrors" schema).
 type ClerkErrors struct {
 	Errors []*ClerkError  `json:"errors"`
-	Meta   map[string]any `json:"meta,omitempty"`
+	Meta   map[string]any `json:"meta,omitzero"`
 }
 
 // ClientObject is a Clerk Backend API object (the spec's "Client" schema).
@@ -166,9 +166,9 @@ type EmailAddress struct {
 // EmailAddressVerification is one of OTPVerification, AdminVerification, OAuthVerification, merged into one struct: Strategy tells which.
 type EmailAddressVerification struct {
 	Attempts                        *int64      `json:"attempts"`
-	Error                           *ClerkError `json:"error,omitempty"`
+	Error                           *ClerkError `json:"error,omitzero"`
 	ExpireAt                        *int64      `json:"expire_at"`
-	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitempty"`
+	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitzero"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
 	Status string `json:"status"`
 	// One of "phone_code", "email_code", "reset_password_email_code", "admin", "oauth_google", "oauth_mock", "oauth_custom_mock".
@@ -217,7 +217,7 @@ type Invitation struct {
 	ID        string `json:"id"`
 	// One of "invitation".
 	Object         string         `json:"object"`
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	PublicMetadata map[string]any `json:"public_metadata,omitzero"`
 	Revoked        bool           `json:"revoked"`
 	// One of "pending", "accepted", "revoked", "expired".
 	Status string `json:"status"`
@@ -237,7 +237,7 @@ type InvitationRevoked struct {
 
 // JWKS is a Clerk Backend API object (the spec's "WellKnown.JWKS" schema).
 type JWKS struct {
-	Keys []*JWKSKey `json:"keys,omitempty"`
+	Keys []*JWKSKey `json:"keys,omitzero"`
 }
 
 // JWKSKey is a Clerk Backend API object.
@@ -277,10 +277,10 @@ type OAuthAccessToken struct {
 	Provider string `json:"provider"`
 	// The unique ID of the user in the external provider's system
 	ProviderUserID string         `json:"provider_user_id"`
-	PublicMetadata map[string]any `json:"public_metadata,omitempty"`
+	PublicMetadata map[string]any `json:"public_metadata,omitzero"`
 	// The list of scopes that the token is valid for.
 	// Only present for OAuth 2.0 tokens.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes,omitzero"`
 	// The access token
 	Token string `json:"token"`
 	// The token secret. Only present for OAuth 1.0 tokens.
@@ -430,8 +430,8 @@ type OrganizationInvitation struct {
 	// One of "organization_invitation".
 	Object          string         `json:"object"`
 	OrganizationID  string         `json:"organization_id"`
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
-	PublicMetadata  map[string]any `json:"public_metadata,omitempty"`
+	PrivateMetadata map[string]any `json:"private_metadata,omitzero"`
+	PublicMetadata  map[string]any `json:"public_metadata,omitzero"`
 	Role            string         `json:"role"`
 	RoleName        string         `json:"role_name"`
 	Status          string         `json:"status"`
@@ -452,9 +452,9 @@ type OrganizationInvitationWithPublicOrganizationData struct {
 	// One of "organization_invitation".
 	Object                 string                                                                  `json:"object"`
 	OrganizationID         string                                                                  `json:"organization_id"`
-	PrivateMetadata        map[string]any                                                          `json:"private_metadata,omitempty"`
-	PublicMetadata         map[string]any                                                          `json:"public_metadata,omitempty"`
-	PublicOrganizationData *OrganizationInvitationWithPublicOrganizationDataPublicOrganizationData `json:"public_organization_data,omitempty"`
+	PrivateMetadata        map[string]any                                                          `json:"private_metadata,omitzero"`
+	PublicMetadata         map[string]any                                                          `json:"public_metadata,omitzero"`
+	PublicOrganizationData *OrganizationInvitationWithPublicOrganizationDataPublicOrganizationData `json:"public_organization_data,omitzero"`
 	Role                   string                                                                  `json:"role"`
 	RoleName               string                                                                  `json:"role_name"`
 	Status                 string                                                                  `json:"status"`
@@ -496,13 +496,13 @@ type OrganizationMembership struct {
 	//
 	// One of "organization_membership".
 	Object       string        `json:"object"`
-	Organization *Organization `json:"organization,omitempty"`
-	Permissions  []string      `json:"permissions,omitempty"`
+	Organization *Organization `json:"organization,omitzero"`
+	Permissions  []string      `json:"permissions,omitzero"`
 	// Metadata saved on the organization membership, accessible only from the Backend API
-	PrivateMetadata map[string]any `json:"private_metadata,omitempty"`
+	PrivateMetadata map[string]any `json:"private_metadata,omitzero"`
 	// Metadata saved on the organization membership, accessible from both Frontend and Backend APIs
-	PublicMetadata map[string]any                        `json:"public_metadata,omitempty"`
-	PublicUserData *OrganizationMembershipPublicUserData `json:"public_user_data,omitempty"`
+	PublicMetadata map[string]any                        `json:"public_metadata,omitzero"`
+	PublicUserData *OrganizationMembershipPublicUserData `json:"public_user_data,omitzero"`
 	Role           string                                `json:"role"`
 	RoleName       string                                `json:"role_name"`
 	// Unix timestamp of last update.
@@ -669,7 +669,7 @@ type SAMLAccount struct {
 	Object         string                   `json:"object"`
 	Provider       string                   `json:"provider"`
 	ProviderUserID *string                  `json:"provider_user_id"`
-	PublicMetadata map[string]any           `json:"public_metadata,omitempty"`
+	PublicMetadata map[string]any           `json:"public_metadata,omitzero"`
 	SAMLConnection *SAMLAccountConnection   `json:"saml_connection"`
 	Verification   *SAMLAccountVerification `json:"verification"`
 }
@@ -694,9 +694,9 @@ type SAMLAccountConnection struct {
 // SAMLAccountVerification is one of SAMLVerification, TicketVerification, merged into one struct: Strategy tells which.
 type SAMLAccountVerification struct {
 	Attempts                        *int64      `json:"attempts"`
-	Error                           *ClerkError `json:"error,omitempty"`
+	Error                           *ClerkError `json:"error,omitzero"`
 	ExpireAt                        *int64      `json:"expire_at"`
-	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitempty"`
+	ExternalVerificationRedirectURL *string     `json:"external_verification_redirect_url,omitzero"`
 	// One of "unverified", "verified", "failed", "expired", "transferable".
 	Status string `json:"status"`
 	// One of "saml", "ticket".
@@ -709,7 +709,7 @@ type SAMLConnection struct {
 	Active            bool                            `json:"active"`
 	AllowIdpInitiated bool                            `json:"allow_idp_initiated"`
 	AllowSubdomains   bool                            `json:"allow_subdomains"`
-	AttributeMapping  *SAMLConnectionAttributeMapping `json:"attribute_mapping,omitempty"`
+	AttributeMapping  *SAMLConnectionAttributeMapping `json:"attribute_mapping,omitzero"`
 	// Unix timestamp of creation.
 	CreatedAt                        int64   `json:"created_at"`
 	DisableAdditionalIdentifications bool    `json:"disable_additional_identifications"`
@@ -841,25 +841,25 @@ type SignUp struct {
 	CreatedUserID    *string        `json:"created_user_id"`
 	CustomAction     bool           `json:"custom_action"`
 	EmailAddress     *string        `json:"email_address"`
-	ExternalAccount  map[string]any `json:"external_account,omitempty"`
+	ExternalAccount  map[string]any `json:"external_account,omitzero"`
 	ExternalID       *string        `json:"external_id"`
 	FirstName        *string        `json:"first_name"`
 	ID               string         `json:"id"`
 	LastName         *string        `json:"last_name"`
-	MissingFields    []string       `json:"missing_fields,omitempty"`
+	MissingFields    []string       `json:"missing_fields,omitzero"`
 	// One of "sign_up_attempt".
 	Object          string         `json:"object"`
-	OptionalFields  []string       `json:"optional_fields,omitempty"`
+	OptionalFields  []string       `json:"optional_fields,omitzero"`
 	PasswordEnabled bool           `json:"password_enabled"`
 	PhoneNumber     *string        `json:"phone_number"`
-	PublicMetadata  map[string]any `json:"public_metadata,omitempty"`
-	RequiredFields  []string       `json:"required_fields,omitempty"`
+	PublicMetadata  map[string]any `json:"public_metadata,omitzero"`
+	RequiredFields  []string       `json:"required_fields,omitzero"`
 	// One of "missing_requirements", "complete", "abandoned".
 	Status           string         `json:"status"`
-	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitempty"`
-	UnverifiedFields []string       `json:"unverified_fields,omitempty"`
+	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitzero"`
+	UnverifiedFields []string       `json:"unverified_fields,omitzero"`
 	Username         *string        `json:"username"`
-	Verifications    map[string]any `json:"verifications,omitempty"`
+	Verifications    map[string]any `json:"verifications,omitzero"`
 	Web3Wallet       *string        `json:"web3_wallet"`
 }
 
@@ -881,7 +881,7 @@ type TOTP struct {
 // Template is a Clerk Backend API object (the spec's "Template" schema).
 type Template struct {
 	// list of variables that are available for use in the template body
-	AvailableVariables []string `json:"available_variables,omitempty"`
+	AvailableVariables []string `json:"available_variables,omitzero"`
 	// the template body before variable interpolation
 	Body string `json:"body"`
 	// whether this template can be deleted
@@ -910,7 +910,7 @@ type Template struct {
 	Position         int64  `json:"position"`
 	ReplyToEmailName string `json:"reply_to_email_name"`
 	// list of variables that must be contained in the template body
-	RequiredVariables []string `json:"required_variables,omitempty"`
+	RequiredVariables []string `json:"required_variables,omitzero"`
 	// whether this is a system (default) or user overridden) template
 	ResourceType string `json:"resource_type"`
 	// machine-friendly name of the template
@@ -965,8 +965,8 @@ type User struct {
 	CreatedAt int64 `json:"created_at"`
 	// If enabled, user can delete themselves via FAPI.
 	DeleteSelfEnabled bool             `json:"delete_self_enabled"`
-	EmailAddresses    []*EmailAddress  `json:"email_addresses,omitempty"`
-	ExternalAccounts  []map[string]any `json:"external_accounts,omitempty"`
+	EmailAddresses    []*EmailAddress  `json:"email_addresses,omitzero"`
+	ExternalAccounts  []map[string]any `json:"external_accounts,omitzero"`
 	ExternalID        *string          `json:"external_id"`
 	FirstName         *string          `json:"first_name"`
 	HasImage          bool             `json:"has_image"`
@@ -991,26 +991,26 @@ type User struct {
 	//
 	// One of "user".
 	Object                string         `json:"object"`
-	Passkeys              []*Passkey     `json:"passkeys,omitempty"`
+	Passkeys              []*Passkey     `json:"passkeys,omitzero"`
 	PasswordEnabled       bool           `json:"password_enabled"`
-	PhoneNumbers          []*PhoneNumber `json:"phone_numbers,omitempty"`
+	PhoneNumbers          []*PhoneNumber `json:"phone_numbers,omitzero"`
 	PrimaryEmailAddressID *string        `json:"primary_email_address_id"`
 	PrimaryPhoneNumberID  *string        `json:"primary_phone_number_id"`
 	PrimaryWeb3WalletID   *string        `json:"primary_web3_wallet_id"`
 	PrivateMetadata       map[string]any `json:"private_metadata"`
 	// Deprecated: the spec marks this field as deprecated.
 	ProfileImageURL  string         `json:"profile_image_url"`
-	PublicMetadata   map[string]any `json:"public_metadata,omitempty"`
-	SAMLAccounts     []*SAMLAccount `json:"saml_accounts,omitempty"`
+	PublicMetadata   map[string]any `json:"public_metadata,omitzero"`
+	SAMLAccounts     []*SAMLAccount `json:"saml_accounts,omitzero"`
 	TOTPEnabled      bool           `json:"totp_enabled"`
 	TwoFactorEnabled bool           `json:"two_factor_enabled"`
-	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitempty"`
+	UnsafeMetadata   map[string]any `json:"unsafe_metadata,omitzero"`
 	// Unix timestamp of last update.
 	UpdatedAt int64   `json:"updated_at"`
 	Username  *string `json:"username"`
 	// The number of verification attempts remaining until the user is locked. Null if account lockout is not enabled. Note: if a user is locked explicitly via the Backend API, they may still have verification attempts remaining.
 	VerificationAttemptsRemaining *int64        `json:"verification_attempts_remaining"`
-	Web3Wallets                   []*Web3Wallet `json:"web3_wallets,omitempty"`
+	Web3Wallets                   []*Web3Wallet `json:"web3_wallets,omitzero"`
 }
 
 // UsersDeleteBackupCodesResponse is a Clerk Backend API object.
@@ -1071,8 +1071,8 @@ type Web3Wallet struct {
 type Web3WalletVerification struct {
 	Attempts *int64  `json:"attempts"`
 	ExpireAt *int64  `json:"expire_at"`
-	Message  *string `json:"message,omitempty"`
-	Nonce    *string `json:"nonce,omitempty"`
+	Message  *string `json:"message,omitzero"`
+	Nonce    *string `json:"nonce,omitzero"`
 	// One of "unverified", "verified", "failed", "expired".
 	Status string `json:"status"`
 	// One of "web3_metamask_signature", "web3_coinbase_wallet_signature", "admin".

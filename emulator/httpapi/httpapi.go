@@ -106,7 +106,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := json.Marshal(body)
 	if err == nil && route.Version != specs.DefaultVersion {
-		data, err = shapeVerifications(data, route.Version)
+		data = shapeForVersion(data, route.Version)
 	}
 	if err != nil {
 		h.fail(w, trace, err)
@@ -180,45 +180,41 @@ func (h *Handler) checkResponse(route *specs.Route, req *specs.Request, status i
 	}
 }
 
-// shapeVerifications rewrites the verifications inside an answer (of users,
-// email addresses, phone numbers, at any depth) in the shape of a later API
-// version: attempts and expire_at present (null when unknown), and, in the
-// versions that discriminate verifications, their "object". The domain and
-// the SDK's models use the 2021-02-05 shape.
-func shapeVerifications(data []byte, version string) ([]byte, error) {
-	if !bytes.Contains(data, []byte(`"verification":{`)) {
-		return data, nil
+// shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
+// the SDK's models, into the shape of a later API version, on the bytes
+// (answers are ours, so their encoding is known): verifications get their
+// "object" discriminator (verification_admin, ...), and users the
+// enterprise_accounts list the later versions require. 2021-02-05 and
+// 2025-03-12 keep the old shape.
+func shapeForVersion(data []byte, version string) []byte {
+	if legacyShapes[version] {
+		return data
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // timestamps stay integers
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if ver, ok := v["verification"].(map[string]any); ok {
-				for _, k := range []string{"attempts", "expire_at"} {
-					if _, ok := ver[k]; !ok {
-						ver[k] = nil
-					}
+	const vkey, skey = `"verification":{`, `"strategy":"`
+	if bytes.Contains(data, []byte(vkey)) {
+		var out []byte
+		rest := data
+		for {
+			i := bytes.Index(rest, []byte(vkey))
+			if i < 0 {
+				out = append(out, rest...)
+				break
+			}
+			i += len(vkey)
+			out = append(out, rest[:i]...)
+			rest = rest[i:]
+			strategy := ""
+			end := bytes.IndexByte(rest, '}')
+			if j := bytes.Index(rest, []byte(skey)); j >= 0 && (end < 0 || j < end) {
+				v := rest[j+len(skey):]
+				if k := bytes.IndexByte(v, '"'); k >= 0 {
+					strategy = string(v[:k])
 				}
-				if !legacyShapes[version] {
-					strategy, _ := ver["strategy"].(string)
-					ver["object"] = verificationObject(strategy)
-				}
 			}
-			for _, x := range v {
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
-			}
+			out = append(out, `"object":"`+verificationObject(strategy)+`",`...)
 		}
+		data = out
 	}
-	walk(v)
-	return json.Marshal(v)
+	data = bytes.ReplaceAll(data, []byte(`"object":"user",`), []byte(`"object":"user","enterprise_accounts":[],`))
+	return bytes.ReplaceAll(data, []byte(`"object":"user"}`), []byte(`"object":"user","enterprise_accounts":[]}`))
 }

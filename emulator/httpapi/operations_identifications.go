@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -75,37 +73,14 @@ func (h *Handler) identificationOperations() map[string]operation {
 // newer shapes.
 var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 
-// identificationAnswer answers an email address or phone number (v, a
-// non-nil pointer unless err) in the shape of the request's API version:
-// its verification's attempts and expire_at are always there (null when
-// unknown: every version allows that, most require it), and its "object"
-// (verification_admin, ...) too but in the legacy versions.
-func identificationAnswer(req *specs.Request, v any, err error) (int, any, error) {
+// identificationAnswer answers an email address or phone number; the
+// shape of the request's API version is applied by shapeForVersion, as for
+// every answer.
+func identificationAnswer(_ *specs.Request, v any, err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return 0, nil, err
-	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // timestamps stay integers
-	if err := dec.Decode(&m); err != nil {
-		return 0, nil, err
-	}
-	if ver, ok := m["verification"].(map[string]any); ok {
-		for _, k := range []string{"attempts", "expire_at"} {
-			if _, ok := ver[k]; !ok {
-				ver[k] = nil
-			}
-		}
-		if !legacyShapes[req.Route.Version] {
-			strategy, _ := ver["strategy"].(string)
-			ver["object"] = verificationObject(strategy)
-		}
-	}
-	return http.StatusOK, m, nil
+	return http.StatusOK, v, nil
 }
 
 // verificationObject is the discriminator of a verification by strategy.
@@ -117,6 +92,8 @@ func verificationObject(strategy string) string {
 		return "verification_from_oauth"
 	case strategy == "ticket", strategy == "saml", strategy == "email_link", strategy == "scim":
 		return "verification_" + strategy
+	case strings.HasPrefix(strategy, "web3_"):
+		return "verification_web3"
 	}
 	return "verification_otp" // email_code, phone_code, reset_password_email_code
 }

@@ -138,6 +138,10 @@ func (op *operation) checkQuery(req *http.Request, out *Request) *Error {
 		if op.queryByName[k] != nil || (paginated && k == "paginated") {
 			continue
 		}
+		if ignoredQuery[op.id][k] {
+			delete(q, k) // accepted, and ignored
+			continue
+		}
 		if unknown == "" || k < unknown {
 			unknown = k
 		}
@@ -165,6 +169,13 @@ func (op *operation) checkQuery(req *http.Request, out *Request) *Error {
 		}
 	}
 	return nil
+}
+
+// ignoredQuery lists undeclared query parameters that official SDKs send
+// and the API ignores: Clerk's Go SDK sends its list paging to
+// /users/count. They are accepted and dropped.
+var ignoredQuery = map[string]map[string]bool{
+	"GetUsersCount": {"limit": true, "offset": true, "order_by": true},
 }
 
 // check validates the values of a query parameter: each value of a

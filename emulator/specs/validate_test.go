@@ -110,6 +110,7 @@ func TestValidateRequest(t *testing.T) {
 		{"the first unknown parameter in alphabetical order is named", v2021, "GET", "/users?zz=1&limit=5&bb=2", "", "", wantErr{422, "form_param_unknown", "bb"}},
 		{"paginated is accepted on a GET under 2021-02-05", v2021, "GET", "/sessions?paginated=true&limit=5", "", "", ok},
 		{"paginated must be a boolean", v2021, "GET", "/sessions?paginated=maybe", "", "", wantErr{422, "form_param_format_invalid", "paginated"}},
+		{"paging sent to users/count by Clerk's Go SDK is ignored", v2021, "GET", "/users/count?limit=10&offset=0&order_by=-created_at&query=a", "", "", ok},
 		{"paginated is unknown on a POST", v2021, "POST", "/users?paginated=true", json, "{}", wantErr{422, "form_param_unknown", "paginated"}},
 		{"a value of a query enum is valid", v2021, "GET", "/sessions?status=active", "", "", ok},
 		{"a value outside a query enum is invalid", v2021, "GET", "/sessions?status=bogus", "", "", wantErr{422, "form_param_format_invalid", "status"}},

@@ -248,8 +248,11 @@ func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m
 		if required || v.Nullable {
 			return base, ""
 		}
+		// omitzero, not omitempty: an empty list or object the API sent
+		// is sent again (later API versions require them); only what is
+		// unset (nil) is left out.
 		if strings.HasPrefix(base, "*") || isColl {
-			return base, ",omitempty"
+			return base, ",omitzero"
 		}
 		return base, ""
 	default:
@@ -381,7 +384,7 @@ func (b *builder) unionType(name string, s *openapi3.Schema) *typeDef {
 	// properties).
 	for _, f := range t.Fields {
 		if present[f.JSON] < len(s.OneOf) {
-			f.Tag = f.JSON + ",omitempty"
+			f.Tag = f.JSON + ",omitzero"
 		}
 	}
 	return t

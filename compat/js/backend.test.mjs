@@ -1,0 +1,287 @@
+// Clerk's official JavaScript Backend SDK (@clerk/backend) against the
+// local Backend API. Run through ../run.sh, or alone with `npm test` (which
+// builds and starts `clerk serve` itself when CLERK_API_URL is not set).
+// The instance must start with no users: the list and count checks expect
+// exactly the users these tests create.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey } from 'node:crypto';
+
+import { createClerkClient, verifyToken } from '@clerk/backend';
+
+import { API_VERSION, emulator } from './emulator.mjs';
+
+const ISSUER = 'https://clerk.emulator.localhost';
+
+let env; // { apiUrl, secretKey, publishableKey, stop }
+let clerk; // the SDK client
+
+before(async () => {
+  env = await emulator();
+  clerk = createClerkClient({ secretKey: env.secretKey, apiUrl: env.apiUrl, publishableKey: env.publishableKey });
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+// sdk runs an SDK call and, when it fails, rethrows with the HTTP status
+// and errors the emulator answered, so that a failure names the gap.
+async function sdk(what, fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e && typeof e.status === 'number' && Array.isArray(e.errors)) {
+      throw new Error(`${what}: HTTP ${e.status}: ${JSON.stringify(e.errors)} (trace ${e.clerkTraceId})`, { cause: e });
+    }
+    throw new Error(`${what}: ${e?.stack ?? e}`, { cause: e });
+  }
+}
+
+// bapi calls the Backend API directly with fetch, as Clerk's testing recipe
+// does, and returns the parsed answer (or throws with status and body).
+async function bapi(method, path, body, secretKey = env.secretKey) {
+  const res = await fetch(`${env.apiUrl}/v1${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${secretKey}`,
+      'Clerk-API-Version': API_VERSION,
+      'Content-Type': 'application/json',
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    const err = new Error(`${method} /v1${path}: HTTP ${res.status}: ${text}`);
+    err.status = res.status;
+    throw err;
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+// mintToken starts a session for the user and returns { session, jwt },
+// through POST /v1/sessions and POST /v1/sessions/{id}/tokens.
+async function mintToken(userId) {
+  const session = await bapi('POST', '/sessions', { user_id: userId });
+  const token = await bapi('POST', `/sessions/${session.id}/tokens`, {});
+  assert.equal(token.object, 'token');
+  return { session, jwt: token.jwt };
+}
+
+// jwtKeyFromJWKS derives the PEM public key (what Clerk's dashboard shows
+// as the JWT public key) from the emulator's JWKS.
+async function jwtKeyFromJWKS(kid) {
+  const { keys } = await bapi('GET', '/jwks');
+  const jwk = keys.find((k) => k.kid === kid);
+  assert.ok(jwk, `no key ${kid} in /v1/jwks`);
+  return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+}
+
+function kidOf(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()).kid;
+}
+
+function tamper(jwt) {
+  const [h, p, s] = jwt.split('.');
+  const c = p[10] === 'A' ? 'B' : 'A';
+  return [h, p.slice(0, 10) + c + p.slice(11), s].join('.');
+}
+
+describe('users', () => {
+  let ada;
+  let grace;
+
+  before(async () => {
+    ada = await sdk('users.createUser', () =>
+      clerk.users.createUser({
+        emailAddress: ['Ada@Example.com'],
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        username: 'ada_l',
+        externalId: 'ext-ada',
+        publicMetadata: { plan: 'pro' },
+      }),
+    );
+    grace = await sdk('users.createUser', () => clerk.users.createUser({ emailAddress: ['grace@example.com'] }));
+  });
+
+  test('users.createUser', () => {
+    assert.match(ada.id, /^user_/);
+    assert.equal(ada.firstName, 'Ada');
+    assert.equal(ada.lastName, 'Lovelace');
+    assert.equal(ada.username, 'ada_l');
+    assert.equal(ada.externalId, 'ext-ada');
+    assert.equal(ada.emailAddresses.length, 1);
+    assert.equal(ada.emailAddresses[0].emailAddress, 'ada@example.com');
+    assert.equal(ada.primaryEmailAddressId, ada.emailAddresses[0].id);
+    assert.equal(ada.primaryEmailAddress?.emailAddress, 'ada@example.com');
+    assert.equal(ada.emailAddresses[0].verification?.status, 'verified');
+    assert.deepEqual(ada.publicMetadata, { plan: 'pro' });
+    assert.equal(ada.passwordEnabled, false);
+    assert.ok(ada.createdAt > 0);
+  });
+
+  test('users.getUser', async () => {
+    const got = await sdk('users.getUser', () => clerk.users.getUser(ada.id));
+    assert.equal(got.id, ada.id);
+    assert.equal(got.username, 'ada_l');
+    assert.equal(got.emailAddresses[0].emailAddress, 'ada@example.com');
+  });
+
+  test('users.getUser of an unknown user is a 404', async () => {
+    await assert.rejects(clerk.users.getUser('user_doesnotexist'), (e) => {
+      assert.equal(e.status, 404);
+      assert.equal(e.errors?.[0]?.code, 'resource_not_found');
+      return true;
+    });
+  });
+
+  test('users.getUserList (GET /v1/users and /v1/users/count)', async () => {
+    const all = await sdk('users.getUserList', () => clerk.users.getUserList());
+    assert.equal(all.totalCount, 2);
+    assert.deepEqual(
+      all.data.map((u) => u.id),
+      [grace.id, ada.id],
+      'newest first',
+    );
+
+    const byEmail = await sdk('users.getUserList by email', () =>
+      clerk.users.getUserList({ emailAddress: ['ada@example.com'] }),
+    );
+    assert.equal(byEmail.totalCount, 1);
+    assert.deepEqual(
+      byEmail.data.map((u) => u.id),
+      [ada.id],
+    );
+
+    const page = await sdk('users.getUserList limit 1', () =>
+      clerk.users.getUserList({ limit: 1, orderBy: '+created_at' }),
+    );
+    assert.equal(page.totalCount, 2);
+    assert.deepEqual(
+      page.data.map((u) => u.id),
+      [ada.id],
+      'oldest first',
+    );
+  });
+
+  test('users.getCount', async () => {
+    assert.equal(await sdk('users.getCount', () => clerk.users.getCount()), 2);
+    assert.equal(await sdk('users.getCount query', () => clerk.users.getCount({ query: 'grace' })), 1);
+  });
+
+  test('users.updateUser', async () => {
+    const got = await sdk('users.updateUser', () => clerk.users.updateUser(ada.id, { firstName: 'Augusta' }));
+    assert.equal(got.firstName, 'Augusta');
+    assert.equal(got.lastName, 'Lovelace');
+  });
+
+  test('users.updateUserMetadata', async () => {
+    const got = await sdk('users.updateUserMetadata', () =>
+      clerk.users.updateUserMetadata(ada.id, { privateMetadata: { stripe: 'cus_1' } }),
+    );
+    assert.deepEqual(got.privateMetadata, { stripe: 'cus_1' });
+    assert.deepEqual(got.publicMetadata, { plan: 'pro' });
+  });
+
+  test('users.banUser and users.unbanUser', async () => {
+    assert.equal((await sdk('users.banUser', () => clerk.users.banUser(grace.id))).banned, true);
+    assert.equal((await sdk('users.unbanUser', () => clerk.users.unbanUser(grace.id))).banned, false);
+  });
+
+  test('users.deleteUser', async () => {
+    const d = await sdk('users.deleteUser', () => clerk.users.deleteUser(grace.id));
+    assert.equal(d.id, grace.id);
+    await assert.rejects(clerk.users.getUser(grace.id), (e) => e.status === 404);
+  });
+});
+
+describe('session tokens', () => {
+  let user;
+  let minted; // { session, jwt } from the direct fetches
+
+  before(async () => {
+    user = await sdk('users.createUser', () => clerk.users.createUser({ emailAddress: ['tokens@example.com'] }));
+    minted = await mintToken(user.id);
+  });
+
+  test('verifyToken with secretKey and apiUrl (fetches /v1/jwks)', async () => {
+    const payload = await verifyToken(minted.jwt, {
+      secretKey: env.secretKey,
+      apiUrl: env.apiUrl,
+      skipJwksCache: true,
+    });
+    assert.equal(payload.sub, user.id);
+    assert.equal(payload.sid, minted.session.id);
+    assert.equal(payload.iss, ISSUER);
+  });
+
+  test('verifyToken with jwtKey (networkless)', async () => {
+    const jwtKey = await jwtKeyFromJWKS(kidOf(minted.jwt));
+    const payload = await verifyToken(minted.jwt, { jwtKey });
+    assert.equal(payload.sub, user.id);
+    assert.equal(payload.sid, minted.session.id);
+  });
+
+  test('verifyToken rejects a tampered token', async () => {
+    const jwtKey = await jwtKeyFromJWKS(kidOf(minted.jwt));
+    await assert.rejects(verifyToken(tamper(minted.jwt), { jwtKey }));
+    await assert.rejects(
+      verifyToken(tamper(minted.jwt), { secretKey: env.secretKey, apiUrl: env.apiUrl, skipJwksCache: true }),
+    );
+  });
+
+  test('verifyToken with a wrong secret key cannot fetch the JWKS', async () => {
+    await assert.rejects(
+      verifyToken(minted.jwt, { secretKey: 'sk_test_wrong', apiUrl: env.apiUrl, skipJwksCache: true }),
+      (e) => {
+        assert.equal(e.reason, 'jwk-remote-failed-to-load');
+        assert.match(e.message, /code=401/);
+        return true;
+      },
+    );
+  });
+
+  test('sessions.createSession and sessions.getToken', async () => {
+    const session = await sdk('sessions.createSession', () => clerk.sessions.createSession({ userId: user.id }));
+    assert.match(session.id, /^sess_/);
+    assert.equal(session.userId, user.id);
+    assert.equal(session.status, 'active');
+
+    const token = await sdk('sessions.getToken', () => clerk.sessions.getToken(session.id));
+    assert.ok(token.jwt, 'sessions.getToken returned no jwt');
+    const payload = await verifyToken(token.jwt, { secretKey: env.secretKey, apiUrl: env.apiUrl });
+    assert.equal(payload.sub, user.id);
+    assert.equal(payload.sid, session.id);
+
+    const long = await sdk('sessions.getToken expiresInSeconds', () =>
+      clerk.sessions.getToken(session.id, undefined, 600),
+    );
+    const claims = JSON.parse(Buffer.from(long.jwt.split('.')[1], 'base64url').toString());
+    assert.equal(claims.exp - claims.iat, 600);
+  });
+
+  test('sessions.getSession, getSessionList, revokeSession', async () => {
+    const got = await sdk('sessions.getSession', () => clerk.sessions.getSession(minted.session.id));
+    assert.equal(got.id, minted.session.id);
+    assert.equal(got.userId, user.id);
+
+    const list = await sdk('sessions.getSessionList', () => clerk.sessions.getSessionList({ userId: user.id }));
+    assert.ok(list.totalCount >= 1);
+    assert.ok(list.data.some((s) => s.id === minted.session.id));
+
+    const revoked = await sdk('sessions.revokeSession', () => clerk.sessions.revokeSession(minted.session.id));
+    assert.equal(revoked.status, 'revoked');
+    await assert.rejects(bapi('POST', `/sessions/${minted.session.id}/tokens`, {}));
+  });
+
+  test('authenticateRequest with a Bearer session token', async () => {
+    const { jwt } = await mintToken(user.id);
+    const request = new Request('http://localhost:3000/api/me', { headers: { Authorization: `Bearer ${jwt}` } });
+    const state = await sdk('authenticateRequest', () => clerk.authenticateRequest(request));
+    assert.equal(state.status, 'signed-in', `reason: ${state.reason} ${state.message}`);
+    assert.equal(state.isAuthenticated, true);
+    assert.equal(state.toAuth().userId, user.id);
+  });
+});

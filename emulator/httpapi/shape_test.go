@@ -1,0 +1,17 @@
+package httpapi
+
+import "testing"
+
+func TestShapeForVersion(t *testing.T) {
+	in := `{"object":"user","email_addresses":[{"verification":{"attempts":null,"expire_at":null,"status":"verified","strategy":"admin"}}],"web3_wallets":[{"verification":{"status":"verified","strategy":"web3_metamask_signature"}}],"phone_numbers":[{"verification":null}]}`
+	tests := []struct{ version, want string }{
+		{"2021-02-05", in},
+		{"2025-03-12", in},
+		{"2026-05-12", `{"object":"user","enterprise_accounts":[],"email_addresses":[{"verification":{"object":"verification_admin","attempts":null,"expire_at":null,"status":"verified","strategy":"admin"}}],"web3_wallets":[{"verification":{"object":"verification_web3","status":"verified","strategy":"web3_metamask_signature"}}],"phone_numbers":[{"verification":null}]}`},
+	}
+	for _, tt := range tests {
+		if got := string(shapeForVersion([]byte(in), tt.version)); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.version, got, tt.want)
+		}
+	}
+}
