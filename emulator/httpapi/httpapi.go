@@ -215,6 +215,23 @@ func shapeForVersion(data []byte, version string) []byte {
 		}
 		data = out
 	}
-	data = bytes.ReplaceAll(data, []byte(`"object":"user",`), []byte(`"object":"user","enterprise_accounts":[],`))
-	return bytes.ReplaceAll(data, []byte(`"object":"user"}`), []byte(`"object":"user","enterprise_accounts":[]}`))
+	// A user, not the deleted-object answer of a user (which has slug).
+	const ukey = `"object":"user",`
+	if !bytes.Contains(data, []byte(ukey)) {
+		return data
+	}
+	var out []byte
+	rest := data
+	for {
+		i := bytes.Index(rest, []byte(ukey))
+		if i < 0 {
+			return append(out, rest...)
+		}
+		i += len(ukey)
+		out = append(out, rest[:i]...)
+		rest = rest[i:]
+		if !bytes.HasPrefix(rest, []byte(`"slug"`)) {
+			out = append(out, `"enterprise_accounts":[],`...)
+		}
+	}
 }
