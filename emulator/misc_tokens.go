@@ -294,55 +294,12 @@ func (s *Service) CreateActorSession(ctx context.Context, actorTokenID string) (
 // ticket; the session's unique key makes a second one for the same ticket
 // fail.
 func (s *Service) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*clerk.Session, error) {
-	// Read through tx: the outer store may be the transaction's only
-	// connection (SQLite in memory).
-	rec, err := tx.User(ctx, userID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("User")
-	}
-	if err != nil {
-		return nil, err
-	}
-	user, err := decodeUser(rec)
-	if err != nil {
-		return nil, err
-	}
-	if user.User.Banned {
-		return nil, &Error{Kind: KindBadRequest, Code: "user_banned", Message: "user is banned",
-			LongMessage: "The user is banned and cannot start a session."}
-	}
-	now := s.now()
-	ms := now.UnixMilli()
-	client := &clerk.ClientObject{ID: newID("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
-		SessionIDs: []string{}, Sessions: []*clerk.Session{}}
-	sess := &clerk.Session{
-		ID: newID("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active", Actor: actor,
-		CreatedAt: ms, UpdatedAt: ms, LastActiveAt: ms,
-		ExpireAt: now.Add(life).UnixMilli(), AbandonAt: now.Add(max(life, abandonLifetime)).UnixMilli(),
-	}
-	if actor != nil {
-		// An impersonation ends with its maximum duration.
-		sess.AbandonAt = sess.ExpireAt
-	}
-	client.SessionIDs = []string{sess.ID}
-	client.LastActiveSessionID = &sess.ID
-	if err := putObject(ctx, tx, kindClient, client.ID, userID, "", "", ms, client, true); err != nil {
-		return nil, err
-	}
-	data, err := json.Marshal(sess)
-	if err != nil {
-		return nil, err
-	}
-	err = tx.InsertObject(ctx, &store.Object{Kind: kindSession, ID: sess.ID, UserID: userID, Ref: client.ID,
-		Status: sess.Status, Unique: "ticket:" + ticketID, CreatedAt: ms, UpdatedAt: ms, Doc: data})
+	sess, err := s.startSession(ctx, tx, userID, actor, life, "ticket:"+ticketID)
 	var conflict *store.ConflictError
 	if errors.As(err, &conflict) {
 		return nil, ticketInvalid("The token has already been used.")
 	}
-	if err != nil {
-		return nil, err
-	}
-	return sess, nil
+	return sess, err
 }
 
 // checkTicket refuses a token that is not pending, or has expired.

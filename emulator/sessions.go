@@ -32,7 +32,32 @@ func (s *Service) CreateSession(ctx context.Context, userID string) (*clerk.Sess
 	if userID == "" {
 		return nil, missing("user_id")
 	}
-	user, err := s.userDoc(ctx, userID)
+	var sess *clerk.Session
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		var err error
+		sess, err = s.startSession(ctx, tx, userID, nil, sessionLifetime, "")
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// startSession starts an active session for a user on a new client,
+// writing through tx (read through it too: it may be the store's only
+// connection, as SQLite in memory). An actor makes it an impersonation,
+// which ends with its lifetime. unique, when set, makes a second session
+// with the same key fail with *store.ConflictError.
+func (s *Service) startSession(ctx context.Context, tx store.Store, userID string, actor map[string]any, life time.Duration, unique string) (*clerk.Session, error) {
+	rec, err := tx.User(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("User")
+	}
+	if err != nil {
+		return nil, err
+	}
+	user, err := decodeUser(rec)
 	if err != nil {
 		return nil, err
 	}
@@ -45,18 +70,24 @@ func (s *Service) CreateSession(ctx context.Context, userID string) (*clerk.Sess
 	client := &clerk.ClientObject{ID: newID("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
 		SessionIDs: []string{}, Sessions: []*clerk.Session{}}
 	sess := &clerk.Session{
-		ID: newID("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active",
+		ID: newID("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active", Actor: actor,
 		CreatedAt: ms, UpdatedAt: ms, LastActiveAt: ms,
-		ExpireAt: now.Add(sessionLifetime).UnixMilli(), AbandonAt: now.Add(abandonLifetime).UnixMilli(),
+		ExpireAt: now.Add(life).UnixMilli(), AbandonAt: now.Add(max(life, abandonLifetime)).UnixMilli(),
+	}
+	if actor != nil {
+		sess.AbandonAt = sess.ExpireAt
 	}
 	client.SessionIDs = []string{sess.ID}
 	client.LastActiveSessionID = &sess.ID
-	err = s.store.Tx(ctx, func(tx store.Store) error {
-		if err := putObject(ctx, tx, kindClient, client.ID, userID, "", "", ms, client, true); err != nil {
-			return err
-		}
-		return putObject(ctx, tx, kindSession, sess.ID, userID, client.ID, sess.Status, ms, sess, true)
-	})
+	if err := putObject(ctx, tx, kindClient, client.ID, userID, "", "", ms, client, true); err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return nil, err
+	}
+	err = tx.InsertObject(ctx, &store.Object{Kind: kindSession, ID: sess.ID, UserID: userID, Ref: client.ID,
+		Status: sess.Status, Unique: unique, CreatedAt: ms, UpdatedAt: ms, Doc: data})
 	if err != nil {
 		return nil, err
 	}
