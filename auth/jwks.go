@@ -53,7 +53,7 @@ type fetchCall struct {
 	err  *Error
 }
 
-func newJWKSCache(opts Options, url string, now func() time.Time) (*jwksCache, error) {
+func newJWKSCache(opts Options, url string, now func() time.Time) *jwksCache {
 	c := &jwksCache{
 		url: url, secretKey: opts.SecretKey, client: opts.HTTPClient, now: now,
 		ttl: opts.JWKSCacheTTL, refetchInterval: opts.JWKSRefetchInterval,
@@ -71,7 +71,7 @@ func newJWKSCache(opts Options, url string, now func() time.Time) (*jwksCache, e
 	def(&c.refetchInterval, 5*time.Minute)
 	def(&c.maxStale, 24*time.Hour)
 	def(&c.fetchTimeout, 5*time.Second)
-	return c, nil
+	return c
 }
 
 // key returns the key for kid.

@@ -72,7 +72,6 @@ type Verifier struct {
 	authorizedParties []string
 	skew              time.Duration
 	now               func() time.Time
-	jwks              *jwksCache // nil with a JWTKey
 	cookieSuffix      string
 	hasKey            bool
 	lastHeader        atomic.Pointer[parsedHeader]
@@ -127,12 +126,7 @@ func NewVerifier(opts Options) (*Verifier, error) {
 			// is written both ways.
 			base += seg
 		}
-		c, err := newJWKSCache(opts, base+"/jwks", v.now)
-		if err != nil {
-			return nil, err
-		}
-		v.jwks = c
-		v.resolve = c.key
+		v.resolve = newJWKSCache(opts, base+"/jwks", v.now).key
 		v.hasKey = true
 	default:
 		// Without a key every verification fails closed; AuthenticateRequest

@@ -130,10 +130,7 @@ func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*c
 	if p == nil {
 		p = &clerk.UsersListParams{}
 	}
-	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
-	if err != nil {
-		return nil, err
-	}
+	q := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
 	if p.LastActiveAtSince != nil {
 		q.LastActiveAtSince = *p.LastActiveAtSince
 	}
@@ -146,6 +143,7 @@ func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*c
 			return nil, invalid("order_by", fmt.Sprintf("order_by cannot be %q.", ob))
 		}
 	}
+	var err error
 	q.Limit, q.Offset, err = paging(p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
@@ -175,10 +173,7 @@ func (s *Service) CountUsers(ctx context.Context, p *clerk.UsersCountParams) (*c
 	if p == nil {
 		p = &clerk.UsersCountParams{}
 	}
-	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
-	if err != nil {
-		return nil, err
-	}
+	q := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
 	n, err := s.store.CountUsers(ctx, q)
 	if err != nil {
 		return nil, err
@@ -229,7 +224,7 @@ func paging(limit, offset *int64) (int, int, error) {
 	return int(l), int(o), nil
 }
 
-func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, query *string) (store.UserQuery, error) {
+func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, query *string) store.UserQuery {
 	q := store.UserQuery{UserIDs: ids, PhoneNumbers: phones, Web3Wallets: wallets, Usernames: usernames}
 	for _, e := range emails {
 		q.EmailAddresses = append(q.EmailAddresses, strings.ToLower(strings.TrimSpace(e)))
@@ -248,7 +243,7 @@ func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, qu
 	if query != nil {
 		q.Query = *query
 	}
-	return q, nil
+	return q
 }
 
 func (s *Service) userDoc(ctx context.Context, id string) (*userDoc, error) {
