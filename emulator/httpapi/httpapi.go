@@ -40,7 +40,8 @@ func WithResponseCheck(report func(operationID string, err error)) Option {
 }
 
 // operation handles one operation of the spec, by operationId. It returns
-// the status and the value to encode as JSON (nil for no body).
+// the status and the value to encode as JSON (nil for no body; a
+// json.RawMessage is written as it is).
 type operation func(ctx context.Context, req *specs.Request) (int, any, error)
 
 // New returns the handler of svc's Backend API. log may be nil.
@@ -104,7 +105,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
-	data, err := json.Marshal(body)
+	var data []byte
+	if raw, ok := body.(json.RawMessage); ok {
+		data = raw // the domain's JSON, encoded by it already
+	} else {
+		data, err = json.Marshal(body)
+	}
 	if err == nil && route.Version != specs.DefaultVersion {
 		data = shapeForVersion(data, route.Version)
 	}

@@ -53,7 +53,7 @@ func (h *Handler) coreOperations() map[string]operation {
 			return http.StatusOK, u, err
 		},
 		"GetUser": func(ctx context.Context, req *specs.Request) (int, any, error) {
-			u, err := s.User(ctx, req.Route.PathParams["user_id"])
+			u, err := s.UserJSON(ctx, req.Route.PathParams["user_id"])
 			return http.StatusOK, u, err
 		},
 		"DeleteUser": func(ctx context.Context, req *specs.Request) (int, any, error) {

@@ -106,5 +106,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	return &Store{Store: sqlstore.New(dialect, db, db)}, nil
+	st, err := sqlstore.New(ctx, dialect, db, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return &Store{Store: st}, nil
 }

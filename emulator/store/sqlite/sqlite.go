@@ -121,7 +121,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{Store: sqlstore.New(dialect, w, r), path: abs, w: w}, nil
+	st, err := sqlstore.New(ctx, dialect, w, r)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Store{Store: st, path: abs, w: w}, nil
 }
 
 // openMemory opens a new in-memory database: one connection, never
@@ -140,7 +146,12 @@ func openMemory(ctx context.Context, migrations []sqlstore.Migration) (*Store, e
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
 	}
-	return &Store{Store: sqlstore.New(dialect, db, db), path: ":memory:", w: db}, nil
+	st, err := sqlstore.New(ctx, dialect, db, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
+	}
+	return &Store{Store: st, path: ":memory:", w: db}, nil
 }
 
 // fileDSN is the driver's name for the database file at the absolute path

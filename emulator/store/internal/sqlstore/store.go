@@ -31,7 +31,13 @@ type Store struct {
 	d    *Dialect
 	w, r *sql.DB
 	q    queries
-	tx   *txState // nil outside a transaction
+	// hot are the reads of one row prepared once on the read pool, for
+	// use outside transactions (database/sql prepares each on a
+	// connection the first time it runs there). Preparing saves the
+	// parse and plan of every call: the most of what reading a user by
+	// ID costs on SQLite.
+	hot hotReads
+	tx  *txState // nil outside a transaction
 	// closers are closed by Close, in order.
 	closers []*sql.DB
 }
@@ -52,19 +58,54 @@ const maxWriteAttempts = 5
 
 // New returns a Store that writes through w and reads through r (which may
 // be w). Close closes both. The schema must have been migrated.
-func New(d *Dialect, w, r *sql.DB) *Store {
+func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
 	s := &Store{d: d, w: w, r: r, q: newQueries(d), closers: []*sql.DB{w}}
 	if r != w {
 		s.closers = append(s.closers, r)
 	}
-	return s
+	if err := s.hot.prepare(ctx, r, &s.q); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// hotReads are the statements prepared on the read pool.
+type hotReads struct {
+	userWithIdentifiers, object, identifier *sql.Stmt
+}
+
+func (h *hotReads) prepare(ctx context.Context, r *sql.DB, q *queries) error {
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&h.userWithIdentifiers, q.userWithIdentifiers},
+		{&h.object, q.object},
+		{&h.identifier, q.identifier},
+	} {
+		stmt, err := r.PrepareContext(ctx, p.query)
+		if err != nil {
+			h.close()
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	return nil
+}
+
+func (h *hotReads) close() {
+	for _, st := range []*sql.Stmt{h.userWithIdentifiers, h.object, h.identifier} {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // queries are the static statements, rebound for the dialect once.
 type queries struct {
 	instance, putInstance                                string
 	insertUser, updateUser, user, deleteUser             string
-	userForUpdate                                        string
+	userForUpdate, userWithIdentifiers                   string
 	insertIdentifier, identifiersOf, deleteIdentifiersOf string
 	identifier                                           string
 	insertObject, updateObject, object, objectByUnique   string
@@ -90,8 +131,15 @@ func newQueries(d *Dialect) queries {
 		updateUser: d.rebind(`UPDATE users SET created_at = ?, updated_at = ?, last_active_at = ?, last_sign_in_at = ?,
 			first_name = ?, last_name = ?, username = ?, external_id = ?, primary_email = ?, primary_phone = ?,
 			primary_web3_wallet = ?, doc = ?, search = ? WHERE id = ?`),
-		user:                d.rebind(`SELECT ` + userColumns + ` FROM users WHERE id = ?`),
-		userForUpdate:       d.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`) + d.RowLock,
+		user:          d.rebind(`SELECT ` + userColumns + ` FROM users WHERE id = ?`),
+		userForUpdate: d.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`) + d.RowLock,
+		// A user and its identifiers in one statement, so in one snapshot
+		// without a transaction: one row per identifier, or one row of
+		// NULL identifier columns when it has none.
+		userWithIdentifiers: d.rebind(`SELECT u.id, u.created_at, u.updated_at, u.last_active_at, u.last_sign_in_at,
+			u.first_name, u.last_name, u.username, u.external_id, u.primary_email, u.primary_phone,
+			u.primary_web3_wallet, u.doc, i.id, i.kind, i.value
+			FROM users u LEFT JOIN identifiers i ON i.user_id = u.id WHERE u.id = ? ORDER BY i.position`),
 		deleteUser:          d.rebind(`DELETE FROM users WHERE id = ?`),
 		insertIdentifier:    d.rebind(`INSERT INTO identifiers (kind, value, id, user_id, position) VALUES (?, ?, ?, ?, ?)`),
 		identifiersOf:       d.rebind(`SELECT id, user_id, kind, value FROM identifiers WHERE user_id = ? ORDER BY position`),
@@ -300,6 +348,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return errors.New("store: Close called on a transaction's Store")
 	}
+	s.hot.close()
 	var errs []error
 	for _, db := range s.closers {
 		if err := db.Close(); err != nil {
@@ -416,27 +465,63 @@ func (s *Store) insertIdentifiers(ctx context.Context, q querier, u *store.User)
 // User returns a user by ID, or store.ErrNotFound.
 func (s *Store) User(ctx context.Context, id string) (*store.User, error) {
 	var u *store.User
-	err := s.snapshot(ctx, func(q querier) error {
-		query := s.q.user
-		if s.tx != nil {
-			query = s.q.userForUpdate // read to be modified: lock the row
-		}
-		rows, err := q.QueryContext(ctx, query, id)
-		if err != nil {
-			return err
-		}
-		users, err := scanUsers(rows)
-		if err != nil {
-			return err
-		}
-		if len(users) == 0 {
-			return store.ErrNotFound
-		}
-		u = users[0]
-		return s.loadIdentifiers(ctx, q, users)
-	})
+	var err error
+	if s.tx == nil {
+		u, err = scanUserWithIdentifiers(s.hot.userWithIdentifiers.QueryContext(ctx, id))
+	} else {
+		err = s.read(ctx, func(q querier) error {
+			// Read to be modified: lock the row.
+			rows, err := q.QueryContext(ctx, s.q.userForUpdate, id)
+			if err != nil {
+				return err
+			}
+			users, err := scanUsers(rows)
+			if err != nil {
+				return err
+			}
+			if len(users) == 0 {
+				return store.ErrNotFound
+			}
+			u = users[0]
+			return s.loadIdentifiers(ctx, q, users)
+		})
+	}
 	if err != nil {
 		return nil, wrapNotFound(err, "read user %s", id)
+	}
+	return u, nil
+}
+
+// scanUserWithIdentifiers reads the rows of the userWithIdentifiers query:
+// the user, or store.ErrNotFound.
+func scanUserWithIdentifiers(rows *sql.Rows, err error) (*store.User, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var u *store.User
+	for rows.Next() {
+		var row store.User
+		var idnID, kind, value sql.NullString
+		if err := rows.Scan(&row.ID, &row.CreatedAt, &row.UpdatedAt, &row.LastActiveAt, &row.LastSignInAt,
+			&row.FirstName, &row.LastName, &row.Username, &row.ExternalID, &row.PrimaryEmail, &row.PrimaryPhone,
+			&row.PrimaryWeb3Wallet, &row.Doc, &idnID, &kind, &value); err != nil {
+			return nil, err
+		}
+		if u == nil {
+			row.Doc = normDoc(row.Doc)
+			u = &row
+		}
+		if kind.Valid {
+			u.Identifiers = append(u.Identifiers, store.Identifier{ID: idnID.String, UserID: u.ID,
+				Kind: kind.String, Value: value.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, store.ErrNotFound
 	}
 	return u, nil
 }
@@ -503,9 +588,14 @@ func (s *Store) Identifier(ctx context.Context, id string) (*store.Identifier, e
 	}
 	var idn store.Identifier
 	var idnID sql.NullString
-	err := s.read(ctx, func(q querier) error {
-		return q.QueryRowContext(ctx, s.q.identifier, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
-	})
+	var err error
+	if s.tx == nil {
+		err = s.hot.identifier.QueryRowContext(ctx, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
+	} else {
+		err = s.read(ctx, func(q querier) error {
+			return q.QueryRowContext(ctx, s.q.identifier, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
+		})
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -622,7 +712,7 @@ func (s *Store) InsertObject(ctx context.Context, o *store.Object) error {
 
 // Object returns an object of a kind by ID, or store.ErrNotFound.
 func (s *Store) Object(ctx context.Context, kind, id string) (*store.Object, error) {
-	return s.oneObject(ctx, s.q.object, kind, id)
+	return s.oneObject(ctx, s.q.object, s.hot.object, kind, id)
 }
 
 // ObjectByUnique returns the object of a kind with a unique key, or
@@ -631,16 +721,23 @@ func (s *Store) ObjectByUnique(ctx context.Context, kind, unique string) (*store
 	if unique == "" {
 		return nil, store.ErrNotFound
 	}
-	return s.oneObject(ctx, s.q.objectByUnique, kind, unique)
+	return s.oneObject(ctx, s.q.objectByUnique, nil, kind, unique)
 }
 
-func (s *Store) oneObject(ctx context.Context, query, kind, key string) (*store.Object, error) {
+// oneObject reads the object of query, through hot when it is not nil and
+// s is not a transaction's.
+func (s *Store) oneObject(ctx context.Context, query string, hot *sql.Stmt, kind, key string) (*store.Object, error) {
 	var objs []*store.Object
-	err := s.read(ctx, func(q querier) error {
-		var err error
-		objs, err = scanObjects(q.QueryContext(ctx, query, kind, key))
-		return err
-	})
+	var err error
+	if hot != nil && s.tx == nil {
+		objs, err = scanObjects(hot.QueryContext(ctx, kind, key))
+	} else {
+		err = s.read(ctx, func(q querier) error {
+			var err error
+			objs, err = scanObjects(q.QueryContext(ctx, query, kind, key))
+			return err
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: read %s %s: %w", kind, key, err)
 	}
