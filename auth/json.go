@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -291,17 +292,18 @@ var plainChar = func() (t [256]bool) {
 	return t
 }()
 
-// plain8 reports whether all eight bytes of b are plainChar bytes, with
-// word-at-a-time arithmetic: no byte below 0x20, none at or above 0x80,
-// none equal to '"' or '\\'.
-func plain8(b string) bool {
+// nonPlain8 marks, in the high bit of each byte, the bytes of b that are
+// not plainChar bytes, with word-at-a-time arithmetic: bytes below 0x20,
+// at or above 0x80, '"' and '\\'. Borrows can mark bytes after the first
+// marked one, never before it: the lowest mark is exact.
+func nonPlain8(b string) uint64 {
 	x := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	below := (x - ones*0x20) &^ x // a byte < 0x20 (for bytes < 0x80)
 	quote := (x ^ ones*'"') - ones&^(x^ones*'"')
 	slash := (x ^ ones*'\\') - ones&^(x^ones*'\\')
-	return (below|quote|slash|x)&highs == 0
+	return (below | quote | slash | x) & highs
 }
 
 // skipString moves past a string and reports whether it had escapes.
@@ -313,8 +315,13 @@ func (s *scanner) skipString() (escaped bool, err error) {
 	s.pos++
 	for s.pos < len(d) {
 		// Fast path: printable ASCII without quote or backslash, eight
-		// bytes at a time, then byte by byte.
-		for s.pos+8 <= len(d) && plain8(d[s.pos:s.pos+8]) {
+		// bytes at a time to the first other byte, then byte by byte
+		// near the end of the input.
+		for s.pos+8 <= len(d) {
+			if m := nonPlain8(d[s.pos : s.pos+8]); m != 0 {
+				s.pos += bits.TrailingZeros64(m) >> 3
+				break
+			}
 			s.pos += 8
 		}
 		for s.pos < len(d) && plainChar[d[s.pos]] {

@@ -1,20 +1,30 @@
 package auth
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"testing"
 )
 
-// TestPlain8AgreesWithTheTable checks the word-at-a-time test against the
-// byte table on random and adversarial words.
-func TestPlain8AgreesWithTheTable(t *testing.T) {
+// TestNonPlain8AgreesWithTheTable checks the word-at-a-time test against
+// the byte table on random and adversarial words: it finds a byte that is
+// not plain exactly when there is one, and its lowest mark is the first.
+func TestNonPlain8AgreesWithTheTable(t *testing.T) {
 	check := func(b []byte) {
-		want := true
-		for _, c := range b {
-			want = want && plainChar[c]
+		first := -1
+		for i, c := range b {
+			if !plainChar[c] {
+				first = i
+				break
+			}
 		}
-		if got := plain8(string(b)); got != want {
-			t.Fatalf("plain8(%q) = %v, want %v", b, got, want)
+		m := nonPlain8(string(b))
+		got := -1
+		if m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != first {
+			t.Fatalf("nonPlain8(%q) = %#x: first byte not plain at %d, want %d", b, m, got, first)
 		}
 	}
 	special := []byte{0, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff, 'a', '!', '#', '[', ']', 0x21, 0x22, 0x5b, 0x5d}
