@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Claims are the verified claims of a session token, in one view for both
@@ -287,27 +288,43 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 	size := 0
 	masks := fpm
 	for _, f := range features {
-		scope, name, ok := strings.Cut(strings.TrimSpace(f), ":")
-		if !ok || (scope != "o" && scope != "ou" && scope != "uo") {
+		f = trimSpace(f)
+		colon := strings.IndexByte(f, ':')
+		if colon < 0 {
 			continue
 		}
+		if scope := f[:colon]; scope != "o" && scope != "ou" && scope != "uo" {
+			continue
+		}
+		name := f[colon+1:]
 		if masks == "" {
 			break
 		}
-		var m string
-		m, masks, _ = strings.Cut(masks, ",")
-		mask, err := strconv.ParseUint(strings.TrimSpace(m), 10, 64)
-		if err != nil {
+		m := masks
+		if comma := strings.IndexByte(masks, ','); comma >= 0 {
+			m, masks = masks[:comma], masks[comma+1:]
+		} else {
+			masks = ""
+		}
+		mask, ok := parseMask(trimSpace(m))
+		if !ok {
 			continue
 		}
 		rest := per
-		for j := 0; rest != "" && j < 64; j++ {
-			var perm string
-			perm, rest, _ = strings.Cut(rest, ",")
+		for j := 0; mask>>j != 0 && j < 64; j++ {
+			perm := rest
+			if comma := strings.IndexByte(rest, ','); comma >= 0 {
+				perm, rest = rest[:comma], rest[comma+1:]
+			} else {
+				rest = ""
+			}
 			if mask&(1<<j) != 0 {
-				perm = strings.TrimSpace(perm)
+				perm = trimSpace(perm)
 				grants = append(grants, grant{name, perm})
 				size += len("org:") + len(name) + 1 + len(perm)
+			}
+			if rest == "" {
+				break
 			}
 		}
 	}
@@ -331,6 +348,37 @@ func orgPermissionsV2(features []string, per, fpm string) []string {
 		pos += n
 	}
 	return out
+}
+
+// parseMask reads a decimal bit mask as strconv.ParseUint(s, 10, 64) does
+// (digits only, at most 2^64-1), without its cost.
+func parseMask(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(n, 10)
+		sum, carry := bits.Add64(lo, uint64(c-'0'), 0)
+		if hi != 0 || carry != 0 {
+			return 0, false
+		}
+		n = sum
+	}
+	return n, true
+}
+
+// trimSpace is strings.TrimSpace, returning s at once when neither end can
+// be white space.
+func trimSpace(s string) string {
+	if s == "" || (s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf) {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 var errNotString = errors.New("not a string")

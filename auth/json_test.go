@@ -18,7 +18,7 @@ func TestNonPlain8AgreesWithTheTable(t *testing.T) {
 				break
 			}
 		}
-		m := nonPlain8(string(b))
+		m := nonPlain8(load64(string(b)))
 		got := -1
 		if m != 0 {
 			got = bits.TrailingZeros64(m) >> 3

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/base64"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,6 +235,61 @@ func TestOrgPermissionsV2EdgeCases(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// orgPermissionsV2Reference is orgPermissionsV2 written plainly, with
+// the standard library's string functions: the fast one must agree with it.
+func orgPermissionsV2Reference(features []string, per, fpm string) []string {
+	if per == "" || fpm == "" {
+		return nil
+	}
+	var out []string
+	masks := fpm
+	for _, f := range features {
+		scope, name, ok := strings.Cut(strings.TrimSpace(f), ":")
+		if !ok || (scope != "o" && scope != "ou" && scope != "uo") {
+			continue
+		}
+		if masks == "" {
+			break
+		}
+		var m string
+		m, masks, _ = strings.Cut(masks, ",")
+		mask, err := strconv.ParseUint(strings.TrimSpace(m), 10, 64)
+		if err != nil {
+			continue
+		}
+		rest := per
+		for j := 0; rest != "" && j < 64; j++ {
+			var perm string
+			perm, rest, _ = strings.Cut(rest, ",")
+			if mask&(1<<j) != 0 {
+				out = append(out, "org:"+name+":"+strings.TrimSpace(perm))
+			}
+		}
+	}
+	return out
+}
+
+func TestOrgPermissionsV2AgreesWithTheReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"o", "u", "ou", "uo", ":", ",", " ", "\u00a0", "\t", "a", "read", "0", "1", "3", "7",
+		"18446744073709551615", "18446744073709551616", "00000000000000000000001", "+1", "-1", "x", "é"}
+	gen := func(n int) string {
+		var b strings.Builder
+		for range r.IntN(n) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	for i := 0; i < 100000; i++ {
+		fea, per, fpm := strings.Split(gen(12), ","), gen(10), gen(8)
+		got := strings.Join(orgPermissionsV2(fea, per, fpm), "|")
+		want := strings.Join(orgPermissionsV2Reference(fea, per, fpm), "|")
+		if got != want {
+			t.Fatalf("fea %q per %q fpm %q: got %q, want %q", fea, per, fpm, got, want)
+		}
 	}
 }
 
