@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,14 +19,11 @@ import (
 // templates with many custom claims can be larger, so the cap is 16 KiB.
 const MaxTokenSize = 16 << 10
 
-// b64 decodes JWT segments: base64url without padding, and strict, so that
-// one token has exactly one encoding.
-var b64 = base64.RawURLEncoding.Strict()
-
 // splitToken checks the token's size and shape and returns the positions of
 // its two dots. The segments' alphabet is checked by the strict base64url
-// decoding that follows, which rejects padding and the standard alphabet;
-// the one thing it would skip silently, a line break, is refused here.
+// decoding that follows (decodeSegment), which rejects padding and the
+// standard alphabet; line breaks, which encoding/base64 would skip, are
+// refused here too.
 func splitToken(token string) (dot1, dot2 int, err *Error) {
 	if len(token) > MaxTokenSize {
 		return 0, 0, fail(ReasonTokenInvalid, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
@@ -61,11 +57,11 @@ type tokenHeader struct {
 func parseHeader(seg string) (tokenHeader, *Error) {
 	var h tokenHeader
 	var buf [512]byte
-	if b64.DecodedLen(len(seg)) > len(buf) {
+	if decodedLen(len(seg)) > len(buf) {
 		return h, fail(ReasonTokenInvalid, "token header is too large")
 	}
-	n, err := b64.Decode(buf[:], []byte(seg))
-	if err != nil {
+	n, ok := decodeSegment(buf[:], seg)
+	if !ok {
 		return h, fail(ReasonTokenInvalid, "token header is not base64url")
 	}
 	var typ string
@@ -154,11 +150,11 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	// that the claims' one string is the only copy.
 	var stack [2048]byte
 	payload := stack[:]
-	if need := b64.DecodedLen(dot2 - dot1 - 1); need > len(stack) {
+	if need := decodedLen(dot2 - dot1 - 1); need > len(stack) {
 		payload = make([]byte, need)
 	}
-	n, err := b64.Decode(payload, []byte(token[dot1+1:dot2]))
-	if err != nil {
+	n, ok := decodeSegment(payload, token[dot1+1:dot2])
+	if !ok {
 		return nil, fail(ReasonTokenInvalid, "token payload is not base64url")
 	}
 	c := new(Claims)
@@ -178,10 +174,10 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Error {
 	var buf [512]byte // room for a 4096-bit signature
 	size := key.pub.Size()
-	if b64.DecodedLen(len(sigSeg)) != size || size > len(buf) {
+	if decodedLen(len(sigSeg)) != size || size > len(buf) {
 		return fail(ReasonTokenInvalidSignature, "signature has the wrong length")
 	}
-	if _, err := b64.Decode(buf[:], []byte(sigSeg)); err != nil {
+	if _, ok := decodeSegment(buf[:], sigSeg); !ok {
 		return fail(ReasonTokenInvalidSignature, "signature is not base64url")
 	}
 	// The hash functions take a []byte: copy the signing input to the
@@ -258,8 +254,10 @@ func Decode(token string) (*Decoded, error) {
 	}
 	var d Decoded
 	for i, seg := range []string{token[:dot1], token[dot1+1 : dot2]} {
-		raw, err := b64.DecodeString(seg)
-		if err != nil || eachMember(string(raw), func(member) error { return nil }) != nil {
+		raw := make([]byte, max(decodedLen(len(seg)), 0))
+		n, ok := decodeSegment(raw, seg)
+		raw = raw[:n]
+		if !ok || eachMember(string(raw), func(member) error { return nil }) != nil {
 			return nil, fail(ReasonTokenInvalid, []string{"header", "payload"}[i]+" is not a base64url JSON object")
 		}
 		if i == 0 {
