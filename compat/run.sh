@@ -2,7 +2,9 @@
 # Runs Clerk's official SDKs against the local Backend API:
 #
 #   compat/js  @clerk/backend (Node's test runner) against `clerk serve`,
-#              started here on a free port with a temporary SQLite database;
+#              started here on a free port with a temporary SQLite database
+#              and --check-responses (an answer that does not match the
+#              spec of its API version fails the run);
 #   compat/go  github.com/clerk/clerk-sdk-go/v2 against clerktest (in-process).
 #
 # Prerequisites: Go, Node.js >= 20.9 with npm, and access to the Go module
@@ -48,7 +50,8 @@ echo "compat: starting clerk serve"
 # The server reads its secret key and issuer from the environment when set;
 # the checks want the defaults.
 env -u CLERK_SECRET_KEY -u CLERK_ISSUER -u CLERK_ADDR -u CLERK_DATABASE \
-	"$work/clerk" serve --addr 127.0.0.1:0 --database "$work/clerk.db" >"$work/serve.out" 2>"$work/serve.log" &
+	"$work/clerk" serve --addr 127.0.0.1:0 --database "$work/clerk.db" --check-responses \
+	>"$work/serve.out" 2>"$work/serve.log" &
 server_pid=$!
 for _ in $(seq 1 300); do
 	grep -q 'CLERK_PUBLISHABLE_KEY=' "$work/serve.out" 2>/dev/null && break
@@ -111,8 +114,15 @@ else
 			cut -c1-200 | sort | uniq -c | sort -rn | sed 's/^/    /'
 	fi
 fi
+# The server checks its answers to the JavaScript SDK against the spec
+# (--check-responses) and logs every mismatch, or anything else that went
+# wrong, as an error: either fails the run.
+serve_status=0
 if [[ -s "$work/serve.log" ]] && grep -q 'level=ERROR' "$work/serve.log"; then
-	echo "clerk serve logged errors:"
-	grep 'level=ERROR' "$work/serve.log" | sed 's/^/  /'
+	serve_status=1
+	echo "clerk serve: FAIL, it logged errors (answers that do not match the spec, or worse):"
+	grep 'level=ERROR' "$work/serve.log" | cut -c1-400 | sed 's/^/  /'
+else
+	echo "clerk serve: PASS (every answer to the JavaScript SDK matched the spec)"
 fi
-[[ $js_status -eq 0 && $go_status -eq 0 ]]
+[[ $js_status -eq 0 && $go_status -eq 0 && $serve_status -eq 0 ]]

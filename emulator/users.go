@@ -126,6 +126,11 @@ func (s *Service) UserJSON(ctx context.Context, id string) (json.RawMessage, err
 	if err != nil {
 		return nil, err
 	}
+	return userJSON(r)
+}
+
+// userJSON returns the user object of a stored user, as it is.
+func userJSON(r *store.User) (json.RawMessage, error) {
 	if u, ok := storedUser(r.Doc); ok {
 		return u, nil
 	}
@@ -197,6 +202,50 @@ func (s *Service) DeleteUser(ctx context.Context, id string) (*clerk.DeletedObje
 
 // ListUsers lists users as GET /v1/users does.
 func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*clerk.User, error) {
+	rows, err := s.listUserRecords(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*clerk.User, 0, len(rows))
+	for _, r := range rows {
+		doc, err := decodeUser(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, doc.User)
+	}
+	return out, nil
+}
+
+// ListUsersJSON is ListUsers encoded as GET /v1/users answers it in the
+// 2021-02-05 shape (a JSON array), from the stored users as UserJSON
+// serves one.
+func (s *Service) ListUsersJSON(ctx context.Context, p *clerk.UsersListParams) (json.RawMessage, error) {
+	rows, err := s.listUserRecords(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	size := 2
+	for _, r := range rows {
+		size += len(r.Doc) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, r := range rows {
+		u, err := userJSON(r)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, u...)
+	}
+	return append(out, ']'), nil
+}
+
+// listUserRecords reads the users of a GET /v1/users query.
+func (s *Service) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([]*store.User, error) {
 	if p == nil {
 		p = &clerk.UsersListParams{}
 	}
@@ -221,21 +270,9 @@ func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*c
 	if len(p.OrganizationID) > 0 {
 		// Organizations arrive with the organizations issue: no user is a
 		// member of any yet.
-		return []*clerk.User{}, nil
+		return nil, nil
 	}
-	rows, err := s.store.ListUsers(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*clerk.User, 0, len(rows))
-	for _, r := range rows {
-		doc, err := decodeUser(r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, doc.User)
-	}
-	return out, nil
+	return s.store.ListUsers(ctx, q)
 }
 
 // CountUsers counts users as GET /v1/users/count does.

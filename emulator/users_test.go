@@ -95,3 +95,40 @@ func TestStoredUserFindsTheUserObject(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ListUsersJSON, like UserJSON, must equal the encoded typed answer.
+func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s := newClientsTestService(t, &now)
+	ctx := context.Background()
+	for i, p := range []*clerk.UsersCreateParams{
+		{FirstName: ptr("Ada"), EmailAddress: []string{"ada@example.com"}},
+		{FirstName: ptr("Grace"), PublicMetadata: map[string]any{"x": `"}]`}},
+		{Username: ptr("linus")},
+	} {
+		now = now.Add(time.Duration(i+1) * time.Second)
+		if _, err := s.CreateUser(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []*clerk.UsersListParams{
+		{}, {Limit: ptr(int64(2))}, {OrderBy: ptr("+created_at")}, {Query: ptr("grace")},
+		{EmailAddress: []string{"nobody@example.com"}}, {OrganizationID: []string{"org_x"}},
+	} {
+		typed, err := s.ListUsers(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(typed)
+		got, err := s.ListUsersJSON(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%+v: ListUsersJSON\n%s\nwant\n%s", p, got, want)
+		}
+	}
+	if _, err := s.ListUsersJSON(ctx, &clerk.UsersListParams{OrderBy: ptr("-password")}); err == nil {
+		t.Error("ListUsersJSON ordered by password: no error")
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/httpapi"
+	"github.com/clerkgo/clerk/emulator/specs"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/postgres"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
@@ -24,6 +25,7 @@ import (
 
 type serveFlags struct {
 	addr, database, secretKey, issuer, logLevel, tokenVersion string
+	checkResponses                                            bool
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -53,6 +55,7 @@ gracefully.`,
 	fl.StringVar(&f.issuer, "issuer", "", "iss `URL` of session tokens (env CLERK_ISSUER; default https://"+emulator.DefaultFrontendHost+")")
 	fl.StringVar(&f.tokenVersion, "token-version", "", "session token `VERSION`, 1 or 2 (env CLERK_TOKEN_VERSION; default 1)")
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
+	fl.BoolVar(&f.checkResponses, "check-responses", false, "check every answer against the spec of its API version and log mismatches as errors; slower (env CLERK_CHECK_RESPONSES=true)")
 	return cmd
 }
 
@@ -84,6 +87,27 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return usageErrorf("--token-version: want 1 or 2")
 	}
 
+	check := f.checkResponses
+	if !cmd.Flags().Changed("check-responses") {
+		switch strings.ToLower(e.orEnv("", "CLERK_CHECK_RESPONSES", "false")) {
+		case "true", "1":
+			check = true
+		case "false", "0":
+		default:
+			return usageErrorf("CLERK_CHECK_RESPONSES: want true or false")
+		}
+	}
+	var handlerOpts []httpapi.Option
+	if check {
+		handlerOpts = append(handlerOpts, httpapi.WithResponseCheck(func(op string, err error) {
+			if err != nil {
+				log.Error("answer does not match the spec", "operation", op, "problems", specs.ProblemsWithoutValues(err))
+				return
+			}
+			log.Debug("answer matches the spec", "operation", op)
+		}))
+	}
+
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -113,7 +137,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	fmt.Fprintf(e.stdout, "  data: %s\n", redactDSN(database))
 
 	srv := &http.Server{
-		Handler:           httpapi.New(svc, log),
+		Handler:           httpapi.New(svc, log, handlerOpts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

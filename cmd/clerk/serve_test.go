@@ -167,3 +167,53 @@ func TestServeRejectsAnUnknownTokenVersion(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// --check-responses (or CLERK_CHECK_RESPONSES=true) checks each answer:
+// at debug level every checked answer is logged, without it none is.
+func TestServeChecksAnswersWhenAsked(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		vars    map[string]string
+		args    []string
+		checked bool
+	}{
+		{"the flag", nil, []string{"--check-responses"}, true},
+		{"the environment", map[string]string{"CLERK_CHECK_RESPONSES": "true"}, nil, true},
+		{"the flag wins over the environment", map[string]string{"CLERK_CHECK_RESPONSES": "true"}, []string{"--check-responses=false"}, false},
+		{"neither", nil, nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--addr", "127.0.0.1:0", "--database", filepath.Join(t.TempDir(), "c.db"), "--log-level", "debug"}, tt.args...)
+			s := startServe(t, tt.vars, args...)
+			c, _ := clerk.NewClient(s.secretKey, clerk.WithServerURL(s.apiURL+"/v1"))
+			u, err := c.Users.Create(context.Background(), &clerk.UsersCreateParams{EmailAddress: []string{"check@example.com"}})
+			if err != nil {
+				s.stop(t)
+				t.Fatal(err)
+			}
+			if _, err := c.Users.Get(context.Background(), u.ID); err != nil {
+				s.stop(t)
+				t.Fatal(err)
+			}
+			s.stop(t)
+			log := s.stderr.String()
+			for _, op := range []string{"CreateUser", "GetUser"} {
+				logged := strings.Contains(log, `msg="answer matches the spec" operation=`+op)
+				if logged != tt.checked {
+					t.Errorf("%s checked: %v, want %v; log:\n%s", op, logged, tt.checked, log)
+				}
+			}
+			if strings.Contains(log, "does not match the spec") {
+				t.Errorf("an answer does not match the spec:\n%s", log)
+			}
+		})
+	}
+	t.Run("a bad value in the environment", func(t *testing.T) {
+		var stderr bytes.Buffer
+		code := runEnv([]string{"serve"}, &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+			getenv: func(k string) string { return map[string]string{"CLERK_CHECK_RESPONSES": "maybe"}[k] }})
+		if code != exitUsage || !strings.Contains(stderr.String(), "CLERK_CHECK_RESPONSES") {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+	})
+}

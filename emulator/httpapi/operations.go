@@ -62,7 +62,7 @@ func (h *Handler) coreOperations() map[string]operation {
 		},
 		"GetUserList": func(ctx context.Context, req *specs.Request) (int, any, error) {
 			q := req.Query
-			users, err := s.ListUsers(ctx, &clerk.UsersListParams{
+			users, err := s.ListUsersJSON(ctx, &clerk.UsersListParams{
 				EmailAddress: q["email_address"], PhoneNumber: q["phone_number"], ExternalID: q["external_id"],
 				Username: q["username"], Web3Wallet: q["web3_wallet"], UserID: q["user_id"],
 				OrganizationID: q["organization_id"], Query: str(q, "query"),

@@ -3,9 +3,11 @@ package specs
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -56,10 +58,74 @@ func (r *Registry) ValidateResponse(route *Route, status int, header http.Header
 	}
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
-		return fmt.Errorf("specs: %s: status %d: body is not JSON: %w", where, status, err)
+		return &responseError{where: fmt.Sprintf("%s: status %d", where, status), what: "body is not JSON", err: err}
 	}
 	if err := mt.Schema.Value.VisitJSON(v, responseOpts...); err != nil {
-		return fmt.Errorf("specs: %s: status %d: body does not match the spec: %w", where, status, err)
+		return &responseError{where: fmt.Sprintf("%s: status %d", where, status), what: "body does not match the spec", err: err}
 	}
 	return nil
+}
+
+// responseError is an error of ValidateResponse about the body.
+type responseError struct {
+	where, what string // the operation and status; what is wrong
+	err         error
+}
+
+func (e *responseError) Error() string {
+	return fmt.Sprintf("specs: %s: %s: %v", e.where, e.what, e.err)
+}
+
+func (e *responseError) Unwrap() error { return e.err }
+
+// ProblemsWithoutValues describes an error of ValidateResponse without the
+// values of the body, which can hold tokens and keys: one line per schema
+// mismatch, "operation: /json/pointer: reason" (kin-openapi keeps values
+// out of a SchemaError's Reason), or the error's own message for the
+// errors that carry no value (an undeclared status or Content-Type, a body
+// that is not JSON). For logs.
+func ProblemsWithoutValues(err error) []string {
+	if err == nil {
+		return nil
+	}
+	var out []string
+	collectProblems(err, "", &out)
+	return out
+}
+
+// reasonWithoutValue is a SchemaError's Reason, except for the two kinds
+// whose reason can quote the body: an undeclared property (its name) and a
+// format error (the parser's message, which can quote the value).
+func reasonWithoutValue(e *openapi3.SchemaError) string {
+	switch {
+	case e.SchemaField == "additionalProperties",
+		e.SchemaField == "properties" && strings.HasPrefix(e.Reason, "property ") && strings.HasSuffix(e.Reason, " is unsupported"):
+		return "a property the schema does not declare"
+	case e.SchemaField == "format" && e.Schema != nil:
+		return fmt.Sprintf("not in the format %q", e.Schema.Format)
+	}
+	return e.Reason
+}
+
+func collectProblems(err error, where string, out *[]string) {
+	var re *responseError
+	if where == "" && errors.As(err, &re) {
+		where = re.where + ": "
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch e := e.(type) {
+		case openapi3.MultiError:
+			for _, each := range e {
+				collectProblems(each, where, out)
+			}
+			return
+		case *openapi3.SchemaError:
+			*out = append(*out, where+"/"+strings.Join(e.JSONPointer(), "/")+": "+reasonWithoutValue(e))
+			return
+		case *json.SyntaxError, *json.UnmarshalTypeError:
+			*out = append(*out, where+"the body is not JSON")
+			return
+		}
+	}
+	*out = append(*out, err.Error())
 }

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 func TestValidateResponse(t *testing.T) {
@@ -38,6 +40,58 @@ func TestValidateResponse(t *testing.T) {
 				t.Fatalf("ValidateResponse = %v, want ok=%v", err, tt.ok)
 			}
 		})
+	}
+}
+
+// A mismatch is described with where it is and why, never with the value:
+// answers hold tokens and keys, and the description goes to logs.
+func TestProblemsWithoutValuesKeepValuesOut(t *testing.T) {
+	const secret = "sk_test_SECRETsecretSECRET"
+	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+	rt, err := reg.Match(v2021, "DELETE", "/users/user_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"two wrong types", `{"object":"user","id":{"key":"` + secret + `"},"deleted":"` + secret + `"}`,
+			[]string{"DeleteUser", "/id", "/deleted", "boolean"}},
+		{"an unknown property", `{"object":"user","id":"x","deleted":true,"` + secret + `":1}`,
+			[]string{"DeleteUser", "status 200"}},
+		{"not JSON", `{"object":"` + secret, []string{"DeleteUser", "not JSON"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := reg.ValidateResponse(rt, 200, jsonHeader, []byte(tt.body))
+			if err == nil {
+				t.Fatal("ValidateResponse accepted the body")
+			}
+			problems := ProblemsWithoutValues(err)
+			all := strings.Join(problems, "\n")
+			if len(problems) == 0 || strings.Contains(all, "SECRET") {
+				t.Fatalf("problems %q: want some, without the values", problems)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("problems %q do not mention %q", problems, w)
+				}
+			}
+		})
+	}
+	t.Run("a format error", func(t *testing.T) {
+		// No format of the specs' responses is checked today; a checker's
+		// message can quote the value (time.Parse does).
+		err := &responseError{where: "GET /x (GetX, version v): status 200", what: "body does not match the spec",
+			err: openapi3.MultiError{&openapi3.SchemaError{SchemaField: "format", Schema: &openapi3.Schema{Format: "date-time"},
+				Reason: `parsing time "` + secret + `" as "2006-01-02"`}}}
+		got := ProblemsWithoutValues(err)
+		if len(got) != 1 || strings.Contains(got[0], "SECRET") || !strings.Contains(got[0], `not in the format "date-time"`) {
+			t.Fatalf("problems %q", got)
+		}
+	})
+	if got := ProblemsWithoutValues(nil); got != nil {
+		t.Errorf("ProblemsWithoutValues(nil) = %q", got)
 	}
 }
 
