@@ -358,3 +358,38 @@ func TestUserUpdates(t *testing.T) {
 		}
 	})
 }
+
+// Metadata is the user's own JSON: the reshaping of answers for later API
+// versions must leave it alone, even when it looks like a user or holds a
+// verification.
+func TestMetadataSurvivesEveryAPIVersion(t *testing.T) {
+	srv := clerktest.NewServer(t)
+	meta := map[string]any{"object": "user", "verification": map[string]any{"strategy": "admin"},
+		"nested": []any{map[string]any{"object": "email_address", "verification": map[string]any{}}}}
+	want, _ := json.Marshal(meta)
+	u := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"meta@example.com"}, PublicMetadata: meta})
+	for _, version := range []string{"2021-02-05", "2025-03-12", "2025-11-10", "2026-05-12"} {
+		for _, path := range []string{"/v1/users/" + u.ID, "/v1/users?limit=1"} {
+			status, body := raw(t, srv, "GET", path, version, srv.SecretKey, nil)
+			if status != 200 {
+				t.Fatalf("%s %s: %d %s", version, path, status, body)
+			}
+			var got struct {
+				PublicMetadata json.RawMessage `json:"public_metadata"`
+			}
+			if path != "/v1/users/"+u.ID {
+				var list []json.RawMessage
+				if err := json.Unmarshal(body, &list); err != nil || len(list) != 1 {
+					t.Fatalf("%s %s: %s", version, path, body)
+				}
+				body = list[0]
+			}
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if string(got.PublicMetadata) != string(want) {
+				t.Errorf("%s %s: public_metadata %s, want %s", version, path, got.PublicMetadata, want)
+			}
+		}
+	}
+}

@@ -6,7 +6,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,60 +184,4 @@ func (h *Handler) checkResponse(route *specs.Route, req *specs.Request, status i
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}}
 	h.check(route.OperationID, h.specs.ValidateResponse(route, status, hdr, body))
-}
-
-// shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
-// the SDK's models, into the shape of a later API version, on the bytes
-// (answers are ours, so their encoding is known): verifications get their
-// "object" discriminator (verification_admin, ...), and users the
-// enterprise_accounts list the later versions require. 2021-02-05 and
-// 2025-03-12 keep the old shape.
-func shapeForVersion(data []byte, version string) []byte {
-	if legacyShapes[version] {
-		return data
-	}
-	const vkey, skey = `"verification":{`, `"strategy":"`
-	if bytes.Contains(data, []byte(vkey)) {
-		var out []byte
-		rest := data
-		for {
-			i := bytes.Index(rest, []byte(vkey))
-			if i < 0 {
-				out = append(out, rest...)
-				break
-			}
-			i += len(vkey)
-			out = append(out, rest[:i]...)
-			rest = rest[i:]
-			strategy := ""
-			end := bytes.IndexByte(rest, '}')
-			if j := bytes.Index(rest, []byte(skey)); j >= 0 && (end < 0 || j < end) {
-				v := rest[j+len(skey):]
-				if k := bytes.IndexByte(v, '"'); k >= 0 {
-					strategy = string(v[:k])
-				}
-			}
-			out = append(out, `"object":"`+verificationObject(strategy)+`",`...)
-		}
-		data = out
-	}
-	// A user, not the deleted-object answer of a user (which has slug).
-	const ukey = `"object":"user",`
-	if !bytes.Contains(data, []byte(ukey)) {
-		return data
-	}
-	var out []byte
-	rest := data
-	for {
-		i := bytes.Index(rest, []byte(ukey))
-		if i < 0 {
-			return append(out, rest...)
-		}
-		i += len(ukey)
-		out = append(out, rest[:i]...)
-		rest = rest[i:]
-		if !bytes.HasPrefix(rest, []byte(`"slug"`)) {
-			out = append(out, `"enterprise_accounts":[],`...)
-		}
-	}
 }

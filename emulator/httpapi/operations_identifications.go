@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/specs"
@@ -66,13 +65,6 @@ func (h *Handler) identificationOperations() map[string]operation {
 	}
 }
 
-// legacyShapes are the API versions whose specs give verifications no
-// "object" discriminator and clients no last_authentication_strategy:
-// 2021-02-05, the shape the SDK's models follow, and 2025-03-12, whose
-// published spec has that older shape too. Every other version has the
-// newer shapes.
-var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
-
 // identificationAnswer answers an email address or phone number; the
 // shape of the request's API version is applied by shapeForVersion, as for
 // every answer.
@@ -81,19 +73,4 @@ func identificationAnswer(_ *specs.Request, v any, err error) (int, any, error) 
 		return 0, nil, err
 	}
 	return http.StatusOK, v, nil
-}
-
-// verificationObject is the discriminator of a verification by strategy.
-func verificationObject(strategy string) string {
-	switch {
-	case strategy == "admin":
-		return "verification_admin"
-	case strings.HasPrefix(strategy, "oauth_"):
-		return "verification_from_oauth"
-	case strategy == "ticket", strategy == "saml", strategy == "email_link", strategy == "scim":
-		return "verification_" + strategy
-	case strings.HasPrefix(strategy, "web3_"):
-		return "verification_web3"
-	}
-	return "verification_otp" // email_code, phone_code, reset_password_email_code
 }

@@ -1,0 +1,340 @@
+package httpapi
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// legacyShapes are the API versions whose specs give verifications no
+// "object" discriminator, users no enterprise_accounts and clients no
+// last_authentication_strategy: 2021-02-05, the shape the SDK's models
+// follow, and 2025-03-12, whose published spec has that older shape too.
+// Every other version has the newer shapes.
+var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
+
+// shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
+// the SDK's models, into the shape of a later API version: users get the
+// enterprise_accounts list the later versions require, and the
+// verifications of identifications (email addresses, phone numbers, web3
+// wallets, passkeys, SAML and external accounts) their "object"
+// discriminator (verification_admin, ...).
+//
+// It works on the bytes, without decoding: answers are the emulator's own
+// compact JSON. It walks their structure rather than searching for
+// patterns, so that metadata, template claims and other values that hold
+// arbitrary JSON are never rewritten, even when they contain
+// {"object":"user"} or a "verification" object. The resources it looks at
+// are the answer itself, the elements of an answer that is a list, and
+// the elements of a page's "data"; an answer it cannot read is returned
+// as it is. 2021-02-05 and 2025-03-12 keep the old shape.
+func shapeForVersion(data []byte, version string) []byte {
+	if legacyShapes[version] {
+		return data
+	}
+	// Most answers need nothing: no user, no verification.
+	if !bytes.Contains(data, []byte(`"object":"user"`)) && !bytes.Contains(data, []byte(`"verification":{`)) {
+		return data
+	}
+	var s shaper
+	if !s.answer(data) || len(s.inserts) == 0 {
+		return data
+	}
+	slices.SortFunc(s.inserts, func(a, b insertion) int { return cmp.Compare(a.at, b.at) })
+	size := len(data)
+	for _, in := range s.inserts {
+		size += len(in.text)
+	}
+	out := make([]byte, 0, size)
+	last := 0
+	for _, in := range s.inserts { // in the order of their positions
+		out = append(out, data[last:in.at]...)
+		out = append(out, in.text...)
+		last = in.at
+	}
+	return append(out, data[last:]...)
+}
+
+// insertion is text to insert at a position of an answer.
+type insertion struct {
+	at   int
+	text string
+}
+
+// shaper collects the insertions that reshape an answer.
+type shaper struct {
+	inserts []insertion
+}
+
+// jsonMember is one member of an object: its name and where its value
+// starts and ends.
+type jsonMember struct {
+	name       string
+	start, end int
+}
+
+// answer reads the top-level value of data, which must be an object or an
+// array, and reports false when it cannot.
+func (s *shaper) answer(data []byte) bool {
+	switch {
+	case len(data) > 0 && data[0] == '[':
+		return s.list(data, 0)
+	case len(data) > 0 && data[0] == '{':
+		members, ok := objectMembers(data, 0)
+		if !ok {
+			return false
+		}
+		for _, m := range members {
+			if m.name == "data" && data[m.start] == '[' {
+				return s.list(data, m.start) // a page: {data, total_count}
+			}
+		}
+		return s.resource(data, 0, members)
+	}
+	return false
+}
+
+// list reshapes every object of the array at i.
+func (s *shaper) list(data []byte, i int) bool {
+	elems, ok := arrayElements(data, i)
+	if !ok {
+		return false
+	}
+	for _, e := range elems {
+		if data[e] != '{' {
+			continue
+		}
+		members, ok := objectMembers(data, e)
+		if !ok || !s.resource(data, e, members) {
+			return false
+		}
+	}
+	return true
+}
+
+// identificationLists are the members of a user that list
+// identifications, each with a verification.
+var identificationLists = map[string]bool{
+	"email_addresses": true, "phone_numbers": true, "web3_wallets": true, "passkeys": true,
+	"saml_accounts": true, "external_accounts": true,
+}
+
+// identificationObjects are the "object" values of identifications.
+var identificationObjects = map[string]bool{
+	"email_address": true, "phone_number": true, "web3_wallet": true, "passkey": true, "saml_account": true,
+	"external_account": true, "google_account": true, "facebook_account": true,
+}
+
+// resource reshapes the object at i, whose members are members.
+func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
+	object, objectEnd := "", -1
+	deleted, enterprise := false, false
+	for _, m := range members {
+		switch m.name {
+		case "object":
+			object, _ = stringContent(data, m)
+			objectEnd = m.end
+		case "deleted":
+			deleted = true
+		case "enterprise_accounts":
+			enterprise = true
+		}
+	}
+	switch {
+	case object == "user" && !deleted:
+		if !enterprise {
+			s.inserts = append(s.inserts, insertion{objectEnd, `,"enterprise_accounts":[]`})
+		}
+		for _, m := range members {
+			if !identificationLists[m.name] || data[m.start] != '[' {
+				continue
+			}
+			elems, ok := arrayElements(data, m.start)
+			if !ok {
+				return false
+			}
+			for _, e := range elems {
+				if data[e] != '{' {
+					continue
+				}
+				idn, ok := objectMembers(data, e)
+				if !ok {
+					return false
+				}
+				if !s.verification(data, idn) {
+					return false
+				}
+			}
+		}
+	case identificationObjects[object]:
+		return s.verification(data, members)
+	}
+	return true
+}
+
+// verification gives the verification object among an identification's
+// members its "object" discriminator.
+func (s *shaper) verification(data []byte, members []jsonMember) bool {
+	for _, m := range members {
+		if m.name != "verification" || data[m.start] != '{' {
+			continue
+		}
+		vm, ok := objectMembers(data, m.start)
+		if !ok {
+			return false
+		}
+		strategy := ""
+		for _, f := range vm {
+			if f.name == "object" {
+				return true // shaped already
+			}
+			if f.name == "strategy" {
+				strategy, _ = stringContent(data, f)
+			}
+		}
+		text := `"object":"` + verificationObject(strategy) + `"`
+		if len(vm) > 0 {
+			text += ","
+		}
+		s.inserts = append(s.inserts, insertion{m.start + 1, text})
+	}
+	return true
+}
+
+// verificationObject is the discriminator of a verification by strategy.
+func verificationObject(strategy string) string {
+	switch {
+	case strategy == "admin":
+		return "verification_admin"
+	case strings.HasPrefix(strategy, "oauth_"):
+		return "verification_from_oauth"
+	case strategy == "ticket", strategy == "saml", strategy == "email_link", strategy == "scim",
+		strategy == "passkey", strategy == "google_one_tap":
+		return "verification_" + strategy
+	case strings.HasPrefix(strategy, "web3_"):
+		return "verification_web3"
+	}
+	return "verification_otp" // email_code, phone_code, reset_password_email_code
+}
+
+// objectMembers lists the members of the object at i of compact JSON.
+func objectMembers(data []byte, i int) ([]jsonMember, bool) {
+	if i >= len(data) || data[i] != '{' {
+		return nil, false
+	}
+	var members []jsonMember
+	i++
+	if i < len(data) && data[i] == '}' {
+		return members, true
+	}
+	for i < len(data) {
+		if data[i] != '"' {
+			return nil, false
+		}
+		end := skipJSON(data, i)
+		if end < 0 || end >= len(data) || data[end] != ':' {
+			return nil, false
+		}
+		name := string(data[i+1 : end-1]) // the emulator's member names have no escapes
+		start := end + 1
+		end = skipJSON(data, start)
+		if end < 0 {
+			return nil, false
+		}
+		members = append(members, jsonMember{name: name, start: start, end: end})
+		if end < len(data) && data[end] == ',' {
+			i = end + 1
+			continue
+		}
+		if end < len(data) && data[end] == '}' {
+			return members, true
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// arrayElements lists where the elements of the array at i of compact JSON
+// start.
+func arrayElements(data []byte, i int) ([]int, bool) {
+	if i >= len(data) || data[i] != '[' {
+		return nil, false
+	}
+	var elems []int
+	i++
+	if i < len(data) && data[i] == ']' {
+		return elems, true
+	}
+	for i < len(data) {
+		end := skipJSON(data, i)
+		if end < 0 {
+			return nil, false
+		}
+		elems = append(elems, i)
+		if end < len(data) && data[end] == ',' {
+			i = end + 1
+			continue
+		}
+		if end < len(data) && data[end] == ']' {
+			return elems, true
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// skipJSON returns the position after the value at i of compact JSON, or
+// -1 when it ends first.
+func skipJSON(data []byte, i int) int {
+	if i >= len(data) {
+		return -1
+	}
+	switch data[i] {
+	case '"':
+		for j := i + 1; j < len(data); j++ {
+			switch data[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return -1
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				end := skipJSON(data, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(data) && data[j] != ',' && data[j] != '}' && data[j] != ']' {
+		j++
+	}
+	return j
+}
+
+// stringContent returns the content of a member whose value is a string
+// without escapes.
+func stringContent(data []byte, m jsonMember) (string, bool) {
+	v := data[m.start:m.end]
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return "", false
+	}
+	return string(v[1 : len(v)-1]), true
+}
