@@ -62,15 +62,20 @@ type insertion struct {
 	text string
 }
 
-// shaper collects the insertions that reshape an answer.
+// shaper collects the insertions that reshape an answer. Its buffers are
+// reused from one object to the next at each level (resources, their
+// identifications, verifications), so that reshaping a list of users
+// allocates little.
 type shaper struct {
-	inserts []insertion
+	inserts                 []insertion
+	resources, idns, fields []jsonMember
+	resourceElems, idnElems []int
 }
 
-// jsonMember is one member of an object: its name and where its value
-// starts and ends.
+// jsonMember is one member of an object: its name (in the answer's bytes)
+// and where its value starts and ends.
 type jsonMember struct {
-	name       string
+	name       []byte
 	start, end int
 }
 
@@ -81,15 +86,16 @@ func (s *shaper) answer(data []byte) bool {
 	case len(data) > 0 && data[0] == '[':
 		return s.list(data, 0)
 	case len(data) > 0 && data[0] == '{':
-		members, ok := objectMembers(data, 0)
+		members, ok := objectMembers(s.resources[:0], data, 0)
 		if !ok {
 			return false
 		}
 		for _, m := range members {
-			if m.name == "data" && data[m.start] == '[' {
+			if string(m.name) == "data" && data[m.start] == '[' {
 				return s.list(data, m.start) // a page: {data, total_count}
 			}
 		}
+		s.resources = members
 		return s.resource(data, 0, members)
 	}
 	return false
@@ -97,16 +103,21 @@ func (s *shaper) answer(data []byte) bool {
 
 // list reshapes every object of the array at i.
 func (s *shaper) list(data []byte, i int) bool {
-	elems, ok := arrayElements(data, i)
+	elems, ok := arrayElements(s.resourceElems[:0], data, i)
 	if !ok {
 		return false
 	}
+	s.resourceElems = elems
 	for _, e := range elems {
 		if data[e] != '{' {
 			continue
 		}
-		members, ok := objectMembers(data, e)
-		if !ok || !s.resource(data, e, members) {
+		members, ok := objectMembers(s.resources[:0], data, e)
+		if !ok {
+			return false
+		}
+		s.resources = members
+		if !s.resource(data, e, members) {
 			return false
 		}
 	}
@@ -131,7 +142,7 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 	object, objectEnd := "", -1
 	deleted, enterprise := false, false
 	for _, m := range members {
-		switch m.name {
+		switch string(m.name) {
 		case "object":
 			object, _ = stringContent(data, m)
 			objectEnd = m.end
@@ -147,21 +158,23 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 			s.inserts = append(s.inserts, insertion{objectEnd, `,"enterprise_accounts":[]`})
 		}
 		for _, m := range members {
-			if !identificationLists[m.name] || data[m.start] != '[' {
+			if !identificationLists[string(m.name)] || data[m.start] != '[' {
 				continue
 			}
-			elems, ok := arrayElements(data, m.start)
+			elems, ok := arrayElements(s.idnElems[:0], data, m.start)
 			if !ok {
 				return false
 			}
+			s.idnElems = elems
 			for _, e := range elems {
 				if data[e] != '{' {
 					continue
 				}
-				idn, ok := objectMembers(data, e)
+				idn, ok := objectMembers(s.idns[:0], data, e)
 				if !ok {
 					return false
 				}
+				s.idns = idn
 				if !s.verification(data, idn) {
 					return false
 				}
@@ -177,19 +190,20 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 // members its "object" discriminator.
 func (s *shaper) verification(data []byte, members []jsonMember) bool {
 	for _, m := range members {
-		if m.name != "verification" || data[m.start] != '{' {
+		if string(m.name) != "verification" || data[m.start] != '{' {
 			continue
 		}
-		vm, ok := objectMembers(data, m.start)
+		vm, ok := objectMembers(s.fields[:0], data, m.start)
 		if !ok {
 			return false
 		}
+		s.fields = vm
 		strategy := ""
 		for _, f := range vm {
-			if f.name == "object" {
+			if string(f.name) == "object" {
 				return true // shaped already
 			}
-			if f.name == "strategy" {
+			if string(f.name) == "strategy" {
 				strategy, _ = stringContent(data, f)
 			}
 		}
@@ -218,12 +232,12 @@ func verificationObject(strategy string) string {
 	return "verification_otp" // email_code, phone_code, reset_password_email_code
 }
 
-// objectMembers lists the members of the object at i of compact JSON.
-func objectMembers(data []byte, i int) ([]jsonMember, bool) {
+// objectMembers appends to members the members of the object at i of
+// compact JSON.
+func objectMembers(members []jsonMember, data []byte, i int) ([]jsonMember, bool) {
 	if i >= len(data) || data[i] != '{' {
 		return nil, false
 	}
-	var members []jsonMember
 	i++
 	if i < len(data) && data[i] == '}' {
 		return members, true
@@ -236,7 +250,7 @@ func objectMembers(data []byte, i int) ([]jsonMember, bool) {
 		if end < 0 || end >= len(data) || data[end] != ':' {
 			return nil, false
 		}
-		name := string(data[i+1 : end-1]) // the emulator's member names have no escapes
+		name := data[i+1 : end-1] // the emulator's member names have no escapes
 		start := end + 1
 		end = skipJSON(data, start)
 		if end < 0 {
@@ -255,13 +269,12 @@ func objectMembers(data []byte, i int) ([]jsonMember, bool) {
 	return nil, false
 }
 
-// arrayElements lists where the elements of the array at i of compact JSON
-// start.
-func arrayElements(data []byte, i int) ([]int, bool) {
+// arrayElements appends to elems where the elements of the array at i of
+// compact JSON start.
+func arrayElements(elems []int, data []byte, i int) ([]int, bool) {
 	if i >= len(data) || data[i] != '[' {
 		return nil, false
 	}
-	var elems []int
 	i++
 	if i < len(data) && data[i] == ']' {
 		return elems, true
