@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
 )
 
 // UserJSON serves the stored bytes where User decodes and encodes: both
@@ -130,5 +131,28 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 	}
 	if _, err := s.ListUsersJSON(ctx, &clerk.UsersListParams{OrderBy: ptr("-password")}); err == nil {
 		t.Error("ListUsersJSON ordered by password: no error")
+	}
+}
+
+// A stored document in another layout (members reordered, spaces) still
+// gives its user, through encoding/json; one without a user is an error.
+func TestUserJSONReadsOtherLayouts(t *testing.T) {
+	for doc, want := range map[string]string{
+		`{"secrets":{"password_digest":"$2a$x"},"user":{"id":"user_1"}}`: `{"id":"user_1"}`,
+		`{ "user" : {"id":"user_2"} }`:                                   `{"id":"user_2"}`,
+		`{"user":null}`:                                                  "",
+		`{"secrets":{}}`:                                                 "",
+		`not json`:                                                       "",
+	} {
+		got, err := userJSON(&store.User{ID: "user_x", Doc: []byte(doc)})
+		if want == "" {
+			if err == nil {
+				t.Errorf("%s: got %s, want an error", doc, got)
+			}
+			continue
+		}
+		if err != nil || string(got) != want {
+			t.Errorf("%s: got %s, %v; want %s", doc, got, err, want)
+		}
 	}
 }
