@@ -31,13 +31,10 @@ type Store struct {
 	d    *Dialect
 	w, r *sql.DB
 	q    queries
-	// hot are the reads of one row prepared once on the read pool, for
-	// use outside transactions (database/sql prepares each on a
-	// connection the first time it runs there). Preparing saves the
-	// parse and plan of every call: the most of what reading a user by
-	// ID costs on SQLite.
-	hot hotReads
-	tx  *txState // nil outside a transaction
+	// reads is the read pool, running the static reads through
+	// statements prepared once.
+	reads *preparedPool
+	tx    *txState // nil outside a transaction
 	// closers are closed by Close, in order.
 	closers []*sql.DB
 }
@@ -63,48 +60,70 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
 	if r != w {
 		s.closers = append(s.closers, r)
 	}
-	if err := s.hot.prepare(ctx, r, &s.q); err != nil {
+	// The reads of one row by key, which run outside transactions.
+	reads, err := prepare(ctx, r, s.q.userWithIdentifiers, s.q.identifier, s.q.object, s.q.objectByUnique)
+	if err != nil {
 		return nil, err
 	}
+	s.reads = reads
 	return s, nil
 }
 
-// hotReads are the statements prepared on the read pool.
-type hotReads struct {
-	userWithIdentifiers, object, identifier *sql.Stmt
+// preparedPool is a pool of connections as a querier that runs the
+// queries it was given through statements prepared once (database/sql
+// prepares each on a connection the first time it runs there, and keeps
+// it): SQLite then parses and plans them once per connection instead of on
+// every call, which was the most of what reading one row cost. Any other
+// query runs as it is.
+type preparedPool struct {
+	db    *sql.DB
+	stmts map[string]*sql.Stmt
 }
 
-func (h *hotReads) prepare(ctx context.Context, r *sql.DB, q *queries) error {
-	for _, p := range []struct {
-		stmt  **sql.Stmt
-		query string
-	}{
-		{&h.userWithIdentifiers, q.userWithIdentifiers},
-		{&h.object, q.object},
-		{&h.identifier, q.identifier},
-	} {
-		stmt, err := r.PrepareContext(ctx, p.query)
+func prepare(ctx context.Context, db *sql.DB, queries ...string) (*preparedPool, error) {
+	p := &preparedPool{db: db, stmts: make(map[string]*sql.Stmt, len(queries))}
+	for _, q := range queries {
+		st, err := db.PrepareContext(ctx, q)
 		if err != nil {
-			h.close()
-			return fmt.Errorf("store: prepare: %w", err)
+			p.close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
 		}
-		*p.stmt = stmt
+		p.stmts[q] = st
 	}
-	return nil
+	return p, nil
 }
 
-func (h *hotReads) close() {
-	for _, st := range []*sql.Stmt{h.userWithIdentifiers, h.object, h.identifier} {
-		if st != nil {
-			st.Close()
-		}
+func (p *preparedPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmts[query]; st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.db.ExecContext(ctx, query, args...)
+}
+
+func (p *preparedPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmts[query]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+func (p *preparedPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmts[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+func (p *preparedPool) close() {
+	for _, st := range p.stmts {
+		st.Close()
 	}
 }
 
 // queries are the static statements, rebound for the dialect once.
 type queries struct {
 	instance, putInstance                                string
-	insertUser, updateUser, user, deleteUser             string
+	insertUser, updateUser, deleteUser                   string
 	userForUpdate, userWithIdentifiers                   string
 	insertIdentifier, identifiersOf, deleteIdentifiersOf string
 	identifier                                           string
@@ -131,7 +150,6 @@ func newQueries(d *Dialect) queries {
 		updateUser: d.rebind(`UPDATE users SET created_at = ?, updated_at = ?, last_active_at = ?, last_sign_in_at = ?,
 			first_name = ?, last_name = ?, username = ?, external_id = ?, primary_email = ?, primary_phone = ?,
 			primary_web3_wallet = ?, doc = ?, search = ? WHERE id = ?`),
-		user:          d.rebind(`SELECT ` + userColumns + ` FROM users WHERE id = ?`),
 		userForUpdate: d.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`) + d.RowLock,
 		// A user and its identifiers in one statement, so in one snapshot
 		// without a transaction: one row per identifier, or one row of
@@ -171,7 +189,7 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 		}
 		return fn(s.tx.tx)
 	}
-	return fn(s.r)
+	return fn(s.reads)
 }
 
 // snapshot runs fn, which reads with several statements, on the
@@ -296,7 +314,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err erro
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	st := &txState{tx: tx}
-	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, tx: st}
+	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, tx: st}
 	committed := false
 	defer func() {
 		if !committed {
@@ -348,7 +366,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return errors.New("store: Close called on a transaction's Store")
 	}
-	s.hot.close()
+	s.reads.close()
 	var errs []error
 	for _, db := range s.closers {
 		if err := db.Close(); err != nil {
@@ -467,7 +485,7 @@ func (s *Store) User(ctx context.Context, id string) (*store.User, error) {
 	var u *store.User
 	var err error
 	if s.tx == nil {
-		u, err = scanUserWithIdentifiers(s.hot.userWithIdentifiers.QueryContext(ctx, id))
+		u, err = scanUserWithIdentifiers(s.reads.QueryContext(ctx, s.q.userWithIdentifiers, id))
 	} else {
 		err = s.read(ctx, func(q querier) error {
 			// Read to be modified: lock the row.
@@ -503,9 +521,7 @@ func scanUserWithIdentifiers(rows *sql.Rows, err error) (*store.User, error) {
 	for rows.Next() {
 		var row store.User
 		var idnID, kind, value sql.NullString
-		if err := rows.Scan(&row.ID, &row.CreatedAt, &row.UpdatedAt, &row.LastActiveAt, &row.LastSignInAt,
-			&row.FirstName, &row.LastName, &row.Username, &row.ExternalID, &row.PrimaryEmail, &row.PrimaryPhone,
-			&row.PrimaryWeb3Wallet, &row.Doc, &idnID, &kind, &value); err != nil {
+		if err := rows.Scan(append(userFields(&row), &idnID, &kind, &value)...); err != nil {
 			return nil, err
 		}
 		if u == nil {
@@ -588,14 +604,9 @@ func (s *Store) Identifier(ctx context.Context, id string) (*store.Identifier, e
 	}
 	var idn store.Identifier
 	var idnID sql.NullString
-	var err error
-	if s.tx == nil {
-		err = s.hot.identifier.QueryRowContext(ctx, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
-	} else {
-		err = s.read(ctx, func(q querier) error {
-			return q.QueryRowContext(ctx, s.q.identifier, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
-		})
-	}
+	err := s.read(ctx, func(q querier) error {
+		return q.QueryRowContext(ctx, s.q.identifier, id).Scan(&idnID, &idn.UserID, &idn.Kind, &idn.Value)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, store.ErrNotFound
 	}
@@ -643,14 +654,18 @@ func (s *Store) loadIdentifiers(ctx context.Context, q querier, users []*store.U
 	return nil
 }
 
+// userFields are the Scan destinations of userColumns, in order.
+func userFields(u *store.User) []any {
+	return []any{&u.ID, &u.CreatedAt, &u.UpdatedAt, &u.LastActiveAt, &u.LastSignInAt, &u.FirstName, &u.LastName,
+		&u.Username, &u.ExternalID, &u.PrimaryEmail, &u.PrimaryPhone, &u.PrimaryWeb3Wallet, &u.Doc}
+}
+
 func scanUsers(rows *sql.Rows) ([]*store.User, error) {
 	defer rows.Close()
 	users := []*store.User{}
 	for rows.Next() {
 		u := &store.User{}
-		if err := rows.Scan(&u.ID, &u.CreatedAt, &u.UpdatedAt, &u.LastActiveAt, &u.LastSignInAt, &u.FirstName,
-			&u.LastName, &u.Username, &u.ExternalID, &u.PrimaryEmail, &u.PrimaryPhone, &u.PrimaryWeb3Wallet,
-			&u.Doc); err != nil {
+		if err := rows.Scan(userFields(u)...); err != nil {
 			return nil, err
 		}
 		u.Doc = normDoc(u.Doc)
@@ -712,7 +727,7 @@ func (s *Store) InsertObject(ctx context.Context, o *store.Object) error {
 
 // Object returns an object of a kind by ID, or store.ErrNotFound.
 func (s *Store) Object(ctx context.Context, kind, id string) (*store.Object, error) {
-	return s.oneObject(ctx, s.q.object, s.hot.object, kind, id)
+	return s.oneObject(ctx, s.q.object, kind, id)
 }
 
 // ObjectByUnique returns the object of a kind with a unique key, or
@@ -721,23 +736,16 @@ func (s *Store) ObjectByUnique(ctx context.Context, kind, unique string) (*store
 	if unique == "" {
 		return nil, store.ErrNotFound
 	}
-	return s.oneObject(ctx, s.q.objectByUnique, nil, kind, unique)
+	return s.oneObject(ctx, s.q.objectByUnique, kind, unique)
 }
 
-// oneObject reads the object of query, through hot when it is not nil and
-// s is not a transaction's.
-func (s *Store) oneObject(ctx context.Context, query string, hot *sql.Stmt, kind, key string) (*store.Object, error) {
+func (s *Store) oneObject(ctx context.Context, query, kind, key string) (*store.Object, error) {
 	var objs []*store.Object
-	var err error
-	if hot != nil && s.tx == nil {
-		objs, err = scanObjects(hot.QueryContext(ctx, kind, key))
-	} else {
-		err = s.read(ctx, func(q querier) error {
-			var err error
-			objs, err = scanObjects(q.QueryContext(ctx, query, kind, key))
-			return err
-		})
-	}
+	err := s.read(ctx, func(q querier) error {
+		var err error
+		objs, err = scanObjects(q.QueryContext(ctx, query, kind, key))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: read %s %s: %w", kind, key, err)
 	}
