@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -482,21 +481,7 @@ func parsePrivateKeyPEM(key string) (any, error) {
 
 // signJWT signs claims as a compact JWT with the custom key.
 func (t *templateSigner) signJWT(claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]string{"alg": t.alg, "typ": "JWT"})
-	if err != nil {
-		return "", err
-	}
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	enc := base64.RawURLEncoding
-	input := enc.EncodeToString(header) + "." + enc.EncodeToString(payload)
-	sig, err := t.sign([]byte(input))
-	if err != nil {
-		return "", err
-	}
-	return input + "." + enc.EncodeToString(sig), nil
+	return compactJWT(map[string]string{"alg": t.alg, "typ": "JWT"}, claims, t.sign)
 }
 
 // decodeWithNumbers unmarshals keeping numbers as json.Number, so that

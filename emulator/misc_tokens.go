@@ -338,13 +338,6 @@ func readObject(ctx context.Context, st store.Store, kind, id string, v any) err
 // putTicket inserts or replaces a sign-in or actor token, whose value is
 // its unique key.
 func putTicket(ctx context.Context, st store.Store, kind, id, userID, status, value string, createdAt, updatedAt int64, v any, insert bool) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	o := &store.Object{Kind: kind, ID: id, UserID: userID, Status: status, Unique: value, CreatedAt: createdAt, UpdatedAt: updatedAt, Doc: data}
-	if insert {
-		return st.InsertObject(ctx, o)
-	}
-	return st.UpdateObject(ctx, o)
+	o := store.Object{Kind: kind, ID: id, UserID: userID, Status: status, Unique: value, CreatedAt: createdAt, UpdatedAt: updatedAt}
+	return putObject(ctx, st, o, v, insert)
 }

@@ -79,16 +79,11 @@ func (s *Service) startSession(ctx context.Context, tx store.Store, userID strin
 	}
 	client.SessionIDs = []string{sess.ID}
 	client.LastActiveSessionID = &sess.ID
-	if err := putObject(ctx, tx, kindClient, client.ID, userID, "", "", ms, client, true); err != nil {
+	clientObj := store.Object{Kind: kindClient, ID: client.ID, UserID: userID, CreatedAt: ms, UpdatedAt: ms}
+	if err := putObject(ctx, tx, clientObj, client, true); err != nil {
 		return nil, err
 	}
-	data, err := json.Marshal(sess)
-	if err != nil {
-		return nil, err
-	}
-	err = tx.InsertObject(ctx, &store.Object{Kind: kindSession, ID: sess.ID, UserID: userID, Ref: client.ID,
-		Status: sess.Status, Unique: unique, CreatedAt: ms, UpdatedAt: ms, Doc: data})
-	if err != nil {
+	if err := putObject(ctx, tx, sessionObject(sess, unique), sess, true); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -148,7 +143,7 @@ func (s *Service) RevokeSession(ctx context.Context, id string) (*clerk.Session,
 	if sess.Status == "active" {
 		sess.Status = "revoked"
 		sess.UpdatedAt = s.now().UnixMilli()
-		if err := putObject(ctx, s.store, kindSession, sess.ID, sess.UserID, sess.ClientID, sess.Status, sess.CreatedAt, sess, false); err != nil {
+		if err := putObject(ctx, s.store, sessionObject(sess, ""), sess, false); err != nil {
 			return nil, err
 		}
 	}
@@ -223,17 +218,25 @@ func (s *Service) getObject(ctx context.Context, kind, id, what string, v any) e
 	return json.Unmarshal(o.Doc, v)
 }
 
-// putObject inserts (insert) or replaces an object of the store.
-func putObject(ctx context.Context, st store.Store, kind, id, userID, ref, status string, createdAt int64, v any, insert bool) error {
+// putObject inserts (insert) or replaces o, with v encoded as its
+// document.
+func putObject(ctx context.Context, st store.Store, o store.Object, v any, insert bool) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	o := &store.Object{Kind: kind, ID: id, UserID: userID, Ref: ref, Status: status, CreatedAt: createdAt, UpdatedAt: createdAt, Doc: data}
+	o.Doc = data
 	if insert {
-		return st.InsertObject(ctx, o)
+		return st.InsertObject(ctx, &o)
 	}
-	return st.UpdateObject(ctx, o)
+	return st.UpdateObject(ctx, &o)
+}
+
+// sessionObject is the store's record of a session; unique, when set,
+// is a key no other session may have.
+func sessionObject(sess *clerk.Session, unique string) store.Object {
+	return store.Object{Kind: kindSession, ID: sess.ID, UserID: sess.UserID, Ref: sess.ClientID, Status: sess.Status,
+		Unique: unique, CreatedAt: sess.CreatedAt, UpdatedAt: sess.UpdatedAt}
 }
 
 // VerifySession checks a session token against a session, as the

@@ -20,7 +20,17 @@ func constantTimeEqual(a, b string) bool {
 // signJWT signs claims as an RS256 JWT with the instance's key; the kid is
 // the instance ID, as Clerk's is.
 func (s *Service) signJWT(claims map[string]any) (string, error) {
-	header, err := json.Marshal(map[string]string{"alg": "RS256", "kid": s.inst.ID, "typ": "JWT"})
+	return compactJWT(map[string]string{"alg": "RS256", "kid": s.inst.ID, "typ": "JWT"}, claims,
+		func(input []byte) ([]byte, error) {
+			sum := sha256.Sum256(input)
+			return rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, sum[:])
+		})
+}
+
+// compactJWT encodes header and claims and signs them with sign, which is
+// given the signing input.
+func compactJWT(header map[string]string, claims map[string]any, sign func(input []byte) ([]byte, error)) (string, error) {
+	h, err := json.Marshal(header)
 	if err != nil {
 		return "", err
 	}
@@ -29,9 +39,8 @@ func (s *Service) signJWT(claims map[string]any) (string, error) {
 		return "", err
 	}
 	enc := base64.RawURLEncoding
-	input := enc.EncodeToString(header) + "." + enc.EncodeToString(payload)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, sum[:])
+	input := enc.EncodeToString(h) + "." + enc.EncodeToString(payload)
+	sig, err := sign([]byte(input))
 	if err != nil {
 		return "", err
 	}

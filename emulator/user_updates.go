@@ -215,7 +215,7 @@ func (s *Service) revokeUserSessions(ctx context.Context, tx store.Store, userID
 			return fmt.Errorf("emulator: session %s: %w", r.ID, err)
 		}
 		sess.Status, sess.UpdatedAt = "revoked", now
-		if err := putObject(ctx, tx, kindSession, sess.ID, sess.UserID, sess.ClientID, sess.Status, sess.CreatedAt, &sess, false); err != nil {
+		if err := putObject(ctx, tx, sessionObject(&sess, ""), &sess, false); err != nil {
 			return err
 		}
 	}
