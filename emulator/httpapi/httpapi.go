@@ -107,19 +107,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
-	var data []byte
-	if raw, ok := body.(json.RawMessage); ok {
-		data = raw // the domain's JSON, encoded by it already
-	} else {
-		data, err = json.Marshal(body)
+	data, ok := body.(json.RawMessage) // the domain's JSON, encoded by it already
+	if !ok {
+		if data, err = json.Marshal(body); err != nil {
+			h.fail(w, trace, err)
+			return
+		}
 	}
-	if err == nil && route.Version != specs.DefaultVersion {
-		data = shapeForVersion(data, route.Version)
-	}
-	if err != nil {
-		h.fail(w, trace, err)
-		return
-	}
+	data = shapeForVersion(data, route.Version)
 	if h.check != nil {
 		h.checkResponse(route, req, status, data)
 	}
