@@ -119,10 +119,7 @@ func (s *Service) User(ctx context.Context, id string) (*clerk.User, error) {
 // 2021-02-05 shape: the JSON User stored, taken as it is, without the
 // decoding and encoding that User costs.
 func (s *Service) UserJSON(ctx context.Context, id string) (json.RawMessage, error) {
-	r, err := s.store.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("User")
-	}
+	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -354,14 +351,20 @@ func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, qu
 }
 
 func (s *Service) userDoc(ctx context.Context, id string) (*userDoc, error) {
-	r, err := s.store.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("User")
-	}
+	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	return decodeUser(r)
+}
+
+// readUser reads a stored user; an unknown one is Clerk's not-found error.
+func (s *Service) readUser(ctx context.Context, id string) (*store.User, error) {
+	r, err := s.store.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("User")
+	}
+	return r, err
 }
 
 func decodeUser(r *store.User) (*userDoc, error) {
