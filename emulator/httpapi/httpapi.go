@@ -64,10 +64,9 @@ var publicOperations = map[string]bool{"GetPublicInterstitial": true}
 
 // ServeHTTP answers one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	trace := "trace_" + strings.ToLower(newTraceID())
 	path, ok := strings.CutPrefix(r.URL.EscapedPath(), "/v1")
 	if !ok || (path != "" && path[0] != '/') {
-		h.writeError(w, trace, &specs.Error{Status: http.StatusNotFound, Code: "resource_not_found",
+		h.writeError(w, newTraceID(), &specs.Error{Status: http.StatusNotFound, Code: "resource_not_found",
 			Message: "not found", LongMessage: "The Backend API is served under /v1."})
 		return
 	}
@@ -77,30 +76,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	route, err := h.specs.Match(version, r.Method, path)
 	if err != nil {
-		h.fail(w, trace, err)
+		h.fail(w, err)
 		return
 	}
 	if !publicOperations[route.OperationID] {
 		if err := h.svc.Authenticate(r.Header.Get("Authorization")); err != nil {
-			h.fail(w, trace, err)
+			h.fail(w, err)
 			return
 		}
 	}
 	op := h.ops[route.OperationID]
 	if op == nil {
-		h.writeError(w, trace, &specs.Error{Status: http.StatusNotImplemented, Code: "operation_not_supported",
+		h.writeError(w, newTraceID(), &specs.Error{Status: http.StatusNotImplemented, Code: "operation_not_supported",
 			Message:     "not supported by the emulator",
 			LongMessage: "The local Backend API does not implement " + route.OperationID + " yet."})
 		return
 	}
 	req, err := h.specs.ValidateRequest(route, r)
 	if err != nil {
-		h.fail(w, trace, err)
+		h.fail(w, err)
 		return
 	}
 	status, body, err := op(r.Context(), req)
 	if err != nil {
-		h.fail(w, trace, err)
+		h.fail(w, err)
 		return
 	}
 	if body == nil {
@@ -110,7 +109,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	data, ok := body.(json.RawMessage) // the domain's JSON, encoded by it already
 	if !ok {
 		if data, err = json.Marshal(body); err != nil {
-			h.fail(w, trace, err)
+			h.fail(w, err)
 			return
 		}
 	}
@@ -124,7 +123,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // fail maps an error to Clerk's wire format: the only place that does.
-func (h *Handler) fail(w http.ResponseWriter, trace string, err error) {
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	trace := newTraceID()
 	var se *specs.Error
 	if errors.As(err, &se) {
 		h.writeError(w, trace, se)

@@ -205,10 +205,12 @@ func num(q url.Values, name string) *int64 {
 	return &n
 }
 
+// newTraceID returns a new clerk_trace_id, made only for error answers
+// (the only ones that carry it).
 func newTraceID() string {
 	var b [12]byte
 	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return "trace_" + hex.EncodeToString(b[:])
 }
 
 func deref(p *string) string {
