@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"testing"
 
 	"github.com/clerkgo/clerk/emulator/store"
@@ -176,13 +175,6 @@ func wantIDs(t *testing.T, what string, got, want []string) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%s: got %v, want %v", what, got, want)
 	}
-}
-
-// sorted returns a sorted copy of ids.
-func sorted(ids []string) []string {
-	c := append([]string(nil), ids...)
-	sort.Strings(c)
-	return c
 }
 
 // email returns an email address identifier.
