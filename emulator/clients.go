@@ -127,7 +127,7 @@ func (s *Service) ClientToken(ctx context.Context, clientID string) (string, err
 		return "", err
 	}
 	return s.signJWT(map[string]any{
-		"id": clientID, "rotating_token": randomBase62(40), "iat": s.now().Unix(),
+		"id": clientID, "rotating_token": s.rand.base62(40), "iat": s.now().Unix(),
 	})
 }
 

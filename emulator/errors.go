@@ -3,6 +3,9 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"github.com/clerkgo/clerk/emulator/store"
 )
 
 // Kind classifies a domain error; the HTTP layer maps each kind to one
@@ -37,11 +40,20 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s", e.Code, e.LongMessage)
 }
 
-// AsError returns err as an *Error, if it is one.
+// AsError returns err as an *Error, if it is one. A *store.ValueError
+// (text that no store keeps, which the domain's own checks should have
+// refused first) is one too: a 422 rather than an internal error.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
+	if errors.As(err, &e) {
+		return e, true
+	}
+	var ve *store.ValueError
+	if errors.As(err, &ve) {
+		return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Message: "is invalid",
+			LongMessage: "A value of the request cannot be stored: it is too long or holds NUL or invalid UTF-8."}, true
+	}
+	return nil, false
 }
 
 func notFound(what string) *Error {
@@ -52,6 +64,19 @@ func notFound(what string) *Error {
 func invalid(param, long string) *Error {
 	return &Error{Kind: KindInvalid, Code: "form_param_format_invalid", Param: param,
 		Message: "is invalid", LongMessage: long}
+}
+
+// maxNameLength bounds the free-text names the API keeps (a user's first
+// and last name, external ID, a JWT template's name), in characters.
+const maxNameLength = 256
+
+// checkLength refuses a value of param longer than max characters.
+func checkLength(param, value string, max int) error {
+	if utf8.RuneCountInString(value) <= max {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Code: "form_param_max_length_exceeded", Param: param,
+		Message: "exceeds maximum length", LongMessage: fmt.Sprintf("%s should not exceed %d characters.", param, max)}
 }
 
 func missing(param string) *Error {

@@ -40,7 +40,7 @@ func (s *Service) CreateEmailAddress(ctx context.Context, p *clerk.EmailAddresse
 		return nil, err
 	}
 	now := s.now().UnixMilli()
-	e := &clerk.EmailAddress{ID: newID("idn"), Object: "email_address", EmailAddress: addr,
+	e := &clerk.EmailAddress{ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr,
 		CreatedAt: now, UpdatedAt: now, LinkedTo: []*clerk.IdentificationLink{}}
 	setEmailVerified(e, p.Verified != nil && *p.Verified)
 	_, err = s.mutateUser(ctx, *p.UserID, func(_ store.Store, doc *userDoc) error {
@@ -172,7 +172,7 @@ func (s *Service) CreatePhoneNumber(ctx context.Context, p *clerk.PhoneNumbersCr
 		return nil, secondFactorNeedsVerified("reserved_for_second_factor")
 	}
 	now := s.now().UnixMilli()
-	ph := &clerk.PhoneNumber{ID: newID("idn"), Object: "phone_number", PhoneNumber: num,
+	ph := &clerk.PhoneNumber{ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num,
 		CreatedAt: now, UpdatedAt: now, LinkedTo: []*clerk.IdentificationLink{}}
 	setPhoneVerified(ph, verified)
 	_, err = s.mutateUser(ctx, *p.UserID, func(_ store.Store, doc *userDoc) error {

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 	"time"
@@ -38,6 +39,12 @@ type Options struct {
 	// SessionTokenVersion is the version of the session tokens minted
 	// when a request does not choose: 1 (the default) or 2.
 	SessionTokenVersion int
+	// Rand is the source of the random bytes of IDs, secrets, codes and
+	// token IDs; nil means crypto/rand. A seeded reader makes a server's
+	// answers reproducible (the differential tests of the stores run two
+	// servers on one seed); never set one outside tests, as everything
+	// secret then becomes predictable.
+	Rand io.Reader
 }
 
 // Service is the emulated instance: the domain logic of the Backend API
@@ -49,12 +56,14 @@ type Service struct {
 	key          *rsa.PrivateKey
 	issuer       string
 	tokenVersion int
+	rand         *randSource
 }
 
 // New opens the instance kept in st, creating it on first start (its ID,
 // keys and signing key are generated once and saved).
 func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
-	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer, tokenVersion: opts.SessionTokenVersion}
+	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer, tokenVersion: opts.SessionTokenVersion,
+		rand: newRandSource(opts.Rand)}
 	if s.tokenVersion != 0 && s.tokenVersion != 1 && s.tokenVersion != 2 {
 		return nil, fmt.Errorf("emulator: session token version %d: want 1 or 2", s.tokenVersion)
 	}
@@ -68,8 +77,8 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		inst = &store.Instance{
-			ID:             newID("ins"),
-			SecretKey:      "sk_test_" + randomBase62(40),
+			ID:             s.rand.id("ins"),
+			SecretKey:      "sk_test_" + s.rand.base62(40),
 			PublishableKey: PublishableKey(DefaultFrontendHost),
 			CreatedAt:      s.now().UnixMilli(),
 		}

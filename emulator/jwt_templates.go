@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -69,6 +68,9 @@ func (s *Service) CreateJWTTemplate(ctx context.Context, p *clerk.JWTTemplatesCr
 	if p.Name == nil || *p.Name == "" {
 		return nil, missing("name")
 	}
+	if err := checkLength("name", *p.Name, maxNameLength); err != nil {
+		return nil, err
+	}
 	if p.Claims == nil {
 		return nil, missing("claims")
 	}
@@ -91,7 +93,7 @@ func (s *Service) CreateJWTTemplate(ctx context.Context, p *clerk.JWTTemplatesCr
 	now := s.now().UnixMilli()
 	doc := &jwtTemplateDoc{
 		Template: &clerk.JWTTemplate{
-			Object: "jwt_template", ID: newID("jtmp"), Name: *p.Name, Claims: p.Claims,
+			Object: "jwt_template", ID: s.rand.id("jtmp"), Name: *p.Name, Claims: p.Claims,
 			Lifetime: life, AllowedClockSkew: skew, CustomSigningKey: custom, SigningAlgorithm: alg,
 			CreatedAt: now, UpdatedAt: now,
 		},
@@ -156,6 +158,9 @@ func (s *Service) UpdateJWTTemplate(ctx context.Context, id string, p *clerk.JWT
 	if p.Name != nil {
 		if *p.Name == "" {
 			return nil, invalid("name", "name cannot be empty.")
+		}
+		if err := checkLength("name", *p.Name, maxNameLength); err != nil {
+			return nil, err
 		}
 		t.Name = *p.Name
 	}
@@ -255,7 +260,7 @@ func (s *Service) CreateSessionTokenFromTemplate(ctx context.Context, sessionID,
 	claims["iat"] = now.Unix()
 	claims["nbf"] = now.Unix() - t.AllowedClockSkew
 	claims["exp"] = now.Add(life).Unix()
-	claims["jti"] = randomHex(10)
+	claims["jti"] = s.rand.hex(10)
 	if opts.AuthorizedParty != "" {
 		claims["azp"] = opts.AuthorizedParty
 	}
@@ -490,13 +495,4 @@ func decodeWithNumbers(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	return dec.Decode(v)
-}
-
-// randomHex returns 2n hex digits from crypto/rand.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("emulator: crypto/rand failed: " + err.Error())
-	}
-	return hex.EncodeToString(b)
 }

@@ -3,7 +3,6 @@ package emulator
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -144,11 +143,9 @@ func normalizeTOTPSecret(s string) (string, error) {
 	return s, nil
 }
 
-func newTOTPSecret() string {
+func (s *Service) newTOTPSecret() string {
 	b := make([]byte, totpSecretBytes)
-	if _, err := rand.Read(b); err != nil {
-		panic("emulator: crypto/rand failed: " + err.Error())
-	}
+	s.rand.read(b)
 	return base32NoPad.EncodeToString(b)
 }
 
@@ -183,11 +180,9 @@ func totpAccount(u *clerk.User) string {
 }
 
 // hashBackupCode makes the record of a plain backup code.
-func hashBackupCode(code string) backupCodeRecord {
+func (s *Service) hashBackupCode(code string) backupCodeRecord {
 	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		panic("emulator: crypto/rand failed: " + err.Error())
-	}
+	s.rand.read(salt)
 	return backupCodeRecord{Hasher: "hmac_sha256", Salt: salt, Hash: backupCodeMAC(salt, code)}
 }
 
@@ -218,7 +213,7 @@ type mfaOnCreate struct {
 // and hashes the codes; a code that is a bcrypt digest is kept as the
 // digest (Clerk takes codes "in plain format or the corresponding bcrypt
 // digest"). It returns nil when neither is given.
-func prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mfaOnCreate, error) {
+func (s *Service) prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mfaOnCreate, error) {
 	if (totpSecret == nil || *totpSecret == "") && len(backupCodes) == 0 {
 		return nil, nil
 	}
@@ -245,7 +240,7 @@ func prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mfaOnCreate,
 			m.codes = append(m.codes, backupCodeRecord{Hasher: "bcrypt", Digest: c})
 			continue
 		}
-		m.codes = append(m.codes, hashBackupCode(c))
+		m.codes = append(m.codes, s.hashBackupCode(c))
 	}
 	return m, nil
 }
@@ -261,17 +256,17 @@ func (m *mfaOnCreate) apply(u *clerk.User, now int64) {
 }
 
 // save writes m's records for the user, through tx.
-func (m *mfaOnCreate) save(ctx context.Context, tx store.Store, userID string, now int64) error {
+func (m *mfaOnCreate) save(ctx context.Context, s *Service, tx store.Store, userID string, now int64) error {
 	if m == nil {
 		return nil
 	}
 	if m.totpSecret != "" {
-		rec := &totpRecord{ID: newID("totp"), Secret: m.totpSecret, CreatedAt: now}
+		rec := &totpRecord{ID: s.rand.id("totp"), Secret: m.totpSecret, CreatedAt: now}
 		if err := insertTOTP(ctx, tx, userID, rec); err != nil {
 			return err
 		}
 	}
-	return insertBackupCodes(ctx, tx, userID, m.codes, now)
+	return s.insertBackupCodes(ctx, tx, userID, m.codes, now)
 }
 
 func insertTOTP(ctx context.Context, tx store.Store, userID string, rec *totpRecord) error {
@@ -283,13 +278,13 @@ func insertTOTP(ctx context.Context, tx store.Store, userID string, rec *totpRec
 		Status: "verified", CreatedAt: rec.CreatedAt, UpdatedAt: rec.CreatedAt, Doc: data})
 }
 
-func insertBackupCodes(ctx context.Context, tx store.Store, userID string, codes []backupCodeRecord, now int64) error {
+func (s *Service) insertBackupCodes(ctx context.Context, tx store.Store, userID string, codes []backupCodeRecord, now int64) error {
 	for i := range codes {
 		data, err := json.Marshal(&codes[i])
 		if err != nil {
 			return err
 		}
-		if err := tx.InsertObject(ctx, &store.Object{Kind: kindBackupCode, ID: newID("bcode"), UserID: userID,
+		if err := tx.InsertObject(ctx, &store.Object{Kind: kindBackupCode, ID: s.rand.id("bcode"), UserID: userID,
 			CreatedAt: now, UpdatedAt: now, Doc: data}); err != nil {
 			return err
 		}
@@ -340,7 +335,7 @@ func (s *Service) CreateUserTOTP(ctx context.Context, userID string) (*clerk.TOT
 				return err
 			}
 			now := s.now().UnixMilli()
-			rec := &totpRecord{ID: newID("totp"), Secret: newTOTPSecret(), CreatedAt: now}
+			rec := &totpRecord{ID: s.rand.id("totp"), Secret: s.newTOTPSecret(), CreatedAt: now}
 			if err := insertTOTP(ctx, tx, userID, rec); err != nil {
 				return err
 			}

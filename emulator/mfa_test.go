@@ -254,7 +254,7 @@ func TestConcurrentCreateUserTOTPLeavesOne(t *testing.T) {
 func mfaNewUserDoc(now time.Time) *userDoc {
 	ms := now.UnixMilli()
 	return &userDoc{User: &clerk.User{
-		ID: newID("user"), Object: "user", CreatedAt: ms, UpdatedAt: ms,
+		ID: testRand.id("user"), Object: "user", CreatedAt: ms, UpdatedAt: ms,
 		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},
 		EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{},
 		Web3Wallets: []*clerk.Web3Wallet{}, Passkeys: []*clerk.Passkey{}, SAMLAccounts: []*clerk.SAMLAccount{},
@@ -406,7 +406,7 @@ func TestDisableMFA(t *testing.T) {
 	ctx := context.Background()
 	doc := mfaNewUserDoc(clock.now())
 	doc.User.PhoneNumbers = []*clerk.PhoneNumber{{
-		ID: newID("idn"), Object: "phone_number", PhoneNumber: "+15555550100", LinkedTo: []*clerk.IdentificationLink{},
+		ID: testRand.id("idn"), Object: "phone_number", PhoneNumber: "+15555550100", LinkedTo: []*clerk.IdentificationLink{},
 		ReservedForSecondFactor: true, DefaultSecondFactor: true, BackupCodes: []string{"x"},
 		Verification: &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
 	}}
@@ -545,3 +545,6 @@ func (mfaZeros) Read(p []byte) (int, error) {
 type mfaErrReader struct{}
 
 func (mfaErrReader) Read([]byte) (int, error) { return 0, fmt.Errorf("boom") }
+
+// testRand makes IDs for documents that tests build by hand.
+var testRand = newRandSource(nil)

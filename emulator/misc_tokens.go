@@ -67,7 +67,7 @@ type actorTokenDoc struct {
 // signing key.
 func (s *Service) CreateTestingToken(ctx context.Context) (*clerk.TestingToken, error) {
 	iat := s.now().Unix()
-	nonce := randomBase62(12)
+	nonce := s.rand.base62(12)
 	return &clerk.TestingToken{Object: "testing_token",
 		Token:     fmt.Sprintf("%d-%s%s", iat, nonce, s.testingTokenMAC(iat, nonce)),
 		ExpiresAt: iat + int64(testingTokenLifetime/time.Second)}, nil
@@ -118,10 +118,10 @@ func (s *Service) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCr
 	}
 	now := s.now()
 	ms := now.UnixMilli()
-	value := randomBase62(48)
+	value := s.rand.base62(48)
 	link := s.ticketURL(value)
 	doc := &signInTokenDoc{
-		Token: &clerk.SignInToken{Object: "sign_in_token", ID: newID("sit"), Status: ticketPending, UserID: *p.UserID,
+		Token: &clerk.SignInToken{Object: "sign_in_token", ID: s.rand.id("sit"), Status: ticketPending, UserID: *p.UserID,
 			Token: value, URL: &link, CreatedAt: ms, UpdatedAt: ms},
 		ExpireAt: now.Add(life).UnixMilli(),
 	}
@@ -215,9 +215,9 @@ func (s *Service) CreateActorToken(ctx context.Context, p *clerk.ActorTokensCrea
 	}
 	now := s.now()
 	ms := now.UnixMilli()
-	value := randomBase62(48)
+	value := s.rand.base62(48)
 	doc := &actorTokenDoc{
-		Token: &clerk.ActorToken{Object: "actor_token", ID: newID("act"), Status: ticketPending, UserID: p.UserID,
+		Token: &clerk.ActorToken{Object: "actor_token", ID: s.rand.id("act"), Status: ticketPending, UserID: p.UserID,
 			Actor: p.Actor, CreatedAt: ms, UpdatedAt: ms},
 		Secret: value, ExpireAt: now.Add(life).UnixMilli(), SessionMaxDuration: int64(maxSession / time.Second),
 	}

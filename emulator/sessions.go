@@ -67,10 +67,10 @@ func (s *Service) startSession(ctx context.Context, tx store.Store, userID strin
 	}
 	now := s.now()
 	ms := now.UnixMilli()
-	client := &clerk.ClientObject{ID: newID("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
+	client := &clerk.ClientObject{ID: s.rand.id("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
 		SessionIDs: []string{}, Sessions: []*clerk.Session{}}
 	sess := &clerk.Session{
-		ID: newID("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active", Actor: actor,
+		ID: s.rand.id("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active", Actor: actor,
 		CreatedAt: ms, UpdatedAt: ms, LastActiveAt: ms,
 		ExpireAt: now.Add(life).UnixMilli(), AbandonAt: now.Add(max(life, abandonLifetime)).UnixMilli(),
 	}
@@ -195,7 +195,7 @@ func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts
 	if opts.Version == 2 {
 		claims["v"] = 2
 		claims["sts"] = sess.Status
-		claims["jti"] = randomBase62(20)
+		claims["jti"] = s.rand.base62(20)
 	}
 	return s.signJWT(claims)
 }

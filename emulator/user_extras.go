@@ -72,7 +72,7 @@ func (s *Service) replaceProfileImage(ctx context.Context, tx store.Store, doc *
 		return err
 	}
 	now := s.now().UnixMilli()
-	img.ID, img.CreatedAt = newID("img"), now
+	img.ID, img.CreatedAt = s.rand.id("img"), now
 	data, err := json.Marshal(&img)
 	if err != nil {
 		return err
@@ -252,10 +252,10 @@ func (s *Service) insertUserWithExtras(ctx context.Context, doc *userDoc, p *cle
 		return s.insertUser(ctx, doc)
 	}
 	now := doc.User.CreatedAt
-	if err := addWeb3Wallets(doc.User, p.Web3Wallet, now); err != nil {
+	if err := s.addWeb3Wallets(doc.User, p.Web3Wallet, now); err != nil {
 		return err
 	}
-	mfa, err := prepareMFAOnCreate(p.TOTPSecret, p.BackupCodes)
+	mfa, err := s.prepareMFAOnCreate(p.TOTPSecret, p.BackupCodes)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (s *Service) insertUserWithExtras(ctx context.Context, doc *userDoc, p *cle
 		if err != nil {
 			return err
 		}
-		return mfa.save(ctx, tx, doc.User.ID, now)
+		return mfa.save(ctx, s, tx, doc.User.ID, now)
 	})
 }
 
@@ -299,14 +299,14 @@ func retryOnConflict(fn func() error) error {
 // addWeb3Wallets adds the wallets of POST /v1/users (web3_wallet) to a
 // new user, the first as primary, verified by the admin. A wallet is an
 // Ethereum address: "0x" and 40 hexadecimal digits.
-func addWeb3Wallets(u *clerk.User, wallets []string, now int64) error {
+func (s *Service) addWeb3Wallets(u *clerk.User, wallets []string, now int64) error {
 	for _, w := range wallets {
 		w = strings.TrimSpace(w)
 		if !validWeb3Wallet(w) {
 			return invalid("web3_wallet", "web3_wallet must be a valid Ethereum address (0x and 40 hexadecimal digits).")
 		}
 		u.Web3Wallets = append(u.Web3Wallets, &clerk.Web3Wallet{
-			ID: newID("idn"), Object: "web3_wallet", Web3Wallet: w, CreatedAt: now, UpdatedAt: now,
+			ID: s.rand.id("idn"), Object: "web3_wallet", Web3Wallet: w, CreatedAt: now, UpdatedAt: now,
 			Verification: &clerk.Web3WalletVerification{Status: "verified", Strategy: "admin"},
 		})
 	}

@@ -36,7 +36,7 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 	}
 	now := s.now().UnixMilli()
 	u := &clerk.User{
-		ID: newID("user"), Object: "user", CreatedAt: now, UpdatedAt: now,
+		ID: s.rand.id("user"), Object: "user", CreatedAt: now, UpdatedAt: now,
 		FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, ExternalID: p.ExternalID,
 		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata),
 		UnsafeMetadata: orEmpty(p.UnsafeMetadata),
@@ -56,7 +56,7 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 			return nil, err
 		}
 		u.EmailAddresses = append(u.EmailAddresses, &clerk.EmailAddress{
-			ID: newID("idn"), Object: "email_address", EmailAddress: addr, CreatedAt: now, UpdatedAt: now,
+			ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr, CreatedAt: now, UpdatedAt: now,
 			LinkedTo:     []*clerk.IdentificationLink{},
 			Verification: &clerk.EmailAddressVerification{Status: "verified", Strategy: "admin"},
 		})
@@ -67,7 +67,7 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 			return nil, err
 		}
 		u.PhoneNumbers = append(u.PhoneNumbers, &clerk.PhoneNumber{
-			ID: newID("idn"), Object: "phone_number", PhoneNumber: num, CreatedAt: now, UpdatedAt: now,
+			ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num, CreatedAt: now, UpdatedAt: now,
 			LinkedTo:     []*clerk.IdentificationLink{},
 			Verification: &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
 		})
@@ -393,6 +393,14 @@ func (s *Service) insertUser(ctx context.Context, doc *userDoc) error {
 // userRecord derives the store's columns and identifiers from a user.
 func userRecord(doc *userDoc) (*store.User, error) {
 	u := doc.User
+	for _, f := range []struct {
+		param string
+		value *string
+	}{{"first_name", u.FirstName}, {"last_name", u.LastName}, {"external_id", u.ExternalID}} {
+		if err := checkLength(f.param, deref(f.value), maxNameLength); err != nil {
+			return nil, err
+		}
+	}
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return nil, err
@@ -432,10 +440,14 @@ func userRecord(doc *userDoc) (*store.User, error) {
 	return r, nil
 }
 
+// maxEmailBytes is the longest email address there is (RFC 5321's 256-byte
+// path, less its angle brackets).
+const maxEmailBytes = 254
+
 func normalizeEmail(e string) (string, error) {
 	e = strings.TrimSpace(e)
 	a, err := mail.ParseAddress(e)
-	if err != nil || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@'):], ".") {
+	if err != nil || len(e) > maxEmailBytes || a.Address != e || !strings.Contains(e[strings.LastIndexByte(e, '@'):], ".") {
 		return "", invalid("email_address", "email_address must be a valid email address.")
 	}
 	return strings.ToLower(e), nil

@@ -59,6 +59,13 @@ func New(svc *emulator.Service, log *slog.Logger, opts ...Option) *Handler {
 	return h
 }
 
+// Implements reports whether h serves the operation with this operationId
+// (from any API version's spec); the others answer 501
+// operation_not_supported.
+func (h *Handler) Implements(operationID string) bool {
+	return h.ops[operationID] != nil
+}
+
 // publicOperations need no secret key.
 var publicOperations = map[string]bool{"GetPublicInterstitial": true}
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -59,6 +60,9 @@ var requestOpts = []openapi3.SchemaValidationOption{openapi3.VisitAsRequest(), o
 //   - 400 request_body_invalid: malformed JSON (trailing data included),
 //     a malformed form or multipart body, a JSON value that is not an
 //     object where the schema wants one;
+//   - 422 form_param_value_invalid for a path parameter, query name or
+//     value, form field or string of a JSON body that holds NUL or is not
+//     UTF-8 (text.go says why), checked first in each part;
 //   - 422 form_param_format_invalid (path parameters against their
 //     schemas);
 //   - 400 request_query_invalid for a query string that does not parse,
@@ -104,6 +108,11 @@ func (r *Registry) ValidateRequest(route *Route, req *http.Request) (*Request, e
 // than "a string".
 func (op *operation) checkPath(vals map[string]string) *Error {
 	for _, name := range op.pathNames {
+		if p := textProblem(vals[name]); p != "" {
+			return badText(name, p)
+		}
+	}
+	for _, name := range op.pathNames {
 		p := op.pathParams[name]
 		if p == nil || p.plain || (p.accepts != nil && p.accepts(vals[name])) {
 			continue
@@ -132,6 +141,9 @@ func (op *operation) checkQuery(req *http.Request, out *Request) *Error {
 			LongMessage: "The query string is malformed (a bad %-escape or a ';' separator)."}
 	}
 	out.Query = q
+	if e := checkValuesText(q); e != nil {
+		return e
+	}
 	paginated := op.method == "GET" && op.queryByName["paginated"] == nil
 	unknown := ""
 	for k := range q {
@@ -262,6 +274,9 @@ func (op *operation) decodeBody(req *http.Request, out *Request) (*shape, any, b
 		if sh == nil {
 			return nil, nil, false, op.wrongMediaType(mediaType)
 		}
+		if !utf8.Valid(raw) {
+			return nil, nil, false, bodyInvalid("The request body is not valid UTF-8.")
+		}
 		var v any
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return nil, nil, false, jsonError(err)
@@ -388,6 +403,9 @@ func jsonError(err error) *Error {
 
 // checkBody validates a decoded body against sh.
 func checkBody(sh *shape, v any) *Error {
+	if e := checkJSONText(v, ""); e != nil {
+		return e
+	}
 	if sh == nil || sh.schema == nil {
 		return nil
 	}

@@ -28,6 +28,26 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("store: %s %q is taken", e.Kind, e.Value)
 }
 
+// MaxKeyBytes is the longest text, in bytes, that the stores keep in a
+// column they index (names, identifier values, IDs, references, statuses,
+// unique keys). PostgreSQL's B-tree entries hold about 2,700 bytes and
+// SQLite's any length: both stores refuse the same writes.
+const MaxKeyBytes = 1024
+
+// ValueError is returned by a write holding text that no store can keep:
+// NUL or invalid UTF-8 in any text field (PostgreSQL refuses both), or
+// more than MaxKeyBytes in an indexed one. Both stores refuse exactly the
+// same values. The domain validates what it writes first; this is the
+// line that keeps the two stores alike whatever reaches them.
+type ValueError struct {
+	Field   string // e.g. "first_name", "identifier email_address"
+	Problem string // e.g. "holds NUL"
+}
+
+func (e *ValueError) Error() string {
+	return "store: " + e.Field + " " + e.Problem
+}
+
 // Store is the storage of one emulated Clerk instance. All methods are
 // safe for concurrent use. Writes are durable when they return: a write
 // that returned nil survives a crash of the process.
@@ -42,6 +62,10 @@ type Store interface {
 	// *ConflictError when an identifier's (Kind, Value) belongs to another
 	// user, however many concurrent inserts race for it.
 	InsertUser(ctx context.Context, u *User) error
+	// Reads by a key that no write could have stored (NUL or invalid
+	// UTF-8) find nothing, on every store: ErrNotFound, or no rows for a
+	// list filter.
+
 	// User returns a user by ID, or ErrNotFound. Inside Tx it also locks
 	// the user until the transaction ends, so that a read-modify-write of
 	// a user in a transaction never loses a concurrent one.

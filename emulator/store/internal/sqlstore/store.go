@@ -482,6 +482,9 @@ func (s *Store) insertIdentifiers(ctx context.Context, q querier, u *store.User)
 
 // User returns a user by ID, or store.ErrNotFound.
 func (s *Store) User(ctx context.Context, id string) (*store.User, error) {
+	if !storable(id) {
+		return nil, fmt.Errorf("store: read user: %w", store.ErrNotFound)
+	}
 	var u *store.User
 	var err error
 	if s.tx == nil {
@@ -544,6 +547,9 @@ func scanUserWithIdentifiers(rows *sql.Rows, err error) (*store.User, error) {
 
 // DeleteUser deletes a user, its identifiers and its objects.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if !storable(id) {
+		return fmt.Errorf("store: delete user: %w", store.ErrNotFound)
+	}
 	return s.write(ctx, func(q querier) error {
 		if _, err := q.ExecContext(ctx, s.q.deleteIdentifiersOf, id); err != nil {
 			return fmt.Errorf("store: delete user %s: identifiers: %w", id, err)
@@ -561,6 +567,10 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // ListUsers returns the users matching q, ordered and paged as q says.
 func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]*store.User, error) {
+	q, ok := storableUserQuery(q)
+	if !ok {
+		return nil, nil
+	}
 	query, args, err := UserListQuery(s.d, q)
 	if err != nil {
 		return nil, err
@@ -584,6 +594,10 @@ func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]*store.User
 
 // CountUsers counts the users matching q.
 func (s *Store) CountUsers(ctx context.Context, q store.UserQuery) (int64, error) {
+	q, ok := storableUserQuery(q)
+	if !ok {
+		return 0, nil
+	}
 	b := &builder{d: s.d}
 	b.sql(`SELECT COUNT(*) FROM users u`)
 	b.userWhere(&q)
@@ -599,7 +613,7 @@ func (s *Store) CountUsers(ctx context.Context, q store.UserQuery) (int64, error
 
 // Identifier returns an identifier by its ID, or store.ErrNotFound.
 func (s *Store) Identifier(ctx context.Context, id string) (*store.Identifier, error) {
-	if id == "" {
+	if id == "" || !storable(id) {
 		return nil, store.ErrNotFound
 	}
 	var idn store.Identifier
@@ -699,7 +713,7 @@ func checkUser(u *store.User) error {
 	if u.ID == "" {
 		return errors.New("store: user has no ID")
 	}
-	return nil
+	return checkUserText(u)
 }
 
 // --- objects --------------------------------------------------------------
@@ -740,6 +754,9 @@ func (s *Store) ObjectByUnique(ctx context.Context, kind, unique string) (*store
 }
 
 func (s *Store) oneObject(ctx context.Context, query, kind, key string) (*store.Object, error) {
+	if !storable(kind) || !storable(key) {
+		return nil, store.ErrNotFound
+	}
 	var objs []*store.Object
 	err := s.read(ctx, func(q querier) error {
 		var err error
@@ -775,6 +792,9 @@ func (s *Store) UpdateObject(ctx context.Context, o *store.Object) error {
 
 // DeleteObject deletes an object, or returns store.ErrNotFound.
 func (s *Store) DeleteObject(ctx context.Context, kind, id string) error {
+	if !storable(kind) || !storable(id) {
+		return fmt.Errorf("store: delete %s: %w", kind, store.ErrNotFound)
+	}
 	return s.write(ctx, func(q querier) error {
 		res, err := q.ExecContext(ctx, s.q.deleteObject, kind, id)
 		if err := affectedOne(res, err); err != nil {
@@ -787,6 +807,9 @@ func (s *Store) DeleteObject(ctx context.Context, kind, id string) error {
 // ListObjects returns the objects matching q, newest first unless
 // q.Ascending (ties broken by ID in the same direction).
 func (s *Store) ListObjects(ctx context.Context, q store.ObjectQuery) ([]*store.Object, error) {
+	if !storableObjectQuery(q) {
+		return nil, nil
+	}
 	b := &builder{d: s.d}
 	b.sql(`SELECT ` + objectColumns + ` FROM objects`)
 	b.objectWhere(&q)
@@ -810,6 +833,9 @@ func (s *Store) ListObjects(ctx context.Context, q store.ObjectQuery) ([]*store.
 
 // CountObjects counts the objects matching q.
 func (s *Store) CountObjects(ctx context.Context, q store.ObjectQuery) (int64, error) {
+	if !storableObjectQuery(q) {
+		return 0, nil
+	}
 	b := &builder{d: s.d}
 	b.sql(`SELECT COUNT(*) FROM objects`)
 	b.objectWhere(&q)
@@ -850,7 +876,7 @@ func checkObject(o *store.Object) error {
 	if o.Kind == "" || o.ID == "" {
 		return errors.New("store: object has no kind or no ID")
 	}
-	return nil
+	return checkObjectText(o)
 }
 
 // --- helpers --------------------------------------------------------------
