@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -304,5 +305,73 @@ func TestCheckRefusesWhatItMust(t *testing.T) {
 	b.Status = 422
 	if Normalize(&a) == Normalize(&b) {
 		t.Error("Normalize drops the status")
+	}
+}
+
+// TestReportedRequestsAnswerAlike sends the requests of the bug report
+// (NUL in a body, a query and a path answered 500 on PostgreSQL) and more
+// of their kind to both stores: each answer is the one documented in
+// package specs (text.go), the same on both.
+func TestReportedRequestsAnswerAlike(t *testing.T) {
+	startAt := time.Now().Truncate(time.Second)
+	lite := start(t, "sqlite", openSQLite(t), 1, startAt)
+	pg := start(t, "postgres", openPostgres(t), 1, startAt)
+	h := http.Header{"Authorization": {"Bearer " + secretKey}, "Content-Type": {"application/json"}}
+	long := strings.Repeat("x", 3000)
+	for _, c := range []struct {
+		method, path, query, body string
+		status                    int
+		code, param               string
+	}{
+		{"POST", "/users", "", `{"email_address":["a@example.com"],"first_name":"a\u0000b"}`, 422, "form_param_value_invalid", "first_name"},
+		{"POST", "/users", "", `{"email_address":["b@example.com"],"external_id":"x\u0000"}`, 422, "form_param_value_invalid", "external_id"},
+		{"POST", "/users", "", `{"email_address":["c@example.com"],"public_metadata":{"k":["ok","a\u0000"]}}`, 422, "form_param_value_invalid", "public_metadata.k.1"},
+		{"POST", "/users", "", `{"email_address":["c@example.com"],"unsafe_metadata":{"k\u0000":1}}`, 422, "form_param_value_invalid", "unsafe_metadata.k\x00"},
+		{"POST", "/users", "", "{\"email_address\":[\"c@example.com\"],\"first_name\":\"\xff\"}", 400, "request_body_invalid", ""},
+		{"POST", "/users", "", `{"email_address":["d@example.com"],"first_name":"` + long + `"}`, 422, "form_param_max_length_exceeded", "first_name"},
+		{"POST", "/users", "", `{"email_address":["e@example.com"],"external_id":"` + long + `"}`, 422, "form_param_max_length_exceeded", "external_id"},
+		{"POST", "/users", "", `{"email_address":["` + long + `@example.com"]}`, 422, "form_param_format_invalid", "email_address"},
+		{"POST", "/jwt_templates", "", `{"name":"` + long + `","claims":{}}`, 422, "form_param_max_length_exceeded", "name"},
+		{"GET", "/users", "email_address=a%00b", "", 422, "form_param_value_invalid", "email_address"},
+		{"GET", "/users", "query=%ff", "", 422, "form_param_value_invalid", "query"},
+		{"GET", "/users/count", "external_id=%C0%80", "", 422, "form_param_value_invalid", "external_id"},
+		{"GET", "/phone_numbers/%00", "", "", 422, "form_param_value_invalid", "phone_number_id"},
+		{"DELETE", "/users/%00/mfa", "", "", 422, "form_param_value_invalid", "user_id"},
+		{"GET", "/users/ok%C3", "", "", 422, "form_param_value_invalid", "user_id"},
+		{"GET", "/clients/" + long, "", "", 404, "resource_not_found", ""},
+		{"POST", "/users", "", `{"email_address":["f@example.com"],"first_name":"Zoë 🙂","public_metadata":{"k":"\u2028"}}`, 200, "", ""},
+	} {
+		r := &Request{Op: &Op{ID: c.method + " " + c.path}, Method: c.method, Path: c.path, Query: c.query, Header: h, Body: []byte(c.body)}
+		a, err := Send(t.Context(), &http.Client{}, lite.url, r, requestTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Send(t.Context(), &http.Client{}, pg.url, r, requestTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if na, nb := Normalize(a), Normalize(b); na != nb {
+			t.Errorf("%s: the stores answer differently:\n  sqlite:   %.400s\n  postgres: %.400s", r, na, nb)
+		}
+		if a.Status != c.status {
+			t.Errorf("%s: status %d, want %d: %.300s", r, a.Status, c.status, a.Body)
+			continue
+		}
+		if c.code == "" {
+			continue
+		}
+		var body struct {
+			Errors []struct {
+				Code string            `json:"code"`
+				Meta map[string]string `json:"meta"`
+			} `json:"errors"`
+		}
+		if err := json.Unmarshal(a.Body, &body); err != nil || len(body.Errors) != 1 {
+			t.Errorf("%s: error body %.300s", r, a.Body)
+			continue
+		}
+		if e := body.Errors[0]; e.Code != c.code || e.Meta["param_name"] != c.param {
+			t.Errorf("%s: code %q param %q, want %q %q", r, e.Code, e.Meta["param_name"], c.code, c.param)
+		}
 	}
 }

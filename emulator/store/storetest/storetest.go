@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	cases = append(cases, listCases...)
 	cases = append(cases, objectCases...)
 	cases = append(cases, txCases...)
+	cases = append(cases, textCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
