@@ -47,3 +47,10 @@ func TestEveryOperationOfTheImplementedGroupsHasAHandler(t *testing.T) {
 	}
 	t.Logf("%d operations of the 2021-02-05 spec implemented, of 123", len(ops)-2)
 }
+
+func TestHandlersShareTheParsedSpecs(t *testing.T) {
+	a, b := New(nil, nil), New(nil, nil)
+	if a.specs != b.specs {
+		t.Fatal("two handlers parse the specs twice")
+	}
+}

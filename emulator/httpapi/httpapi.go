@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/clerkgo/clerk/api"
 	"github.com/clerkgo/clerk/emulator"
@@ -46,12 +47,18 @@ func WithResponseCheck(report func(operationID string, err error)) Option {
 // json.RawMessage is written as it is).
 type operation func(ctx context.Context, req *specs.Request) (int, any, error)
 
+// apiSpecs are the specs of every API version, parsed once per process on
+// first use and shared by every Handler: they never change, and parsing
+// one costs tens of milliseconds, which a test binary starting a server
+// per test would otherwise pay for each.
+var apiSpecs = sync.OnceValue(func() *specs.Registry { return specs.NewRegistry(api.Specs) })
+
 // New returns the handler of svc's Backend API. log may be nil.
 func New(svc *emulator.Service, log *slog.Logger, opts ...Option) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{svc: svc, specs: specs.NewRegistry(api.Specs), log: log}
+	h := &Handler{svc: svc, specs: apiSpecs(), log: log}
 	for _, o := range opts {
 		o(h)
 	}
