@@ -145,7 +145,9 @@ func (op *operation) checkQuery(req *http.Request, out *Request) *Error {
 		return e
 	}
 	paginated := op.method == "GET" && op.queryByName["paginated"] == nil
-	unknown := ""
+	// The first unknown name in byte order: the answer must not depend
+	// on map order, and "" (from "&=") is a name like any other.
+	unknown, found := "", false
 	for k := range q {
 		if op.queryByName[k] != nil || (paginated && k == "paginated") {
 			continue
@@ -154,11 +156,11 @@ func (op *operation) checkQuery(req *http.Request, out *Request) *Error {
 			delete(q, k) // accepted, and ignored
 			continue
 		}
-		if unknown == "" || k < unknown {
-			unknown = k
+		if !found || k < unknown {
+			unknown, found = k, true
 		}
 	}
-	if unknown != "" {
+	if found {
 		return unknownParam(unknown)
 	}
 	for _, p := range op.query {
@@ -418,13 +420,13 @@ func checkBody(sh *shape, v any) *Error {
 			return bodyInvalid("The request body must be a JSON object.")
 		}
 		if sh.closed {
-			unknown := ""
+			unknown, found := "", false // as in checkQuery
 			for k := range obj {
-				if _, ok := sh.props[k]; !ok && (unknown == "" || k < unknown) {
-					unknown = k
+				if _, ok := sh.props[k]; !ok && (!found || k < unknown) {
+					unknown, found = k, true
 				}
 			}
-			if unknown != "" {
+			if found {
 				return unknownParam(unknown)
 			}
 		}
