@@ -1,10 +1,13 @@
 // Command gen generates the clerk package's models, params and services
-// from the Backend API spec, and the operations table of the README.
+// from the Backend API spec, the local server's side of every operation
+// (emulator/backend_gen.go, emulator/httpapi/routes_gen.go; server.go says
+// how it differs from the SDK's), and the operations table of the README.
 //
 // It is run by `go generate ./...` from the repository root (see doc.go):
 //
 //	go run ./internal/gen -spec api/bapi-2021-02-05.yml -ops api/operations.tsv \
-//	    -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md
+//	    -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md \
+//	    -server emulator
 //
 // The steps: load the spec with kin-openapi, build a small model of Go types
 // and services (model.go, ops.go; all naming in names.go), render it with
@@ -43,10 +46,11 @@ func main() {
 	deprPath := flag.String("deprecations", "api/deprecations.tsv", "what to use instead of each deprecated operation")
 	outDir := flag.String("out", ".", "directory of package clerk")
 	readme := flag.String("readme", "README.md", "README whose operations table is regenerated")
+	server := flag.String("server", "emulator", "directory of package emulator: its backend_gen.go, and httpapi/routes_gen.go, are the local server's side of every operation")
 	verbose := flag.Bool("v", false, "print what was written and how long it took")
 	flag.Parse()
 	start := time.Now()
-	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *verbose); err != nil {
+	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -67,7 +71,7 @@ func loadSpec(path string) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose bool) error {
+func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server string, verbose bool) error {
 	doc, err := loadSpec(specPath)
 	if err != nil {
 		return err
@@ -113,9 +117,11 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose 
 	version := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(specPath), "bapi-"), filepath.Ext(specPath))
 	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version}
 	for _, f := range []struct{ tmpl, out string }{
-		{"models.go.tmpl", "models_gen.go"},
-		{"params.go.tmpl", "params_gen.go"},
-		{"services.go.tmpl", "services_gen.go"},
+		{"models.go.tmpl", filepath.Join(outDir, "models_gen.go")},
+		{"params.go.tmpl", filepath.Join(outDir, "params_gen.go")},
+		{"services.go.tmpl", filepath.Join(outDir, "services_gen.go")},
+		{"backend.go.tmpl", filepath.Join(server, "backend_gen.go")},
+		{"routes.go.tmpl", filepath.Join(server, "httpapi", "routes_gen.go")},
 	} {
 		src, err := render(f.tmpl, data)
 		if err != nil {
@@ -125,7 +131,7 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme string, verbose 
 		if err != nil {
 			return fmt.Errorf("%s: %w\n%s", f.out, err, numbered(src))
 		}
-		if err := writeIfChanged(filepath.Join(outDir, f.out), formatted, verbose); err != nil {
+		if err := writeIfChanged(f.out, formatted, verbose); err != nil {
 			return err
 		}
 	}
@@ -174,12 +180,21 @@ var funcs = template.FuncMap{
 		}
 		return strings.Join(parts, ", ")
 	},
-	"elem":    func(s string) string { return strings.TrimPrefix(s, "*") },
-	"isPtr":   func(s string) bool { return strings.HasPrefix(s, "*") },
-	"args":    callArgs,
-	"sig":     signature,
-	"mdEsc":   func(s string) string { return strings.ReplaceAll(s, "|", "\\|") },
-	"summary": func(s string) string { return strings.TrimSuffix(strings.TrimSpace(s), ".") },
+	"elem":  func(s string) string { return strings.TrimPrefix(s, "*") },
+	"isPtr": func(s string) bool { return strings.HasPrefix(s, "*") },
+	"args":  callArgs,
+	"sig":   signature,
+	// The server's side (server.go).
+	"serverSig":    serverSignature,
+	"serverResult": serverResult,
+	"serverArgs":   serverArgs,
+	"numberBody":   func(o *operation) bool { return serverNumberBodies[o.OperationID] },
+	"queryDecoder": queryDecoder,
+	"laterType":    laterType,
+	"laterBody":    laterBody,
+	"laterParams":  func(o *operation) []laterParam { return serverLaterParams[o.OperationID] },
+	"mdEsc":        func(s string) string { return strings.ReplaceAll(s, "|", "\\|") },
+	"summary":      func(s string) string { return strings.TrimSuffix(strings.TrimSpace(s), ".") },
 }
 
 // signature renders a method's parameter list after ctx.

@@ -66,6 +66,7 @@ type operation struct {
 	Body       string        // "", "json", "jsonArray", "multipart"
 	BodyFields []*formPart   // multipart fields
 
+	Status     int    // the success status the spec gives, e.g. 200
 	Result     string // Go type of the result: "*User", "[]*User", "[]byte", "" (error only)
 	ResultElem string // for results built from new(...): the type to allocate
 	List       *listInfo

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -289,6 +290,7 @@ func (b *builder) buildResult(o *operation, op *openapi3.Operation, prefix strin
 		}
 	}
 	resp := op.Responses.Value(code)
+	o.Status, _ = strconv.Atoi(code)
 	mt := resp.Value.Content.Get("application/json")
 	if mt == nil || mt.Schema == nil {
 		if o.OperationID == "GetPublicInterstitial" {
