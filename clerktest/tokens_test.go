@@ -102,7 +102,7 @@ func TestTestingTokens(t *testing.T) {
 
 	t.Run("they expire after an hour", func(t *testing.T) {
 		svc, advance := clockService(t)
-		tok, err := svc.CreateTestingToken(ctx)
+		tok, err := svc.TestingTokens.Create(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +211,7 @@ func TestSignInTokens(t *testing.T) {
 
 	t.Run("they expire", func(t *testing.T) {
 		svc, advance := clockService(t)
-		u, err := svc.CreateUser(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"e@example.com"}})
+		u, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"e@example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,12 +376,12 @@ func TestActorTokens(t *testing.T) {
 
 	t.Run("tokens expire; impersonation sessions end at their maximum", func(t *testing.T) {
 		svc, advance := clockService(t)
-		u, err := svc.CreateUser(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"x@example.com"}})
+		u, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"x@example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		params := &clerk.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}
-		old, err := svc.CreateActorToken(ctx, params)
+		old, err := svc.ActorTokens.Create(ctx, params)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -389,7 +389,7 @@ func TestActorTokens(t *testing.T) {
 		_, err = svc.AcceptActorToken(ctx, *old.Token)
 		wantDomainError(t, err, "ticket_expired")
 
-		fresh, err := svc.CreateActorToken(ctx, params)
+		fresh, err := svc.ActorTokens.Create(ctx, params)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -402,7 +402,7 @@ func TestActorTokens(t *testing.T) {
 			t.Fatalf("within 30 minutes: %v", err)
 		}
 		advance(time.Minute) // the default session_max_duration_in_seconds: 1800
-		if s, err := svc.Session(ctx, sess.ID); err != nil || s.Status != "expired" {
+		if s, err := svc.Sessions.Get(ctx, sess.ID); err != nil || s.Status != "expired" {
 			t.Fatalf("%+v %v", s, err)
 		}
 		_, err = svc.CreateSessionToken(ctx, sess.ID, emulator.TokenOptions{})

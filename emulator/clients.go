@@ -22,8 +22,13 @@ import (
 // there whenever a client is answered, so that session_ids, sessions and
 // last_active_session_id are never stale.
 
-// Client returns a client by ID with its sessions.
-func (s *Service) Client(ctx context.Context, id string) (*clerk.ClientObject, error) {
+// Get returns a client by ID with its sessions.
+func (s *Clients) Get(ctx context.Context, id string) (*clerk.ClientObject, error) {
+	return s.client(ctx, id)
+}
+
+// client returns a client by ID with its sessions.
+func (s *core) client(ctx context.Context, id string) (*clerk.ClientObject, error) {
 	var c clerk.ClientObject
 	if err := s.getObject(ctx, kindClient, id, "Client", &c); err != nil {
 		return nil, err
@@ -34,44 +39,44 @@ func (s *Service) Client(ctx context.Context, id string) (*clerk.ClientObject, e
 	return &c, nil
 }
 
-// ListClients lists clients newest first, as the deprecated GET
+// List lists clients newest first, as the deprecated GET
 // /v1/clients does, with the total count of all clients.
-func (s *Service) ListClients(ctx context.Context, p *clerk.ClientsListParams) ([]*clerk.ClientObject, int64, error) {
+func (s *Clients) List(ctx context.Context, p *clerk.ClientsListParams) (*clerk.ClientObjectList, error) {
 	if p == nil {
 		p = &clerk.ClientsListParams{}
 	}
 	q := store.ObjectQuery{Kind: kindClient}
 	var err error
 	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	total, err := s.store.CountObjects(ctx, store.ObjectQuery{Kind: kindClient})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	rows, err := s.store.ListObjects(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	out := make([]*clerk.ClientObject, 0, len(rows))
 	for _, r := range rows {
 		var c clerk.ClientObject
 		if err := json.Unmarshal(r.Doc, &c); err != nil {
-			return nil, 0, fmt.Errorf("emulator: client %s: %w", r.ID, err)
+			return nil, fmt.Errorf("emulator: client %s: %w", r.ID, err)
 		}
 		if err := s.fillClient(ctx, &c); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, &c)
 	}
-	return out, total, nil
+	return &clerk.ClientObjectList{Data: out, TotalCount: total}, nil
 }
 
 // fillClient sets a client's sessions (oldest first, each with its status
 // as of now) and session_ids from the session objects, and its
 // last_active_session_id: the saved one while that session is active,
 // else the most recently active of its active sessions, else null.
-func (s *Service) fillClient(ctx context.Context, c *clerk.ClientObject) error {
+func (s *core) fillClient(ctx context.Context, c *clerk.ClientObject) error {
 	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindSession, Ref: c.ID, Ascending: true})
 	if err != nil {
 		return err
@@ -118,7 +123,7 @@ func (s *Service) fillClient(ctx context.Context, c *clerk.ClientObject) error {
 // does not exist (any more).
 
 // ClientToken mints the client token of an existing client.
-func (s *Service) ClientToken(ctx context.Context, clientID string) (string, error) {
+func (s *core) ClientToken(ctx context.Context, clientID string) (string, error) {
 	_, err := s.store.Object(ctx, kindClient, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", notFound("Client")
@@ -131,8 +136,12 @@ func (s *Service) ClientToken(ctx context.Context, clientID string) (string, err
 	})
 }
 
-// VerifyClient returns the client a client token represents.
-func (s *Service) VerifyClient(ctx context.Context, token string) (*clerk.ClientObject, error) {
+// Verify returns the client a client token represents.
+func (s *Clients) Verify(ctx context.Context, p *clerk.ClientsVerifyParams) (*clerk.ClientObject, error) {
+	token := ""
+	if p != nil && p.Token != nil {
+		token = *p.Token
+	}
 	if token == "" {
 		// The 2021-02-05 spec declares no 422 for this operation: 400.
 		return nil, &Error{Kind: KindBadRequest, Code: "form_param_missing", Param: "token",
@@ -154,12 +163,12 @@ func (s *Service) VerifyClient(ctx context.Context, token string) (*clerk.Client
 			return nil, clientTokenInvalid("The token has expired.")
 		}
 	}
-	return s.Client(ctx, id)
+	return s.client(ctx, id)
 }
 
 // verifyInstanceJWT checks that token is an RS256 JWT signed with the
 // instance's key and returns its claims (numbers as json.Number).
-func (s *Service) verifyInstanceJWT(token string) (map[string]any, error) {
+func (s *core) verifyInstanceJWT(token string) (map[string]any, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, clientTokenInvalid("The token is not a JWT.")

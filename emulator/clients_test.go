@@ -47,7 +47,7 @@ func TestVerifyClientTokens(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	s := newClientsTestService(t, &now)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"c@example.com"}})
+	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"c@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestVerifyClientTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := s.VerifyClient(ctx, tt.token)
+			c, err := s.Clients.Verify(ctx, &clerk.ClientsVerifyParams{Token: &tt.token})
 			if tt.code == "" {
 				if err != nil || c.ID != sess.ClientID || len(c.Sessions) != 1 || c.SessionIDs[0] != sess.ID {
 					t.Fatalf("%+v %v", c, err)
@@ -114,7 +114,7 @@ func TestClientSessionsExpire(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	s := newClientsTestService(t, &now)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, nil)
+	u, err := s.Users.Create(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +122,12 @@ func TestClientSessionsExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.Client(ctx, sess.ClientID)
+	c, err := s.client(ctx, sess.ClientID)
 	if err != nil || c.Sessions[0].Status != "active" || c.LastActiveSessionID == nil {
 		t.Fatalf("%+v %v", c, err)
 	}
 	now = now.Add(sessionLifetime)
-	c, err = s.Client(ctx, sess.ClientID)
+	c, err = s.client(ctx, sess.ClientID)
 	if err != nil || c.Sessions[0].Status != "expired" || c.LastActiveSessionID != nil {
 		t.Fatalf("after the session's lifetime: %+v %v", c, err)
 	}

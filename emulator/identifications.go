@@ -25,7 +25,7 @@ import (
 // CreateEmailAddress adds an email address to a user as POST
 // /v1/email_addresses does. It becomes the primary address when asked to,
 // or when the user has none.
-func (s *Service) CreateEmailAddress(ctx context.Context, p *clerk.EmailAddressesCreateParams) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Create(ctx context.Context, p *clerk.EmailAddressesCreateParams) (*clerk.EmailAddress, error) {
 	if p == nil {
 		p = &clerk.EmailAddressesCreateParams{}
 	}
@@ -63,7 +63,7 @@ func (s *Service) CreateEmailAddress(ctx context.Context, p *clerk.EmailAddresse
 }
 
 // EmailAddress returns an email address by ID.
-func (s *Service) EmailAddress(ctx context.Context, id string) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Get(ctx context.Context, id string) (*clerk.EmailAddress, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindEmailAddress)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func (s *Service) EmailAddress(ctx context.Context, id string) (*clerk.EmailAddr
 // primary true makes it the user's primary address. primary false, and
 // null for either, change nothing: a user keeps a primary address while
 // it has one.
-func (s *Service) UpdateEmailAddress(ctx context.Context, id string, p *clerk.EmailAddressesUpdateParams) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Update(ctx context.Context, id string, p *clerk.EmailAddressesUpdateParams) (*clerk.EmailAddress, error) {
 	if p == nil {
 		p = &clerk.EmailAddressesUpdateParams{}
 	}
@@ -119,7 +119,7 @@ func (s *Service) UpdateEmailAddress(ctx context.Context, id string, p *clerk.Em
 // the primary address, the user's first remaining verified address (else
 // its first remaining address) becomes primary; with none left the user
 // has no primary address.
-func (s *Service) DeleteEmailAddress(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *EmailAddresses) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindEmailAddress)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func (s *Service) DeleteEmailAddress(ctx context.Context, id string) (*clerk.Del
 // to, or when the user has none. reserved_for_second_factor needs the
 // number verified; the first number reserved becomes the default second
 // factor.
-func (s *Service) CreatePhoneNumber(ctx context.Context, p *clerk.PhoneNumbersCreateParams) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Create(ctx context.Context, p *clerk.PhoneNumbersCreateParams) (*clerk.PhoneNumber, error) {
 	if p == nil {
 		p = &clerk.PhoneNumbersCreateParams{}
 	}
@@ -197,7 +197,7 @@ func (s *Service) CreatePhoneNumber(ctx context.Context, p *clerk.PhoneNumbersCr
 }
 
 // PhoneNumber returns a phone number by ID.
-func (s *Service) PhoneNumber(ctx context.Context, id string) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Get(ctx context.Context, id string) (*clerk.PhoneNumber, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindPhoneNumber)
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (s *Service) PhoneNumber(ctx context.Context, id string) (*clerk.PhoneNumbe
 // second factor when no other number is), false releases it (another
 // reserved number becomes the default). A reserved number cannot be
 // unverified.
-func (s *Service) UpdatePhoneNumber(ctx context.Context, id string, p *clerk.PhoneNumbersUpdateParams) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Update(ctx context.Context, id string, p *clerk.PhoneNumbersUpdateParams) (*clerk.PhoneNumber, error) {
 	if p == nil {
 		p = &clerk.PhoneNumbersUpdateParams{}
 	}
@@ -263,7 +263,7 @@ func (s *Service) UpdatePhoneNumber(ctx context.Context, id string, p *clerk.Pho
 
 // DeletePhoneNumber removes a phone number from its user; the primary
 // number and the default second factor move on as for email addresses.
-func (s *Service) DeletePhoneNumber(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *PhoneNumbers) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindPhoneNumber)
 	if err != nil {
 		return nil, err
@@ -294,7 +294,7 @@ func (s *Service) DeletePhoneNumber(ctx context.Context, id string) (*clerk.Dele
 
 // identificationOwner finds the user owning the identifier id of kind
 // (store.KindEmailAddress or store.KindPhoneNumber).
-func (s *Service) identificationOwner(ctx context.Context, id, kind string) (string, error) {
+func (s *core) identificationOwner(ctx context.Context, id, kind string) (string, error) {
 	idn, err := s.store.Identifier(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && idn.Kind != kind) {
 		return "", identificationNotFound(kind)

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/clerkgo/clerk"
 	"io"
 	"math/big"
 	"strings"
@@ -47,9 +48,11 @@ type Options struct {
 	Rand io.Reader
 }
 
-// Service is the emulated instance: the domain logic of the Backend API
-// over a store. It does not know HTTP or SQL.
-type Service struct {
+// core is what every group of operations shares: the store, the clock,
+// the instance with its keys, and the source of randomness. Its methods
+// are the mechanics the groups share (reading and writing users and
+// stored objects, starting sessions, signing tokens).
+type core struct {
 	store        store.Store
 	now          func() time.Time
 	inst         *store.Instance
@@ -62,7 +65,7 @@ type Service struct {
 // New opens the instance kept in st, creating it on first start (its ID,
 // keys and signing key are generated once and saved).
 func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
-	s := &Service{store: st, now: opts.Now, issuer: opts.Issuer, tokenVersion: opts.SessionTokenVersion,
+	s := &core{store: st, now: opts.Now, issuer: opts.Issuer, tokenVersion: opts.SessionTokenVersion,
 		rand: newRandSource(opts.Rand)}
 	if s.tokenVersion != 0 && s.tokenVersion != 1 && s.tokenVersion != 2 {
 		return nil, fmt.Errorf("emulator: session token version %d: want 1 or 2", s.tokenVersion)
@@ -120,25 +123,25 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		return nil, errors.New("emulator: the saved signing key is not RSA")
 	}
 	s.inst, s.key = inst, rk
-	return s, nil
+	return newService(s), nil
 }
 
 // InstanceID returns the instance's ID ("ins_..."), which is also the kid
 // of its signing key.
-func (s *Service) InstanceID() string { return s.inst.ID }
+func (s *core) InstanceID() string { return s.inst.ID }
 
 // SecretKey returns the key clients authenticate with.
-func (s *Service) SecretKey() string { return s.inst.SecretKey }
+func (s *core) SecretKey() string { return s.inst.SecretKey }
 
 // PublishableKey returns the instance's publishable key.
-func (s *Service) PublishableKey() string { return s.inst.PublishableKey }
+func (s *core) PublishableKey() string { return s.inst.PublishableKey }
 
 // Issuer returns the iss claim of the instance's tokens.
-func (s *Service) Issuer() string { return s.issuer }
+func (s *core) Issuer() string { return s.issuer }
 
 // PublicKeyPEM returns the signing key's public half as PEM, the value
 // Clerk's dashboard shows as the JWT public key (CLERK_JWT_KEY).
-func (s *Service) PublicKeyPEM() string {
+func (s *core) PublicKeyPEM() string {
 	der, _ := x509.MarshalPKIXPublicKey(&s.key.PublicKey)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 }
@@ -149,20 +152,15 @@ func PublishableKey(frontendHost string) string {
 	return "pk_test_" + base64.StdEncoding.EncodeToString([]byte(frontendHost+"$"))
 }
 
-// JWK is one key of the instance's JSON Web Key Set.
-type JWK struct {
-	Use string `json:"use"`
-	Kty string `json:"kty"`
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	N   string `json:"n"`
-	E   string `json:"e"`
+// Get returns the instance's public signing keys, as GET /v1/jwks does.
+func (s *JWKS) Get(context.Context) (*clerk.JWKS, error) {
+	return &clerk.JWKS{Keys: s.keys()}, nil
 }
 
-// JWKS returns the instance's public signing keys.
-func (s *Service) JWKS() []JWK {
+// keys returns the instance's public signing keys.
+func (s *core) keys() []*clerk.JWKSKey {
 	pub := s.key.PublicKey
-	return []JWK{{
+	return []*clerk.JWKSKey{{
 		Use: "sig", Kty: "RSA", Kid: s.inst.ID, Alg: "RS256",
 		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
@@ -170,12 +168,12 @@ func (s *Service) JWKS() []JWK {
 }
 
 // checkSecret reports whether key is the instance's secret key.
-func (s *Service) checkSecret(key string) bool {
+func (s *core) checkSecret(key string) bool {
 	return constantTimeEqual(key, s.inst.SecretKey)
 }
 
 // Authenticate checks the Bearer key of a request.
-func (s *Service) Authenticate(authorization string) error {
+func (s *core) Authenticate(authorization string) error {
 	key, ok := strings.CutPrefix(authorization, "Bearer ")
 	if !ok || !s.checkSecret(strings.TrimSpace(key)) {
 		return &Error{Kind: KindUnauthorized, Code: "authentication_invalid", Message: "Unauthorized request",

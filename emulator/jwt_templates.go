@@ -61,7 +61,7 @@ type TemplateTokenOptions struct {
 }
 
 // CreateJWTTemplate creates a JWT template as POST /v1/jwt_templates does.
-func (s *Service) CreateJWTTemplate(ctx context.Context, p *clerk.JWTTemplatesCreateParams) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Create(ctx context.Context, p *clerk.JWTTemplatesCreateParams) (*clerk.JWTTemplate, error) {
 	if p == nil {
 		p = &clerk.JWTTemplatesCreateParams{}
 	}
@@ -106,7 +106,7 @@ func (s *Service) CreateJWTTemplate(ctx context.Context, p *clerk.JWTTemplatesCr
 }
 
 // JWTTemplate returns a template by ID.
-func (s *Service) JWTTemplate(ctx context.Context, id string) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Get(ctx context.Context, id string) (*clerk.JWTTemplate, error) {
 	doc, err := s.templateDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -114,39 +114,43 @@ func (s *Service) JWTTemplate(ctx context.Context, id string) (*clerk.JWTTemplat
 	return doc.Template, nil
 }
 
-// ListJWTTemplates lists the templates, oldest first, with their total
+// List lists the templates, oldest first, with their total
 // count. Without a limit it returns all of them (the 2021-02-05 API has no
 // paging for templates); with one, it pages as the later versions do.
-func (s *Service) ListJWTTemplates(ctx context.Context, limit, offset *int64) ([]*clerk.JWTTemplate, int64, error) {
+func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (*clerk.JWTTemplateList, error) {
+	var limit, offset *int64
+	if later != nil {
+		limit, offset = later.Limit, later.Offset
+	}
 	q := store.ObjectQuery{Kind: kindJWTTemplate, Ascending: true}
 	total, err := s.store.CountObjects(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	if limit != nil || offset != nil {
 		if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	rows, err := s.store.ListObjects(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	out := make([]*clerk.JWTTemplate, 0, len(rows))
 	for _, r := range rows {
 		var doc jwtTemplateDoc
 		if err := decodeWithNumbers(r.Doc, &doc); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, doc.Template)
 	}
-	return out, total, nil
+	return &clerk.JWTTemplateList{Data: out, TotalCount: total}, nil
 }
 
 // UpdateJWTTemplate updates a template as PATCH /v1/jwt_templates/{id}
 // does: what is left out is kept; a null lifetime or allowed_clock_skew is
 // the default again.
-func (s *Service) UpdateJWTTemplate(ctx context.Context, id string, p *clerk.JWTTemplatesUpdateParams) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Update(ctx context.Context, id string, p *clerk.JWTTemplatesUpdateParams) (*clerk.JWTTemplate, error) {
 	doc, err := s.templateDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -209,7 +213,7 @@ func (s *Service) UpdateJWTTemplate(ctx context.Context, id string, p *clerk.JWT
 }
 
 // DeleteJWTTemplate deletes a template.
-func (s *Service) DeleteJWTTemplate(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *JWTTemplates) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
 	if err := s.store.DeleteObject(ctx, kindJWTTemplate, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, templateNotFound("id", id)
@@ -219,7 +223,7 @@ func (s *Service) DeleteJWTTemplate(ctx context.Context, id string) (*clerk.Dele
 	return &clerk.DeletedObject{Object: "jwt_template", ID: id, Deleted: true}, nil
 }
 
-// CreateSessionTokenFromTemplate mints a token for an active session from
+// CreateTokenFromTemplate mints a token for an active session from
 // the template named name, as POST /v1/sessions/{id}/tokens/{name} does.
 //
 // The token has the template's claims rendered for the session's user
@@ -231,8 +235,22 @@ func (s *Service) DeleteJWTTemplate(ctx context.Context, id string) (*clerk.Dele
 //
 // It is signed with the instance's key (RS256, kid = instance ID), or the
 // template's custom key (no kid then).
-func (s *Service) CreateSessionTokenFromTemplate(ctx context.Context, sessionID, name string, opts TemplateTokenOptions) (string, error) {
-	sess, err := s.Session(ctx, sessionID)
+func (s *Sessions) CreateTokenFromTemplate(ctx context.Context, sessionID, name string, later *SessionsCreateTokenFromTemplateLater) (*clerk.SessionsCreateTokenFromTemplateResponse, error) {
+	var opts TemplateTokenOptions
+	if later != nil && later.ExpiresInSeconds != nil {
+		opts.ExpiresInSeconds = *later.ExpiresInSeconds
+	}
+	jwt, err := s.CreateSessionTokenFromTemplate(ctx, sessionID, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &clerk.SessionsCreateTokenFromTemplateResponse{Object: "token", JWT: jwt}, nil
+}
+
+// CreateSessionTokenFromTemplate mints a session token from the template
+// of that name (for Go callers, with options the API does not have).
+func (s *core) CreateSessionTokenFromTemplate(ctx context.Context, sessionID, name string, opts TemplateTokenOptions) (string, error) {
+	sess, err := s.session(ctx, sessionID)
 	if err != nil {
 		return "", err
 	}
@@ -274,7 +292,7 @@ func (s *Service) CreateSessionTokenFromTemplate(ctx context.Context, sessionID,
 	return signer.signJWT(claims)
 }
 
-func (s *Service) templateDoc(ctx context.Context, id string) (*jwtTemplateDoc, error) {
+func (s *core) templateDoc(ctx context.Context, id string) (*jwtTemplateDoc, error) {
 	o, err := s.store.Object(ctx, kindJWTTemplate, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, templateNotFound("id", id)
@@ -289,7 +307,7 @@ func (s *Service) templateDoc(ctx context.Context, id string) (*jwtTemplateDoc, 
 	return &doc, nil
 }
 
-func (s *Service) templateByName(ctx context.Context, name string) (*jwtTemplateDoc, error) {
+func (s *core) templateByName(ctx context.Context, name string) (*jwtTemplateDoc, error) {
 	o, err := s.store.ObjectByUnique(ctx, kindJWTTemplate, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, templateNotFound("name", name)
@@ -305,7 +323,7 @@ func (s *Service) templateByName(ctx context.Context, name string) (*jwtTemplate
 }
 
 // putTemplate inserts or replaces a template; its name is its unique key.
-func (s *Service) putTemplate(ctx context.Context, doc *jwtTemplateDoc, insert bool) error {
+func (s *core) putTemplate(ctx context.Context, doc *jwtTemplateDoc, insert bool) error {
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func normalizeTOTPSecret(s string) (string, error) {
 	return s, nil
 }
 
-func (s *Service) newTOTPSecret() string {
+func (s *core) newTOTPSecret() string {
 	b := make([]byte, totpSecretBytes)
 	s.rand.read(b)
 	return base32NoPad.EncodeToString(b)
@@ -180,7 +180,7 @@ func totpAccount(u *clerk.User) string {
 }
 
 // hashBackupCode makes the record of a plain backup code.
-func (s *Service) hashBackupCode(code string) backupCodeRecord {
+func (s *core) hashBackupCode(code string) backupCodeRecord {
 	salt := make([]byte, 16)
 	s.rand.read(salt)
 	return backupCodeRecord{Hasher: "hmac_sha256", Salt: salt, Hash: backupCodeMAC(salt, code)}
@@ -213,7 +213,7 @@ type mfaOnCreate struct {
 // and hashes the codes; a code that is a bcrypt digest is kept as the
 // digest (Clerk takes codes "in plain format or the corresponding bcrypt
 // digest"). It returns nil when neither is given.
-func (s *Service) prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mfaOnCreate, error) {
+func (s *core) prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mfaOnCreate, error) {
 	if (totpSecret == nil || *totpSecret == "") && len(backupCodes) == 0 {
 		return nil, nil
 	}
@@ -256,7 +256,7 @@ func (m *mfaOnCreate) apply(u *clerk.User, now int64) {
 }
 
 // save writes m's records for the user, through tx.
-func (m *mfaOnCreate) save(ctx context.Context, s *Service, tx store.Store, userID string, now int64) error {
+func (m *mfaOnCreate) save(ctx context.Context, s *core, tx store.Store, userID string, now int64) error {
 	if m == nil {
 		return nil
 	}
@@ -278,7 +278,7 @@ func insertTOTP(ctx context.Context, tx store.Store, userID string, rec *totpRec
 		Status: "verified", CreatedAt: rec.CreatedAt, UpdatedAt: rec.CreatedAt, Doc: data})
 }
 
-func (s *Service) insertBackupCodes(ctx context.Context, tx store.Store, userID string, codes []backupCodeRecord, now int64) error {
+func (s *core) insertBackupCodes(ctx context.Context, tx store.Store, userID string, codes []backupCodeRecord, now int64) error {
 	for i := range codes {
 		data, err := json.Marshal(&codes[i])
 		if err != nil {
@@ -327,7 +327,7 @@ func deleteUserObjects(ctx context.Context, tx store.Store, kind, userID string)
 // CreateUserTOTP gives the user a new TOTP, verified at once, as POST
 // /v1/users/{id}/totp does; a TOTP the user had is replaced. The answer is
 // the only place the secret and URI ever appear.
-func (s *Service) CreateUserTOTP(ctx context.Context, userID string) (*clerk.TOTP, error) {
+func (s *Users) CreateTOTP(ctx context.Context, userID string) (*clerk.TOTP, error) {
 	var out *clerk.TOTP
 	err := retryOnConflict(func() error {
 		_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
@@ -358,7 +358,16 @@ func (s *Service) CreateUserTOTP(ctx context.Context, userID string) (*clerk.TOT
 // is 422 form_code_incorrect (the spec's 422, "The provided TOTP or backup
 // code was incorrect"); a user with neither TOTP nor backup codes is 400
 // totp_not_enabled.
-func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) (*clerk.UsersVerifyTOTPResponse, error) {
+func (s *Users) VerifyTOTP(ctx context.Context, userID string, p *clerk.UsersVerifyTOTPParams) (*clerk.UsersVerifyTOTPResponse, error) {
+	code := ""
+	if p != nil {
+		code = p.Code
+	}
+	return s.verifyTOTP(ctx, userID, code)
+}
+
+// verifyTOTP is VerifyTOTP with the code given.
+func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*clerk.UsersVerifyTOTPResponse, error) {
 	if _, err := s.userDoc(ctx, userID); err != nil {
 		return nil, err
 	}
@@ -415,7 +424,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, userID, code string) (*clerk.U
 
 // DeleteTOTP removes the user's TOTP (backup codes stay), as DELETE
 // /v1/users/{id}/totp does. Having none is not an error.
-func (s *Service) DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDeleteTOTPResponse, error) {
+func (s *Users) DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDeleteTOTPResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindTOTP, userID); err != nil {
 			return err
@@ -432,7 +441,7 @@ func (s *Service) DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDe
 
 // DeleteBackupCodes removes all the user's backup codes, as DELETE
 // /v1/users/{id}/backup_code does.
-func (s *Service) DeleteBackupCodes(ctx context.Context, userID string) (*clerk.UsersDeleteBackupCodesResponse, error) {
+func (s *Users) DeleteBackupCodes(ctx context.Context, userID string) (*clerk.UsersDeleteBackupCodesResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindBackupCode, userID); err != nil {
 			return err
@@ -450,7 +459,7 @@ func (s *Service) DeleteBackupCodes(ctx context.Context, userID string) (*clerk.
 // DisableMFA removes every second factor of the user at once, as DELETE
 // /v1/users/{id}/mfa does: the TOTP, the backup codes, and the
 // second-factor reservation of its phone numbers (the numbers stay).
-func (s *Service) DisableMFA(ctx context.Context, userID string) (*clerk.UsersDisableMFAResponse, error) {
+func (s *Users) DisableMFA(ctx context.Context, userID string) (*clerk.UsersDisableMFAResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		for _, kind := range []string{kindTOTP, kindBackupCode} {
 			if _, err := deleteUserObjects(ctx, tx, kind, userID); err != nil {

@@ -117,11 +117,11 @@ func TestTOTPWindowIsOneStepEachWay(t *testing.T) {
 	clock := newMFAClock(time.Unix(1_700_000_010, 0)) // 10 s into a step
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
+	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	totp, err := s.CreateUserTOTP(ctx, u.ID)
+	totp, err := s.Users.CreateTOTP(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestTOTPWindowIsOneStepEachWay(t *testing.T) {
 		{-60 * time.Second, false}, {60 * time.Second, false}, {-90 * time.Second, false}, {10 * time.Minute, false},
 	} {
 		code := hotp(key, totpCounter(base.Add(tt.offset)), totpDigits)
-		v, err := s.VerifyTOTP(ctx, u.ID, code)
+		v, err := s.verifyTOTP(ctx, u.ID, code)
 		if tt.ok {
 			if err != nil || !v.Verified || v.CodeType != "totp" {
 				t.Errorf("offset %v: %+v %v", tt.offset, v, err)
@@ -163,14 +163,14 @@ func TestTOTPWindowIsOneStepEachWay(t *testing.T) {
 	// emulator does not refuse replays), and stops after.
 	code := hotp(key, totpCounter(base), totpDigits)
 	clock.add(40 * time.Second) // the next step: code is the step before
-	if _, err := s.VerifyTOTP(ctx, u.ID, code); err != nil {
+	if _, err := s.verifyTOTP(ctx, u.ID, code); err != nil {
 		t.Fatalf("one step later: %v", err)
 	}
 	clock.add(30 * time.Second) // two steps later
-	_, err = s.VerifyTOTP(ctx, u.ID, code)
+	_, err = s.verifyTOTP(ctx, u.ID, code)
 	mfaWantCode(t, err, KindInvalid, "form_code_incorrect")
 	// Surrounding spaces are ignored.
-	if _, err := s.VerifyTOTP(ctx, u.ID, " "+hotp(key, totpCounter(clock.now()), totpDigits)+"\n"); err != nil {
+	if _, err := s.verifyTOTP(ctx, u.ID, " "+hotp(key, totpCounter(clock.now()), totpDigits)+"\n"); err != nil {
 		t.Fatalf("with spaces: %v", err)
 	}
 }
@@ -179,11 +179,11 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 	clock := newMFAClock(time.Unix(1_700_000_000, 0))
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, &clerk.UsersCreateParams{Username: clerk.Ptr("grace_h")})
+	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{Username: clerk.Ptr("grace_h")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := s.CreateUserTOTP(ctx, u.ID)
+	first, err := s.Users.CreateTOTP(ctx, u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 		t.Fatalf("after create: %+v %s", got, *first.Uri)
 	}
 	clock.add(time.Hour)
-	second, err := s.CreateUserTOTP(ctx, u.ID)
+	second, err := s.Users.CreateTOTP(ctx, u.ID)
 	if err != nil || second.ID == first.ID || *second.Secret == *first.Secret {
 		t.Fatalf("second: %+v %v", second, err)
 	}
@@ -205,7 +205,7 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 	newKey, _ := base32NoPad.DecodeString(*second.Secret)
 	oldCode := hotp(oldKey, totpCounter(clock.now()), totpDigits)
 	if oldCode != hotp(newKey, totpCounter(clock.now()), totpDigits) {
-		_, err = s.VerifyTOTP(ctx, u.ID, oldCode)
+		_, err = s.verifyTOTP(ctx, u.ID, oldCode)
 		mfaWantCode(t, err, KindInvalid, "form_code_incorrect")
 	}
 	again, _ := s.User(ctx, u.ID)
@@ -219,7 +219,7 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 		t.Fatal("the user shows a TOTP secret")
 	}
 
-	if _, err := s.CreateUserTOTP(ctx, "user_nope"); err == nil {
+	if _, err := s.Users.CreateTOTP(ctx, "user_nope"); err == nil {
 		t.Fatal("unknown user")
 	} else {
 		mfaWantCode(t, err, KindNotFound, "resource_not_found")
@@ -229,7 +229,7 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 func TestConcurrentCreateUserTOTPLeavesOne(t *testing.T) {
 	s := newMFATestService(t, newMFAClock(time.Unix(1_700_000_000, 0)))
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, nil)
+	u, err := s.Users.Create(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestConcurrentCreateUserTOTPLeavesOne(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := s.CreateUserTOTP(ctx, u.ID); err != nil {
+			if _, err := s.Users.CreateTOTP(ctx, u.ID); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -284,16 +284,16 @@ func TestMFAGivenAtCreation(t *testing.T) {
 		t.Fatalf("%+v %v", u, err)
 	}
 	key, _ := base32.StdEncoding.DecodeString("JBSWY3DPEHPK3PXP")
-	v, err := s.VerifyTOTP(ctx, u.ID, hotp(key, totpCounter(clock.now()), 6))
+	v, err := s.verifyTOTP(ctx, u.ID, hotp(key, totpCounter(clock.now()), 6))
 	if err != nil || v.CodeType != "totp" {
 		t.Fatalf("totp: %+v %v", v, err)
 	}
 	for _, code := range []string{"plain0002", "bcrypted1"} {
-		v, err := s.VerifyTOTP(ctx, u.ID, code)
+		v, err := s.verifyTOTP(ctx, u.ID, code)
 		if err != nil || !v.Verified || v.CodeType != "backup_code" {
 			t.Fatalf("%s: %+v %v", code, v, err)
 		}
-		_, err = s.VerifyTOTP(ctx, u.ID, code)
+		_, err = s.verifyTOTP(ctx, u.ID, code)
 		mfaWantCode(t, err, KindInvalid, "form_code_incorrect")
 	}
 	// Stored hashed: no plain code in any record.
@@ -305,18 +305,18 @@ func TestMFAGivenAtCreation(t *testing.T) {
 		t.Fatal("a backup code is stored in the clear")
 	}
 	// Backup codes stay after the TOTP goes, and verify on their own.
-	if _, err := s.DeleteTOTP(ctx, u.ID); err != nil {
+	if _, err := s.Users.DeleteTOTP(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	u, _ = s.User(ctx, u.ID)
 	if u.TOTPEnabled || !u.BackupCodeEnabled || !u.TwoFactorEnabled {
 		t.Fatalf("after DeleteTOTP: %+v", u)
 	}
-	if v, err := s.VerifyTOTP(ctx, u.ID, "plain0001"); err != nil || v.CodeType != "backup_code" {
+	if v, err := s.verifyTOTP(ctx, u.ID, "plain0001"); err != nil || v.CodeType != "backup_code" {
 		t.Fatalf("backup code without TOTP: %+v %v", v, err)
 	}
 	// Neither TOTP nor codes left.
-	_, err = s.VerifyTOTP(ctx, u.ID, "plain0001")
+	_, err = s.verifyTOTP(ctx, u.ID, "plain0001")
 	mfaWantCode(t, err, KindBadRequest, "totp_not_enabled")
 }
 
@@ -349,7 +349,7 @@ func TestBadMFAAtCreationSavesNothing(t *testing.T) {
 			t.Errorf("%s: the error shows the secret", tt.name)
 		}
 	}
-	if n, err := s.CountUsers(ctx, nil); err != nil || n.TotalCount != 0 {
+	if n, err := s.Users.Count(ctx, nil); err != nil || n.TotalCount != 0 {
 		t.Fatalf("%+v users, %v", n, err)
 	}
 	if n, _ := s.store.CountObjects(ctx, store.ObjectQuery{Kind: kindBackupCode}); n != 0 {
@@ -371,7 +371,7 @@ func TestABackupCodeIsAcceptedOnceUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.VerifyTOTP(ctx, doc.User.ID, "race0001")
+			_, err := s.verifyTOTP(ctx, doc.User.ID, "race0001")
 			if e, isErr := AsError(err); err == nil {
 				ok.Add(1)
 			} else if isErr && e.Code == "form_code_incorrect" {
@@ -390,13 +390,13 @@ func TestABackupCodeIsAcceptedOnceUnderConcurrency(t *testing.T) {
 func TestVerifyTOTPWithoutMFA(t *testing.T) {
 	s := newMFATestService(t, newMFAClock(time.Unix(1_700_000_000, 0)))
 	ctx := context.Background()
-	u, err := s.CreateUser(ctx, nil)
+	u, err := s.Users.Create(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.VerifyTOTP(ctx, u.ID, "123456")
+	_, err = s.verifyTOTP(ctx, u.ID, "123456")
 	mfaWantCode(t, err, KindBadRequest, "totp_not_enabled")
-	_, err = s.VerifyTOTP(ctx, "user_nope", "123456")
+	_, err = s.verifyTOTP(ctx, "user_nope", "123456")
 	mfaWantCode(t, err, KindNotFound, "resource_not_found")
 }
 
@@ -414,11 +414,11 @@ func TestDisableMFA(t *testing.T) {
 	if err := s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{BackupCodes: []string{"code0001"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateUserTOTP(ctx, doc.User.ID); err != nil {
+	if _, err := s.Users.CreateTOTP(ctx, doc.User.ID); err != nil {
 		t.Fatal(err)
 	}
 	clock.add(time.Minute)
-	r, err := s.DisableMFA(ctx, doc.User.ID)
+	r, err := s.Users.DisableMFA(ctx, doc.User.ID)
 	if err != nil || r.UserID != doc.User.ID {
 		t.Fatalf("%+v %v", r, err)
 	}
@@ -433,16 +433,16 @@ func TestDisableMFA(t *testing.T) {
 			t.Fatalf("%d %s left", n, kind)
 		}
 	}
-	_, err = s.VerifyTOTP(ctx, u.ID, "code0001")
+	_, err = s.verifyTOTP(ctx, u.ID, "code0001")
 	mfaWantCode(t, err, KindBadRequest, "totp_not_enabled")
 	// Idempotent, and 404 for nobody.
-	if _, err := s.DisableMFA(ctx, u.ID); err != nil {
+	if _, err := s.Users.DisableMFA(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, fn := range []func(context.Context, string) error{
-		func(ctx context.Context, id string) error { _, err := s.DisableMFA(ctx, id); return err },
-		func(ctx context.Context, id string) error { _, err := s.DeleteTOTP(ctx, id); return err },
-		func(ctx context.Context, id string) error { _, err := s.DeleteBackupCodes(ctx, id); return err },
+		func(ctx context.Context, id string) error { _, err := s.Users.DisableMFA(ctx, id); return err },
+		func(ctx context.Context, id string) error { _, err := s.Users.DeleteTOTP(ctx, id); return err },
+		func(ctx context.Context, id string) error { _, err := s.Users.DeleteBackupCodes(ctx, id); return err },
 	} {
 		mfaWantCode(t, fn(ctx, "user_nope"), KindNotFound, "resource_not_found")
 	}
@@ -457,7 +457,7 @@ func TestDeleteUserDeletesItsMFARecords(t *testing.T) {
 		TOTPSecret: clerk.Ptr("JBSWY3DPEHPK3PXP"), BackupCodes: []string{"code0001"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DeleteUser(ctx, doc.User.ID); err != nil {
+	if _, err := s.Users.Delete(ctx, doc.User.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, kind := range []string{kindTOTP, kindBackupCode} {
@@ -485,7 +485,7 @@ func TestWeb3WalletsAtCreationAndDelete(t *testing.T) {
 	if len(ids) != 2 || primary != a || ids[1].Kind != store.KindWeb3Wallet || ids[1].Value != b || ids[1].ID != u.Web3Wallets[1].ID {
 		t.Fatalf("identifiers %+v %q", ids, primary)
 	}
-	d, err := s.DeleteWeb3Wallet(ctx, u.ID, u.Web3Wallets[0].ID)
+	d, err := s.Users.DeleteWeb3Wallet(ctx, u.ID, u.Web3Wallets[0].ID)
 	if err != nil || !d.Deleted || d.Object != "web3_wallet" || d.ID != u.Web3Wallets[0].ID {
 		t.Fatalf("%+v %v", d, err)
 	}
@@ -493,9 +493,9 @@ func TestWeb3WalletsAtCreationAndDelete(t *testing.T) {
 	if len(after.Web3Wallets) != 1 || *after.PrimaryWeb3WalletID != after.Web3Wallets[0].ID {
 		t.Fatalf("the primary did not move: %+v", after)
 	}
-	_, err = s.DeleteWeb3Wallet(ctx, u.ID, u.Web3Wallets[0].ID)
+	_, err = s.Users.DeleteWeb3Wallet(ctx, u.ID, u.Web3Wallets[0].ID)
 	mfaWantCode(t, err, KindNotFound, "resource_not_found")
-	if _, err := s.DeleteWeb3Wallet(ctx, u.ID, after.Web3Wallets[0].ID); err != nil {
+	if _, err := s.Users.DeleteWeb3Wallet(ctx, u.ID, after.Web3Wallets[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	last, _ := s.User(ctx, u.ID)

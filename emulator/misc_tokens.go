@@ -65,7 +65,7 @@ type actorTokenDoc struct {
 // /v1/testing_tokens does. It is "<issued at>-<nonce><MAC>": stateless,
 // checked by VerifyTestingToken with a key derived from the instance's
 // signing key.
-func (s *Service) CreateTestingToken(ctx context.Context) (*clerk.TestingToken, error) {
+func (s *TestingTokens) Create(ctx context.Context) (*clerk.TestingToken, error) {
 	iat := s.now().Unix()
 	nonce := s.rand.base62(12)
 	return &clerk.TestingToken{Object: "testing_token",
@@ -75,7 +75,7 @@ func (s *Service) CreateTestingToken(ctx context.Context) (*clerk.TestingToken, 
 
 // VerifyTestingToken checks a token of CreateTestingToken: made by this
 // instance, and not expired.
-func (s *Service) VerifyTestingToken(token string) error {
+func (s *core) VerifyTestingToken(token string) error {
 	bad := &Error{Kind: KindUnauthorized, Code: "testing_token_invalid", Message: "invalid testing token",
 		LongMessage: "The testing token is not one of this instance's, or has expired."}
 	ts, rest, ok := strings.Cut(token, "-")
@@ -92,17 +92,28 @@ func (s *Service) VerifyTestingToken(token string) error {
 	return nil
 }
 
-func (s *Service) testingTokenMAC(iat int64, nonce string) string {
+func (s *core) testingTokenMAC(iat int64, nonce string) string {
 	key := sha256.Sum256([]byte("clerk emulator testing tokens\x00" + s.inst.SigningKeyPEM))
 	m := hmac.New(sha256.New, key[:])
 	fmt.Fprintf(m, "%d.%s", iat, nonce)
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// CreateSignInToken creates a sign-in token for a user as POST
+// Create creates a sign-in token for a user as POST
 // /v1/sign_in_tokens does: pending, valid for expires_in_seconds (30 days
 // by default), with the token and the URL that signs the user in.
-func (s *Service) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreateParams) (*clerk.SignInToken, error) {
+func (s *SignInTokens) Create(ctx context.Context, p *clerk.SignInTokensCreateParams, later *SignInTokensCreateLater) (*clerk.SignInToken, error) {
+	if later != nil && later.OrgID != nil {
+		return nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "org_id",
+			Message:     "is not supported",
+			LongMessage: "org_id is not supported by the emulator yet: it has no organizations."}
+	}
+	return s.CreateSignInToken(ctx, p)
+}
+
+// CreateSignInToken creates a sign-in token (SignInTokens.Create without
+// the parameters of later API versions).
+func (s *core) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreateParams) (*clerk.SignInToken, error) {
 	if p == nil || p.UserID == nil || *p.UserID == "" {
 		return nil, missing("user_id")
 	}
@@ -132,7 +143,7 @@ func (s *Service) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCr
 }
 
 // RevokeSignInToken revokes a pending sign-in token.
-func (s *Service) RevokeSignInToken(ctx context.Context, id string) (*clerk.SignInToken, error) {
+func (s *SignInTokens) Revoke(ctx context.Context, id string) (*clerk.SignInToken, error) {
 	var doc signInTokenDoc
 	if err := s.getObject(ctx, kindSignInToken, id, "Sign-in token", &doc); err != nil {
 		return nil, err
@@ -153,7 +164,7 @@ func (s *Service) RevokeSignInToken(ctx context.Context, id string) (*clerk.Sign
 // Frontend API's ticket strategy receives it): it starts an active
 // session for the token's user and marks the token accepted. A token
 // works once, while pending and not expired.
-func (s *Service) AcceptSignInToken(ctx context.Context, token string) (*clerk.Session, error) {
+func (s *core) AcceptSignInToken(ctx context.Context, token string) (*clerk.Session, error) {
 	o, err := s.store.ObjectByUnique(ctx, kindSignInToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ticketInvalid("The sign-in token is not one of this instance's.")
@@ -186,7 +197,7 @@ func (s *Service) AcceptSignInToken(ctx context.Context, token string) (*clerk.S
 // CreateActorToken creates an actor token as POST /v1/actor_tokens does:
 // a ticket that signs its holder in as user_id, on behalf of the actor
 // (whose sub is required). The token and its URL are shown only here.
-func (s *Service) CreateActorToken(ctx context.Context, p *clerk.ActorTokensCreateParams) (*clerk.ActorToken, error) {
+func (s *ActorTokens) Create(ctx context.Context, p *clerk.ActorTokensCreateParams) (*clerk.ActorToken, error) {
 	if p == nil || p.UserID == "" {
 		return nil, missing("user_id")
 	}
@@ -231,7 +242,7 @@ func (s *Service) CreateActorToken(ctx context.Context, p *clerk.ActorTokensCrea
 }
 
 // RevokeActorToken revokes a pending actor token.
-func (s *Service) RevokeActorToken(ctx context.Context, id string) (*clerk.ActorToken, error) {
+func (s *ActorTokens) Revoke(ctx context.Context, id string) (*clerk.ActorToken, error) {
 	var doc actorTokenDoc
 	if err := s.getObject(ctx, kindActorToken, id, "Actor token", &doc); err != nil {
 		return nil, err
@@ -253,7 +264,7 @@ func (s *Service) RevokeActorToken(ctx context.Context, id string) (*clerk.Actor
 // session for the token's user, carrying the actor and lasting at most
 // the token's session_max_duration_in_seconds, and marks the token
 // accepted. A token works once, while pending and not expired.
-func (s *Service) AcceptActorToken(ctx context.Context, token string) (*clerk.Session, error) {
+func (s *core) AcceptActorToken(ctx context.Context, token string) (*clerk.Session, error) {
 	o, err := s.store.ObjectByUnique(ctx, kindActorToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ticketInvalid("The actor token is not one of this instance's.")
@@ -266,7 +277,7 @@ func (s *Service) AcceptActorToken(ctx context.Context, token string) (*clerk.Se
 
 // CreateActorSession is AcceptActorToken for the actor token with ID
 // actorTokenID.
-func (s *Service) CreateActorSession(ctx context.Context, actorTokenID string) (*clerk.Session, error) {
+func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*clerk.Session, error) {
 	var sess *clerk.Session
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		var doc actorTokenDoc
@@ -293,7 +304,7 @@ func (s *Service) CreateActorSession(ctx context.Context, actorTokenID string) (
 // startTicketSession starts an active session (on a new client) for a
 // ticket; the session's unique key makes a second one for the same ticket
 // fail.
-func (s *Service) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*clerk.Session, error) {
+func (s *core) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*clerk.Session, error) {
 	sess, err := s.startSession(ctx, tx, userID, actor, life, "ticket:"+ticketID)
 	var conflict *store.ConflictError
 	if errors.As(err, &conflict) {
@@ -303,7 +314,7 @@ func (s *Service) startTicketSession(ctx context.Context, tx store.Store, userID
 }
 
 // checkTicket refuses a token that is not pending, or has expired.
-func (s *Service) checkTicket(what, status string, expireAt int64) error {
+func (s *core) checkTicket(what, status string, expireAt int64) error {
 	if status != ticketPending {
 		return ticketInvalid(fmt.Sprintf("The %s is %s; only pending tokens can be used.", what, status))
 	}
@@ -319,7 +330,7 @@ func ticketInvalid(long string) *Error {
 }
 
 // ticketURL is the Frontend API URL that accepts a ticket.
-func (s *Service) ticketURL(token string) string {
+func (s *core) ticketURL(token string) string {
 	return strings.TrimRight(s.issuer, "/") + "/v1/tickets/accept?ticket=" + url.QueryEscape(token)
 }
 

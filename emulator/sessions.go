@@ -28,7 +28,7 @@ const (
 // CreateSession starts an active session for a user, on a new client, as
 // POST /v1/sessions of the later API versions does (Clerk's recipe for
 // testing without a browser: create user, create session, create token).
-func (s *Service) CreateSession(ctx context.Context, userID string) (*clerk.Session, error) {
+func (s *core) CreateSession(ctx context.Context, userID string) (*clerk.Session, error) {
 	if userID == "" {
 		return nil, missing("user_id")
 	}
@@ -49,7 +49,7 @@ func (s *Service) CreateSession(ctx context.Context, userID string) (*clerk.Sess
 // connection, as SQLite in memory). An actor makes it an impersonation,
 // which ends with its lifetime. unique, when set, makes a second session
 // with the same key fail with *store.ConflictError.
-func (s *Service) startSession(ctx context.Context, tx store.Store, userID string, actor map[string]any, life time.Duration, unique string) (*clerk.Session, error) {
+func (s *core) startSession(ctx context.Context, tx store.Store, userID string, actor map[string]any, life time.Duration, unique string) (*clerk.Session, error) {
 	rec, err := tx.User(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("User")
@@ -89,8 +89,13 @@ func (s *Service) startSession(ctx context.Context, tx store.Store, userID strin
 	return sess, nil
 }
 
-// Session returns a session by ID, with its status as of now.
-func (s *Service) Session(ctx context.Context, id string) (*clerk.Session, error) {
+// Get returns a session by ID, with its status as of now.
+func (s *Sessions) Get(ctx context.Context, id string) (*clerk.Session, error) {
+	return s.session(ctx, id)
+}
+
+// session returns a session by ID, with its status as of now.
+func (s *core) session(ctx context.Context, id string) (*clerk.Session, error) {
 	var sess clerk.Session
 	if err := s.getObject(ctx, kindSession, id, "Session", &sess); err != nil {
 		return nil, err
@@ -99,44 +104,44 @@ func (s *Service) Session(ctx context.Context, id string) (*clerk.Session, error
 	return &sess, nil
 }
 
-// ListSessions lists sessions as GET /v1/sessions does.
-func (s *Service) ListSessions(ctx context.Context, p *clerk.SessionsListParams) ([]*clerk.Session, int64, error) {
+// List lists sessions as GET /v1/sessions does, with the total count.
+func (s *Sessions) List(ctx context.Context, p *clerk.SessionsListParams) (*clerk.SessionList, error) {
 	if p == nil {
 		p = &clerk.SessionsListParams{}
 	}
 	if p.UserID == nil && p.ClientID == nil {
-		return nil, 0, &Error{Kind: KindInvalid, Code: "form_param_missing", Param: "user_id",
+		return nil, &Error{Kind: KindInvalid, Code: "form_param_missing", Param: "user_id",
 			Message: "missing", LongMessage: "Either user_id or client_id must be given."}
 	}
 	q := store.ObjectQuery{Kind: kindSession, UserID: deref(p.UserID), Ref: deref(p.ClientID), Status: deref(p.Status)}
 	total, err := s.store.CountObjects(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	var lerr error
 	q.Limit, q.Offset, lerr = paging(p.Limit, p.Offset)
 	if lerr != nil {
-		return nil, 0, lerr
+		return nil, lerr
 	}
 	rows, err := s.store.ListObjects(ctx, q)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	out := make([]*clerk.Session, 0, len(rows))
 	for _, r := range rows {
 		var sess clerk.Session
 		if err := json.Unmarshal(r.Doc, &sess); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		s.expire(&sess)
 		out = append(out, &sess)
 	}
-	return out, total, nil
+	return &clerk.SessionList{Data: out, TotalCount: total}, nil
 }
 
 // RevokeSession revokes a session.
-func (s *Service) RevokeSession(ctx context.Context, id string) (*clerk.Session, error) {
-	sess, err := s.Session(ctx, id)
+func (s *Sessions) Revoke(ctx context.Context, id string) (*clerk.Session, error) {
+	sess, err := s.session(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +169,8 @@ type TokenOptions struct {
 
 // CreateSessionToken mints a session token for an active session, signed
 // with the instance's key, as POST /v1/sessions/{id}/tokens does.
-func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts TokenOptions) (string, error) {
-	sess, err := s.Session(ctx, sessionID)
+func (s *core) CreateSessionToken(ctx context.Context, sessionID string, opts TokenOptions) (string, error) {
+	sess, err := s.session(ctx, sessionID)
 	if err != nil {
 		return "", err
 	}
@@ -201,13 +206,13 @@ func (s *Service) CreateSessionToken(ctx context.Context, sessionID string, opts
 }
 
 // expire marks a session expired once its expiry has passed.
-func (s *Service) expire(sess *clerk.Session) {
+func (s *core) expire(sess *clerk.Session) {
 	if sess.Status == "active" && s.now().UnixMilli() >= sess.ExpireAt {
 		sess.Status = "expired"
 	}
 }
 
-func (s *Service) getObject(ctx context.Context, kind, id, what string, v any) error {
+func (s *core) getObject(ctx context.Context, kind, id, what string, v any) error {
 	o, err := s.store.Object(ctx, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound(what)
@@ -239,14 +244,18 @@ func sessionObject(sess *clerk.Session, unique string) store.Object {
 		Unique: unique, CreatedAt: sess.CreatedAt, UpdatedAt: sess.UpdatedAt}
 }
 
-// VerifySession checks a session token against a session, as the
+// Verify checks a session token against a session, as the
 // deprecated POST /v1/sessions/{id}/verify does: the token must be signed
 // by the instance, valid now, and name this session, which must be active.
-func (s *Service) VerifySession(ctx context.Context, sessionID, token string) (*clerk.Session, error) {
+func (s *Sessions) Verify(ctx context.Context, sessionID string, p *clerk.SessionsVerifyParams) (*clerk.Session, error) {
+	token := ""
+	if p != nil && p.Token != nil {
+		token = *p.Token
+	}
 	if token == "" {
 		return nil, missing("token")
 	}
-	sess, err := s.Session(ctx, sessionID)
+	sess, err := s.session(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}

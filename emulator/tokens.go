@@ -19,7 +19,7 @@ func constantTimeEqual(a, b string) bool {
 
 // signJWT signs claims as an RS256 JWT with the instance's key; the kid is
 // the instance ID, as Clerk's is.
-func (s *Service) signJWT(claims map[string]any) (string, error) {
+func (s *core) signJWT(claims map[string]any) (string, error) {
 	return compactJWT(map[string]string{"alg": "RS256", "kid": s.inst.ID, "typ": "JWT"}, claims,
 		func(input []byte) ([]byte, error) {
 			sum := sha256.Sum256(input)

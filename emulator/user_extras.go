@@ -48,7 +48,11 @@ type profileImage struct {
 // SetProfileImage sets the user's profile image from r, as POST
 // /v1/users/{id}/profile_image does. The image must be a PNG, JPEG, GIF or
 // WebP (by its content, not its name) of at most MaxProfileImageBytes.
-func (s *Service) SetProfileImage(ctx context.Context, userID string, r io.Reader) (*clerk.User, error) {
+func (s *Users) SetProfileImage(ctx context.Context, userID string, p *clerk.UsersSetProfileImageParams) (*clerk.User, error) {
+	var r io.Reader = strings.NewReader("")
+	if p != nil && p.File.Body != nil {
+		r = p.File.Body
+	}
 	img, err := readProfileImage(r)
 	if err != nil {
 		return nil, err
@@ -66,7 +70,7 @@ func (s *Service) SetProfileImage(ctx context.Context, userID string, r io.Reade
 	return u, nil
 }
 
-func (s *Service) replaceProfileImage(ctx context.Context, tx store.Store, doc *userDoc, img profileImage) error {
+func (s *core) replaceProfileImage(ctx context.Context, tx store.Store, doc *userDoc, img profileImage) error {
 	userID := doc.User.ID
 	if _, err := deleteUserObjects(ctx, tx, kindProfileImage, userID); err != nil {
 		return err
@@ -125,7 +129,7 @@ func readProfileImage(r io.Reader) (*profileImage, error) {
 
 // DeleteProfileImage removes the user's profile image, as DELETE
 // /v1/users/{id}/profile_image does; having none is not an error.
-func (s *Service) DeleteProfileImage(ctx context.Context, userID string) (*clerk.User, error) {
+func (s *Users) DeleteProfileImage(ctx context.Context, userID string) (*clerk.User, error) {
 	return s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindProfileImage, userID); err != nil {
 			return err
@@ -139,7 +143,7 @@ func (s *Service) DeleteProfileImage(ctx context.Context, userID string) (*clerk
 // DeletePasskey deletes a passkey of the user, as DELETE
 // /v1/users/{id}/passkeys/{passkey_id} does (404 when the user has no
 // such passkey; the emulator creates none yet).
-func (s *Service) DeletePasskey(ctx context.Context, userID, passkeyID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeletePasskey(ctx context.Context, userID, passkeyID string) (*clerk.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, p := range u.Passkeys {
@@ -159,7 +163,7 @@ func (s *Service) DeletePasskey(ctx context.Context, userID, passkeyID string) (
 // DeleteWeb3Wallet deletes a Web3 wallet of the user, as DELETE
 // /v1/users/{id}/web3_wallets/{wallet_id} does. When it was the primary
 // wallet, the next remaining one becomes primary.
-func (s *Service) DeleteWeb3Wallet(ctx context.Context, userID, walletID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeleteWeb3Wallet(ctx context.Context, userID, walletID string) (*clerk.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, w := range u.Web3Wallets {
@@ -186,7 +190,7 @@ func (s *Service) DeleteWeb3Wallet(ctx context.Context, userID, walletID string)
 // DeleteExternalAccount deletes an external (OAuth) account of the user,
 // as DELETE /v1/users/{id}/external_accounts/{account_id} does (404 when
 // the user has no such account; the emulator creates none yet).
-func (s *Service) DeleteExternalAccount(ctx context.Context, userID, accountID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeleteExternalAccount(ctx context.Context, userID, accountID string) (*clerk.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, a := range u.ExternalAccounts {
@@ -207,8 +211,11 @@ func (s *Service) DeleteExternalAccount(ctx context.Context, userID, accountID s
 // as GET /v1/users/{id}/organization_memberships does. Organizations do
 // not exist yet in the emulator: the list is empty once the user and the
 // paging are checked.
-func (s *Service) UserOrganizationMemberships(ctx context.Context, userID string, limit, offset *int64) (*clerk.OrganizationMemberships, error) {
-	if err := s.checkUserList(ctx, userID, limit, offset); err != nil {
+func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p *clerk.UsersGetOrganizationMembershipsParams) (*clerk.OrganizationMemberships, error) {
+	if p == nil {
+		p = &clerk.UsersGetOrganizationMembershipsParams{}
+	}
+	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
 	return &clerk.OrganizationMemberships{Data: []*clerk.OrganizationMembership{}, TotalCount: 0}, nil
@@ -217,8 +224,11 @@ func (s *Service) UserOrganizationMemberships(ctx context.Context, userID string
 // UserOrganizationInvitations lists the organization invitations of the
 // user's email addresses, as GET /v1/users/{id}/organization_invitations
 // does: empty until organizations arrive.
-func (s *Service) UserOrganizationInvitations(ctx context.Context, userID string, limit, offset *int64) (*clerk.OrganizationInvitationsWithPublicOrganizationData, error) {
-	if err := s.checkUserList(ctx, userID, limit, offset); err != nil {
+func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p *clerk.UsersGetOrganizationInvitationsParams) (*clerk.OrganizationInvitationsWithPublicOrganizationData, error) {
+	if p == nil {
+		p = &clerk.UsersGetOrganizationInvitationsParams{}
+	}
+	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
 	return &clerk.OrganizationInvitationsWithPublicOrganizationData{
@@ -228,14 +238,14 @@ func (s *Service) UserOrganizationInvitations(ctx context.Context, userID string
 // OAuthAccessTokens lists the user's OAuth access tokens for a provider,
 // as GET /v1/users/{id}/oauth_access_tokens/{provider} does. Users have no
 // external accounts in the emulator yet: the list is empty.
-func (s *Service) OAuthAccessTokens(ctx context.Context, userID, provider string) ([]*clerk.OAuthAccessToken, error) {
+func (s *Users) GetOAuthAccessToken(ctx context.Context, userID, provider string) (*clerk.OAuthAccessTokenList, error) {
 	if _, err := s.userDoc(ctx, userID); err != nil {
 		return nil, err
 	}
-	return []*clerk.OAuthAccessToken{}, nil
+	return &clerk.OAuthAccessTokenList{Data: []*clerk.OAuthAccessToken{}}, nil
 }
 
-func (s *Service) checkUserList(ctx context.Context, userID string, limit, offset *int64) error {
+func (s *core) checkUserList(ctx context.Context, userID string, limit, offset *int64) error {
 	if _, err := s.userDoc(ctx, userID); err != nil {
 		return err
 	}
@@ -247,7 +257,7 @@ func (s *Service) checkUserList(ctx context.Context, userID string, limit, offse
 // CreateUser's parameters add beyond the user document: web3_wallet
 // (wallets in the document), totp_secret and backup_codes (MFA records
 // written in the same transaction as the user).
-func (s *Service) insertUserWithExtras(ctx context.Context, doc *userDoc, p *clerk.UsersCreateParams) error {
+func (s *core) insertUserWithExtras(ctx context.Context, doc *userDoc, p *clerk.UsersCreateParams) error {
 	if p == nil {
 		return s.insertUser(ctx, doc)
 	}
@@ -299,7 +309,7 @@ func retryOnConflict(fn func() error) error {
 // addWeb3Wallets adds the wallets of POST /v1/users (web3_wallet) to a
 // new user, the first as primary, verified by the admin. A wallet is an
 // Ethereum address: "0x" and 40 hexadecimal digits.
-func (s *Service) addWeb3Wallets(u *clerk.User, wallets []string, now int64) error {
+func (s *core) addWeb3Wallets(u *clerk.User, wallets []string, now int64) error {
 	for _, w := range wallets {
 		w = strings.TrimSpace(w)
 		if !validWeb3Wallet(w) {

@@ -14,7 +14,7 @@ import (
 // mutateUser loads a user, applies fn, and saves it in one transaction,
 // turning identifier conflicts into form_identifier_exists. fn may also
 // write other records through tx.
-func (s *Service) mutateUser(ctx context.Context, id string, fn func(tx store.Store, doc *userDoc) error) (*clerk.User, error) {
+func (s *core) mutateUser(ctx context.Context, id string, fn func(tx store.Store, doc *userDoc) error) (*clerk.User, error) {
 	var out *userDoc
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		r, err := tx.User(ctx, id)
@@ -54,7 +54,7 @@ func (s *Service) mutateUser(ctx context.Context, id string, fn func(tx store.St
 
 // UpdateUser applies PATCH /v1/users/{id}: unset fields stay, null clears
 // a nullable field.
-func (s *Service) UpdateUser(ctx context.Context, id string, p *clerk.UsersUpdateParams) (*clerk.User, error) {
+func (s *Users) Update(ctx context.Context, id string, p *clerk.UsersUpdateParams) (*clerk.User, error) {
 	if p == nil {
 		p = &clerk.UsersUpdateParams{}
 	}
@@ -134,7 +134,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, p *clerk.UsersUpdat
 // UpdateUserMetadata deep-merges metadata as PATCH
 // /v1/users/{id}/metadata does: objects merge key by key at any depth, a
 // null value removes its key, anything else replaces.
-func (s *Service) UpdateUserMetadata(ctx context.Context, id string, p *clerk.UsersUpdateMetadataParams) (*clerk.User, error) {
+func (s *Users) UpdateMetadata(ctx context.Context, id string, p *clerk.UsersUpdateMetadataParams) (*clerk.User, error) {
 	if p == nil {
 		p = &clerk.UsersUpdateMetadataParams{}
 	}
@@ -169,7 +169,7 @@ func mergeMetadata(base, patch map[string]any) map[string]any {
 }
 
 // BanUser bans a user and revokes its active sessions, at once.
-func (s *Service) BanUser(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Ban(ctx context.Context, id string) (*clerk.User, error) {
 	return s.mutateUser(ctx, id, func(tx store.Store, doc *userDoc) error {
 		doc.User.Banned = true
 		return s.revokeUserSessions(ctx, tx, id)
@@ -177,7 +177,7 @@ func (s *Service) BanUser(ctx context.Context, id string) (*clerk.User, error) {
 }
 
 // UnbanUser lifts a ban.
-func (s *Service) UnbanUser(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Unban(ctx context.Context, id string) (*clerk.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Banned = false
 		return nil
@@ -185,7 +185,7 @@ func (s *Service) UnbanUser(ctx context.Context, id string) (*clerk.User, error)
 }
 
 // LockUser locks a user out of signing in, with no expiry.
-func (s *Service) LockUser(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Lock(ctx context.Context, id string) (*clerk.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Locked = true
 		doc.User.LockoutExpiresInSeconds = nil
@@ -194,7 +194,7 @@ func (s *Service) LockUser(ctx context.Context, id string) (*clerk.User, error) 
 }
 
 // UnlockUser lifts a lock.
-func (s *Service) UnlockUser(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Unlock(ctx context.Context, id string) (*clerk.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Locked = false
 		doc.User.LockoutExpiresInSeconds = nil
@@ -203,7 +203,7 @@ func (s *Service) UnlockUser(ctx context.Context, id string) (*clerk.User, error
 }
 
 // revokeUserSessions revokes every active session of a user.
-func (s *Service) revokeUserSessions(ctx context.Context, tx store.Store, userID string) error {
+func (s *core) revokeUserSessions(ctx context.Context, tx store.Store, userID string) error {
 	rows, err := tx.ListObjects(ctx, store.ObjectQuery{Kind: kindSession, UserID: userID, Status: "active"})
 	if err != nil {
 		return err

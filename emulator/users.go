@@ -30,7 +30,7 @@ type userSecrets struct {
 const minPasswordLength = 8
 
 // CreateUser creates a user as POST /v1/users does.
-func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.User, error) {
+func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.User, error) {
 	if p == nil {
 		p = &clerk.UsersCreateParams{}
 	}
@@ -107,7 +107,7 @@ func (s *Service) CreateUser(ctx context.Context, p *clerk.UsersCreateParams) (*
 }
 
 // User returns a user by ID.
-func (s *Service) User(ctx context.Context, id string) (*clerk.User, error) {
+func (s *core) User(ctx context.Context, id string) (*clerk.User, error) {
 	doc, err := s.userDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -118,7 +118,7 @@ func (s *Service) User(ctx context.Context, id string) (*clerk.User, error) {
 // UserJSON returns a user as GET /v1/users/{id} answers it in the
 // 2021-02-05 shape: the JSON User stored, taken as it is, without the
 // decoding and encoding that User costs.
-func (s *Service) UserJSON(ctx context.Context, id string) (json.RawMessage, error) {
+func (s *Users) Get(ctx context.Context, id string) (json.RawMessage, error) {
 	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func storedUser(doc []byte) ([]byte, bool) {
 }
 
 // DeleteUser deletes a user and everything it owns.
-func (s *Service) DeleteUser(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *Users) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
 	if err := s.store.DeleteUser(ctx, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFound("User")
@@ -198,7 +198,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) (*clerk.DeletedObje
 }
 
 // ListUsers lists users as GET /v1/users does.
-func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*clerk.User, error) {
+func (s *core) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*clerk.User, error) {
 	rows, err := s.listUserRecords(ctx, p)
 	if err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func (s *Service) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*c
 // ListUsersJSON is ListUsers encoded as GET /v1/users answers it in the
 // 2021-02-05 shape (a JSON array), from the stored users as UserJSON
 // serves one.
-func (s *Service) ListUsersJSON(ctx context.Context, p *clerk.UsersListParams) (json.RawMessage, error) {
+func (s *Users) List(ctx context.Context, p *clerk.UsersListParams) (json.RawMessage, error) {
 	rows, err := s.listUserRecords(ctx, p)
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (s *Service) ListUsersJSON(ctx context.Context, p *clerk.UsersListParams) (
 }
 
 // listUserRecords reads the users of a GET /v1/users query.
-func (s *Service) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([]*store.User, error) {
+func (s *core) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([]*store.User, error) {
 	if p == nil {
 		p = &clerk.UsersListParams{}
 	}
@@ -273,7 +273,7 @@ func (s *Service) listUserRecords(ctx context.Context, p *clerk.UsersListParams)
 }
 
 // CountUsers counts users as GET /v1/users/count does.
-func (s *Service) CountUsers(ctx context.Context, p *clerk.UsersCountParams) (*clerk.TotalCount, error) {
+func (s *Users) Count(ctx context.Context, p *clerk.UsersCountParams) (*clerk.TotalCount, error) {
 	if p == nil {
 		p = &clerk.UsersCountParams{}
 	}
@@ -287,7 +287,11 @@ func (s *Service) CountUsers(ctx context.Context, p *clerk.UsersCountParams) (*c
 
 // VerifyPassword checks a user's password as POST
 // /v1/users/{id}/verify_password does.
-func (s *Service) VerifyPassword(ctx context.Context, id, password string) (*clerk.UsersVerifyPasswordResponse, error) {
+func (s *Users) VerifyPassword(ctx context.Context, id string, p *clerk.UsersVerifyPasswordParams) (*clerk.UsersVerifyPasswordResponse, error) {
+	password := ""
+	if p != nil {
+		password = p.Password
+	}
 	doc, err := s.userDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -350,7 +354,7 @@ func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, qu
 	return q
 }
 
-func (s *Service) userDoc(ctx context.Context, id string) (*userDoc, error) {
+func (s *core) userDoc(ctx context.Context, id string) (*userDoc, error) {
 	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
@@ -359,7 +363,7 @@ func (s *Service) userDoc(ctx context.Context, id string) (*userDoc, error) {
 }
 
 // readUser reads a stored user; an unknown one is Clerk's not-found error.
-func (s *Service) readUser(ctx context.Context, id string) (*store.User, error) {
+func (s *core) readUser(ctx context.Context, id string) (*store.User, error) {
 	r, err := s.store.User(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("User")
@@ -377,7 +381,7 @@ func decodeUser(r *store.User) (*userDoc, error) {
 
 // insertUser saves a new user, turning identifier conflicts into Clerk's
 // form_identifier_exists.
-func (s *Service) insertUser(ctx context.Context, doc *userDoc) error {
+func (s *core) insertUser(ctx context.Context, doc *userDoc) error {
 	rec, err := userRecord(doc)
 	if err != nil {
 		return err

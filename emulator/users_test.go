@@ -34,7 +34,7 @@ func TestUserJSONEqualsTheEncodedUser(t *testing.T) {
 			Username: ptr("tricky_user"), Password: &pw, PublicMetadata: tricky, PrivateMetadata: tricky,
 			UnsafeMetadata: map[string]any{"secrets": tricky}},
 	} {
-		u, err := s.CreateUser(ctx, p)
+		u, err := s.Users.Create(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestUserJSONEqualsTheEncodedUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.UserJSON(ctx, u.ID)
+		got, err := s.Users.Get(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,7 +57,7 @@ func TestUserJSONEqualsTheEncodedUser(t *testing.T) {
 			t.Errorf("UserJSON leaks the password digest: %s", got)
 		}
 	}
-	if _, err := s.UserJSON(ctx, "user_missing"); err == nil {
+	if _, err := s.Users.Get(ctx, "user_missing"); err == nil {
 		t.Fatal("UserJSON of an unknown user: no error")
 	} else if e, ok := AsError(err); !ok || e.Kind != KindNotFound {
 		t.Fatalf("UserJSON of an unknown user: %v, want not found", err)
@@ -108,7 +108,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 		{Username: ptr("linus")},
 	} {
 		now = now.Add(time.Duration(i+1) * time.Second)
-		if _, err := s.CreateUser(ctx, p); err != nil {
+		if _, err := s.Users.Create(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,7 +121,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := json.Marshal(typed)
-		got, err := s.ListUsersJSON(ctx, p)
+		got, err := s.Users.List(ctx, p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 			t.Errorf("%+v: ListUsersJSON\n%s\nwant\n%s", p, got, want)
 		}
 	}
-	if _, err := s.ListUsersJSON(ctx, &clerk.UsersListParams{OrderBy: ptr("-password")}); err == nil {
+	if _, err := s.Users.List(ctx, &clerk.UsersListParams{OrderBy: ptr("-password")}); err == nil {
 		t.Error("ListUsersJSON ordered by password: no error")
 	}
 }

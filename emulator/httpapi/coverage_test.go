@@ -2,22 +2,33 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/store/sqlite"
 )
 
-// implementedGroups are the groups of api/operations.tsv the emulator
-// implements in full; the test fails when one of their operations has no
-// handler.
-var implementedGroups = map[string]bool{
-	"users": true, "emailAddresses": true, "phoneNumbers": true, "sessions": true,
-	"jwtTemplates": true, "jwks": true, "testingTokens": true, "clients": true,
-	"signInTokens": true, "actorTokens": true,
-}
-
-func TestEveryOperationOfTheImplementedGroupsHasAHandler(t *testing.T) {
-	ops := (&Handler{}).operations()
+// TestEveryOperationIsServedOrNamedMissing derives the operations from
+// api/operations.tsv: each is served exactly when the domain serves its
+// group (emulator.Service.Backend), and the ones not served yet are
+// listed by name, without a count for anyone to keep up to date.
+func TestEveryOperationIsServedOrNamedMissing(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := emulator.New(ctx, st, emulator.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(svc, nil)
+	backend := reflect.ValueOf(svc.Backend()).Elem()
 	f, err := os.Open("../../api/operations.tsv")
 	if err != nil {
 		t.Fatal(err)
@@ -25,27 +36,38 @@ func TestEveryOperationOfTheImplementedGroupsHasAHandler(t *testing.T) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Scan() // header
-	n := 0
+	served, groups := 0, map[string]bool{}
+	var missing []string
 	for sc.Scan() {
 		cols := strings.Split(sc.Text(), "\t")
-		if !implementedGroups[cols[0]] {
+		group, method, id := cols[0], cols[1], cols[4]
+		field := backend.FieldByNameFunc(func(name string) bool { return strings.EqualFold(name, group) })
+		if !field.IsValid() {
+			t.Errorf("group %s has no field in emulator.Backend", group)
 			continue
 		}
-		n++
-		if ops[cols[4]] == nil {
-			t.Errorf("%s.%s (%s) has no handler", cols[0], cols[1], cols[4])
+		implemented := !field.IsNil()
+		if h.Implements(id) != implemented {
+			t.Errorf("%s.%s (%s): served %v, but its group is implemented: %v", group, method, id, h.Implements(id), implemented)
+		}
+		if implemented {
+			served++
+			groups[group] = true
+		} else {
+			missing = append(missing, group+"."+method+" ("+id+")")
 		}
 	}
 	// Beyond the 2021-02-05 operations: Clerk's testing recipe.
 	for _, id := range []string{"createSession", "CreateSessionToken"} {
-		if ops[id] == nil {
-			t.Errorf("%s has no handler", id)
+		if !h.Implements(id) {
+			t.Errorf("%s is not served", id)
 		}
 	}
-	if n != 52 {
-		t.Errorf("%d operations in the implemented groups, want 52", n)
+	if served == 0 {
+		t.Fatal("no operation is served")
 	}
-	t.Logf("%d operations of the 2021-02-05 spec implemented, of 123", len(ops)-2)
+	t.Logf("served: %d operations of the 2021-02-05 spec, in %d groups; not yet (501): %d:\n  %s",
+		served, len(groups), len(missing), strings.Join(missing, "\n  "))
 }
 
 func TestHandlersShareTheParsedSpecs(t *testing.T) {

@@ -120,6 +120,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		return
 	}
+	if page, ok := body.(htmlPage); ok {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write(page)
+		return
+	}
 	data, ok := body.(json.RawMessage) // the domain's JSON, encoded by it already
 	if !ok {
 		if data, err = json.Marshal(body); err != nil {

@@ -16,8 +16,9 @@ var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 
 // shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
 // the SDK's models, into the shape of a later API version: users get the
-// enterprise_accounts list the later versions require, and the
-// verifications of identifications (email addresses, phone numbers, web3
+// enterprise_accounts list the later versions require, clients their
+// last_authentication_strategy (null), and the verifications of
+// identifications (email addresses, phone numbers, web3
 // wallets, passkeys, SAML and external accounts) their "object"
 // discriminator (verification_admin, ...).
 //
@@ -33,8 +34,9 @@ func shapeForVersion(data []byte, version string) []byte {
 	if legacyShapes[version] {
 		return data
 	}
-	// Most answers need nothing: no user, no verification.
-	if !bytes.Contains(data, []byte(`"object":"user"`)) && !bytes.Contains(data, []byte(`"verification":{`)) {
+	// Most answers need nothing: no user, client or verification.
+	if !bytes.Contains(data, []byte(`"object":"user"`)) && !bytes.Contains(data, []byte(`"verification":{`)) &&
+		!bytes.Contains(data, []byte(`"object":"client"`)) {
 		return data
 	}
 	var s shaper
@@ -140,7 +142,7 @@ var identificationObjects = map[string]bool{
 // resource reshapes the object at i, whose members are members.
 func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 	object, objectEnd := "", -1
-	deleted, enterprise := false, false
+	deleted, enterprise, lastStrategy := false, false, false
 	for _, m := range members {
 		switch string(m.name) {
 		case "object":
@@ -150,6 +152,8 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 			deleted = true
 		case "enterprise_accounts":
 			enterprise = true
+		case "last_authentication_strategy":
+			lastStrategy = true
 		}
 	}
 	switch {
@@ -180,6 +184,10 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 				}
 			}
 		}
+	case object == "client" && !deleted && !lastStrategy:
+		// Always null: the emulator's sessions are created by the Backend
+		// API, not by a sign-in strategy.
+		s.inserts = append(s.inserts, insertion{objectEnd, `,"last_authentication_strategy":null`})
 	case identificationObjects[object]:
 		return s.verification(data, members)
 	}

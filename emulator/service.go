@@ -1,0 +1,65 @@
+package emulator
+
+// Service is the emulated instance: the domain logic of the Backend API
+// over a store. It knows neither HTTP nor SQL. Its operations are split
+// the way the SDK's services are, one group a room of its own (a type, its
+// files, its store records, its tests), all over one shared core: Users
+// serves what client.Users calls, Sessions what client.Sessions calls,
+// and so on. Backend hands the groups to the HTTP layer.
+type Service struct {
+	*core
+	ActorTokens    *ActorTokens
+	Clients        *Clients
+	EmailAddresses *EmailAddresses
+	JWKS           *JWKS
+	JWTTemplates   *JWTTemplates
+	PhoneNumbers   *PhoneNumbers
+	Sessions       *Sessions
+	SignInTokens   *SignInTokens
+	TestingTokens  *TestingTokens
+	Users          *Users
+}
+
+// The groups of operations the emulator serves. Each implements the
+// generated interface of its group (backend_gen.go): the compiler checks
+// below that none lacks an operation.
+type (
+	// ActorTokens serves the actorTokens group.
+	ActorTokens struct{ *core }
+	// Clients serves the clients group.
+	Clients struct{ *core }
+	// EmailAddresses serves the emailAddresses group.
+	EmailAddresses struct{ *core }
+	// JWKS serves the jwks group.
+	JWKS struct{ *core }
+	// JWTTemplates serves the jwtTemplates group.
+	JWTTemplates struct{ *core }
+	// PhoneNumbers serves the phoneNumbers group.
+	PhoneNumbers struct{ *core }
+	// Sessions serves the sessions group.
+	Sessions struct{ *core }
+	// SignInTokens serves the signInTokens group.
+	SignInTokens struct{ *core }
+	// TestingTokens serves the testingTokens group.
+	TestingTokens struct{ *core }
+	// Users serves the users group.
+	Users struct{ *core }
+)
+
+func newService(c *core) *Service {
+	return &Service{core: c,
+		ActorTokens: &ActorTokens{c}, Clients: &Clients{c}, EmailAddresses: &EmailAddresses{c}, JWKS: &JWKS{c},
+		JWTTemplates: &JWTTemplates{c}, PhoneNumbers: &PhoneNumbers{c}, Sessions: &Sessions{c},
+		SignInTokens: &SignInTokens{c}, TestingTokens: &TestingTokens{c}, Users: &Users{c},
+	}
+}
+
+// Backend returns the groups s serves, for the HTTP layer; the groups it
+// does not serve yet are nil (501 operation_not_supported).
+func (s *Service) Backend() *Backend {
+	return &Backend{
+		ActorTokens: s.ActorTokens, Clients: s.Clients, EmailAddresses: s.EmailAddresses, JWKS: s.JWKS,
+		JWTTemplates: s.JWTTemplates, PhoneNumbers: s.PhoneNumbers, Sessions: s.Sessions,
+		SignInTokens: s.SignInTokens, TestingTokens: s.TestingTokens, Users: s.Users,
+	}
+}
