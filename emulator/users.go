@@ -246,7 +246,14 @@ func (s *core) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([
 	if p == nil {
 		p = &clerk.UsersListParams{}
 	}
-	q := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.OrganizationID) > maxListFilter {
+		return nil, &Error{Kind: KindInvalid, Code: "form_param_array_size_exceeded", Param: "organization_id",
+			Message: "exceeds maximum size", LongMessage: fmt.Sprintf("organization_id should not exceed %d items.", maxListFilter)}
+	}
 	if p.LastActiveAtSince != nil {
 		q.LastActiveAtSince = *p.LastActiveAtSince
 	}
@@ -259,7 +266,6 @@ func (s *core) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([
 			return nil, invalid("order_by", fmt.Sprintf("order_by cannot be %q.", ob))
 		}
 	}
-	var err error
 	q.Limit, q.Offset, err = paging(p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
@@ -277,7 +283,10 @@ func (s *Users) Count(ctx context.Context, p *clerk.UsersCountParams) (*clerk.To
 	if p == nil {
 		p = &clerk.UsersCountParams{}
 	}
-	q := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
+	if err != nil {
+		return nil, err
+	}
 	n, err := s.store.CountUsers(ctx, q)
 	if err != nil {
 		return nil, err
@@ -332,7 +341,26 @@ func paging(limit, offset *int64) (int, int, error) {
 	return int(l), int(o), nil
 }
 
-func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, query *string) store.UserQuery {
+// maxListFilter is how many values a list filter of GET /v1/users takes
+// ("Accepts up to 100 email addresses.").
+const maxListFilter = 100
+
+func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, query *string) (store.UserQuery, error) {
+	for _, f := range []struct {
+		param  string
+		values []string
+	}{{"user_id", ids}, {"email_address", emails}, {"phone_number", phones}, {"web3_wallet", wallets},
+		{"username", usernames}, {"external_id", externalIDs}} {
+		if len(f.values) > maxListFilter {
+			return store.UserQuery{}, &Error{Kind: KindInvalid, Code: "form_param_array_size_exceeded", Param: f.param,
+				Message: "exceeds maximum size", LongMessage: fmt.Sprintf("%s should not exceed %d items.", f.param, maxListFilter)}
+		}
+	}
+	if query != nil {
+		if err := checkLength("query", *query, maxNameLength); err != nil {
+			return store.UserQuery{}, err
+		}
+	}
 	q := store.UserQuery{UserIDs: ids, PhoneNumbers: phones, Web3Wallets: wallets, Usernames: usernames}
 	for _, e := range emails {
 		q.EmailAddresses = append(q.EmailAddresses, strings.ToLower(strings.TrimSpace(e)))
@@ -351,7 +379,7 @@ func userQuery(ids, emails, phones, wallets, usernames, externalIDs []string, qu
 	if query != nil {
 		q.Query = *query
 	}
-	return q
+	return q, nil
 }
 
 func (s *core) userDoc(ctx context.Context, id string) (*userDoc, error) {

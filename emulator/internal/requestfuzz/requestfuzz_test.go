@@ -339,6 +339,9 @@ func TestReportedRequestsAnswerAlike(t *testing.T) {
 		{"DELETE", "/users/%00/mfa", "", "", 422, "form_param_value_invalid", "user_id"},
 		{"GET", "/users/ok%C3", "", "", 422, "form_param_value_invalid", "user_id"},
 		{"GET", "/clients/" + long, "", "", 404, "resource_not_found", ""},
+		{"GET", "/users", "query=" + strings.Repeat("q", 60000), "", 422, "form_param_max_length_exceeded", "query"},
+		{"GET", "/users/count", "query=" + strings.Repeat("q", 257), "", 422, "form_param_max_length_exceeded", "query"},
+		{"GET", "/users", "email_address=" + strings.Repeat("a@example.com&email_address=", 100) + "b@example.com", "", 422, "form_param_array_size_exceeded", "email_address"},
 		{"POST", "/users", "", `{"email_address":["f@example.com"],"first_name":"Zoë 🙂","public_metadata":{"k":"\u2028"}}`, 200, "", ""},
 	} {
 		r := &Request{Op: &Op{ID: c.method + " " + c.path}, Method: c.method, Path: c.path, Query: c.query, Header: h, Body: []byte(c.body)}

@@ -102,6 +102,16 @@ var textCases = []testCase{
 					t.Errorf("CountUsers(%s %q) = %d, %v", name, key, n, err)
 				}
 			}
+			// A query longer than any key is refused alike (SQLite's LIKE
+			// fails on patterns over 50,000 bytes, PostgreSQL's does not).
+			long := store.UserQuery{Query: strings.Repeat("a", 60000)}
+			var ve *store.ValueError
+			if _, err := s.ListUsers(ctx(t), long); !errors.As(err, &ve) {
+				t.Errorf("ListUsers(60,000-byte query) = %v, want ValueError", err)
+			}
+			if _, err := s.CountUsers(ctx(t), long); !errors.As(err, &ve) {
+				t.Errorf("CountUsers(60,000-byte query) = %v, want ValueError", err)
+			}
 			// A bad value among good ones drops out; the good ones match.
 			q := store.UserQuery{EmailAddresses: []string{key, "zoe@example.com"}, ExcludeExternalIDs: []string{key}}
 			if users, err := s.ListUsers(ctx(t), q); err != nil || len(users) != 1 {

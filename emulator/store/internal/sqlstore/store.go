@@ -567,9 +567,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // ListUsers returns the users matching q, ordered and paged as q says.
 func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]*store.User, error) {
-	q, ok := storableUserQuery(q)
+	q, ok, err := storableUserQuery(q)
 	if !ok {
-		return nil, nil
+		return nil, err
 	}
 	query, args, err := UserListQuery(s.d, q)
 	if err != nil {
@@ -594,15 +594,15 @@ func (s *Store) ListUsers(ctx context.Context, q store.UserQuery) ([]*store.User
 
 // CountUsers counts the users matching q.
 func (s *Store) CountUsers(ctx context.Context, q store.UserQuery) (int64, error) {
-	q, ok := storableUserQuery(q)
+	q, ok, err := storableUserQuery(q)
 	if !ok {
-		return 0, nil
+		return 0, err
 	}
 	b := &builder{d: s.d}
 	b.sql(`SELECT COUNT(*) FROM users u`)
 	b.userWhere(&q)
 	var n int64
-	err := s.read(ctx, func(qr querier) error {
+	err = s.read(ctx, func(qr querier) error {
 		return qr.QueryRowContext(ctx, b.String(), b.args...).Scan(&n)
 	})
 	if err != nil {

@@ -87,8 +87,13 @@ func storableOnly(vals []string) ([]string, bool) {
 }
 
 // storableUserQuery drops from q's filters the values no user can have,
-// and reports whether q can match any user.
-func storableUserQuery(q store.UserQuery) (store.UserQuery, bool) {
+// and reports whether q can match any user. A Query longer than
+// MaxKeyBytes is refused (SQLite's LIKE takes patterns of 50,000 bytes at
+// most, PostgreSQL's any length): both stores answer it with ValueError.
+func storableUserQuery(q store.UserQuery) (store.UserQuery, bool, error) {
+	if len(q.Query) > store.MaxKeyBytes {
+		return q, false, &store.ValueError{Field: "query", Problem: fmt.Sprintf("is longer than %d bytes", store.MaxKeyBytes)}
+	}
 	ok := true
 	for _, f := range []*[]string{&q.UserIDs, &q.EmailAddresses, &q.PhoneNumbers, &q.Web3Wallets, &q.Usernames, &q.ExternalIDs} {
 		if len(*f) == 0 {
@@ -103,7 +108,7 @@ func storableUserQuery(q store.UserQuery) (store.UserQuery, bool) {
 	if !storable(q.Query) {
 		ok = false
 	}
-	return q, ok
+	return q, ok, nil
 }
 
 // storableObjectQuery reports whether q can match any object.
