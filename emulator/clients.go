@@ -30,7 +30,7 @@ func (s *Clients) Get(ctx context.Context, id string) (*clerk.ClientObject, erro
 // client returns a client by ID with its sessions.
 func (s *core) client(ctx context.Context, id string) (*clerk.ClientObject, error) {
 	var c clerk.ClientObject
-	if err := s.getObject(ctx, kindClient, id, "Client", &c); err != nil {
+	if err := readObject(ctx, s.store, kindClient, id, "Client", &c); err != nil {
 		return nil, err
 	}
 	if err := s.fillClient(ctx, &c); err != nil {
@@ -83,23 +83,23 @@ func (s *core) fillClient(ctx context.Context, c *clerk.ClientObject) error {
 	}
 	c.Sessions = make([]*clerk.Session, 0, len(rows))
 	c.SessionIDs = make([]string, 0, len(rows))
+	sessions, err := decodeObjects[clerk.Session](rows)
+	if err != nil {
+		return err
+	}
 	var saved, latest *clerk.Session
-	for _, r := range rows {
-		var sess clerk.Session
-		if err := json.Unmarshal(r.Doc, &sess); err != nil {
-			return fmt.Errorf("emulator: session %s: %w", r.ID, err)
-		}
-		s.expire(&sess)
-		c.Sessions = append(c.Sessions, &sess)
+	for _, sess := range sessions {
+		s.expire(sess)
+		c.Sessions = append(c.Sessions, sess)
 		c.SessionIDs = append(c.SessionIDs, sess.ID)
 		if sess.Status != "active" {
 			continue
 		}
 		if c.LastActiveSessionID != nil && *c.LastActiveSessionID == sess.ID {
-			saved = &sess
+			saved = sess
 		}
 		if latest == nil || sess.LastActiveAt >= latest.LastActiveAt {
-			latest = &sess
+			latest = sess
 		}
 	}
 	switch {

@@ -335,9 +335,8 @@ func (s *core) putTemplate(ctx context.Context, doc *jwtTemplateDoc, insert bool
 	} else {
 		err = s.store.UpdateObject(ctx, o)
 	}
-	var conflict *store.ConflictError
 	switch {
-	case errors.As(err, &conflict):
+	case isConflict(err):
 		return identifierExists("name")
 	case errors.Is(err, store.ErrNotFound):
 		return templateNotFound("id", t.ID)

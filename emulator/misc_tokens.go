@@ -13,7 +13,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -145,7 +144,7 @@ func (s *core) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreat
 // RevokeSignInToken revokes a pending sign-in token.
 func (s *SignInTokens) Revoke(ctx context.Context, id string) (*clerk.SignInToken, error) {
 	var doc signInTokenDoc
-	if err := s.getObject(ctx, kindSignInToken, id, "Sign-in token", &doc); err != nil {
+	if err := readObject(ctx, s.store, kindSignInToken, id, "Sign-in token", &doc); err != nil {
 		return nil, err
 	}
 	t := doc.Token
@@ -175,7 +174,7 @@ func (s *core) AcceptSignInToken(ctx context.Context, token string) (*clerk.Sess
 	var sess *clerk.Session
 	err = s.store.Tx(ctx, func(tx store.Store) error {
 		var doc signInTokenDoc
-		if err := readObject(ctx, tx, kindSignInToken, o.ID, &doc); err != nil {
+		if err := readObject(ctx, tx, kindSignInToken, o.ID, "Sign-in token", &doc); err != nil {
 			return err
 		}
 		t := doc.Token
@@ -244,7 +243,7 @@ func (s *ActorTokens) Create(ctx context.Context, p *clerk.ActorTokensCreatePara
 // RevokeActorToken revokes a pending actor token.
 func (s *ActorTokens) Revoke(ctx context.Context, id string) (*clerk.ActorToken, error) {
 	var doc actorTokenDoc
-	if err := s.getObject(ctx, kindActorToken, id, "Actor token", &doc); err != nil {
+	if err := readObject(ctx, s.store, kindActorToken, id, "Actor token", &doc); err != nil {
 		return nil, err
 	}
 	t := doc.Token
@@ -281,7 +280,7 @@ func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*cl
 	var sess *clerk.Session
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		var doc actorTokenDoc
-		if err := readObject(ctx, tx, kindActorToken, actorTokenID, &doc); err != nil {
+		if err := readObject(ctx, tx, kindActorToken, actorTokenID, "Actor token", &doc); err != nil {
 			return err
 		}
 		t := doc.Token
@@ -306,8 +305,7 @@ func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*cl
 // fail.
 func (s *core) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*clerk.Session, error) {
 	sess, err := s.startSession(ctx, tx, userID, actor, life, "ticket:"+ticketID)
-	var conflict *store.ConflictError
-	if errors.As(err, &conflict) {
+	if isConflict(err) {
 		return nil, ticketInvalid("The token has already been used.")
 	}
 	return sess, err
@@ -332,18 +330,6 @@ func ticketInvalid(long string) *Error {
 // ticketURL is the Frontend API URL that accepts a ticket.
 func (s *core) ticketURL(token string) string {
 	return strings.TrimRight(s.issuer, "/") + "/v1/tickets/accept?ticket=" + url.QueryEscape(token)
-}
-
-// readObject reads an object's document through st (a transaction's).
-func readObject(ctx context.Context, st store.Store, kind, id string, v any) error {
-	o, err := st.Object(ctx, kind, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(map[string]string{kindSignInToken: "Sign-in token", kindActorToken: "Actor token"}[kind])
-	}
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(o.Doc, v)
 }
 
 // putTicket inserts or replaces a sign-in or actor token, whose value is

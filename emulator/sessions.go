@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -97,7 +96,7 @@ func (s *Sessions) Get(ctx context.Context, id string) (*clerk.Session, error) {
 // session returns a session by ID, with its status as of now.
 func (s *core) session(ctx context.Context, id string) (*clerk.Session, error) {
 	var sess clerk.Session
-	if err := s.getObject(ctx, kindSession, id, "Session", &sess); err != nil {
+	if err := readObject(ctx, s.store, kindSession, id, "Session", &sess); err != nil {
 		return nil, err
 	}
 	s.expire(&sess)
@@ -127,14 +126,12 @@ func (s *Sessions) List(ctx context.Context, p *clerk.SessionsListParams) (*cler
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*clerk.Session, 0, len(rows))
-	for _, r := range rows {
-		var sess clerk.Session
-		if err := json.Unmarshal(r.Doc, &sess); err != nil {
-			return nil, err
-		}
-		s.expire(&sess)
-		out = append(out, &sess)
+	out, err := decodeObjects[clerk.Session](rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, sess := range out {
+		s.expire(sess)
 	}
 	return &clerk.SessionList{Data: out, TotalCount: total}, nil
 }
@@ -210,31 +207,6 @@ func (s *core) expire(sess *clerk.Session) {
 	if sess.Status == "active" && s.now().UnixMilli() >= sess.ExpireAt {
 		sess.Status = "expired"
 	}
-}
-
-func (s *core) getObject(ctx context.Context, kind, id, what string, v any) error {
-	o, err := s.store.Object(ctx, kind, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound(what)
-	}
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(o.Doc, v)
-}
-
-// putObject inserts (insert) or replaces o, with v encoded as its
-// document.
-func putObject(ctx context.Context, st store.Store, o store.Object, v any, insert bool) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	o.Doc = data
-	if insert {
-		return st.InsertObject(ctx, &o)
-	}
-	return st.UpdateObject(ctx, &o)
 }
 
 // sessionObject is the store's record of a session; unique, when set,

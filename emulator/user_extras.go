@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -279,31 +278,11 @@ func (s *core) insertUserWithExtras(ctx context.Context, doc *userDoc, p *clerk.
 	}
 	return s.store.Tx(ctx, func(tx store.Store) error {
 		// As insertUser, through the transaction.
-		err := tx.InsertUser(ctx, rec)
-		var conflict *store.ConflictError
-		if errors.As(err, &conflict) {
-			return identifierExists(conflict.Kind)
-		}
-		if err != nil {
+		if err := identifierConflict(tx.InsertUser(ctx, rec)); err != nil {
 			return err
 		}
 		return mfa.save(ctx, s, tx, doc.User.ID, now)
 	})
-}
-
-// retryOnConflict runs fn up to three times while it fails with a
-// *store.ConflictError: the unique key of a one-per-user object (TOTP,
-// profile image) taken by a concurrent request that replaced it first.
-func retryOnConflict(fn func() error) error {
-	var err error
-	for range 3 {
-		err = fn()
-		var conflict *store.ConflictError
-		if !errors.As(err, &conflict) {
-			return err
-		}
-	}
-	return err
 }
 
 // addWeb3Wallets adds the wallets of POST /v1/users (web3_wallet) to a

@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -36,11 +35,7 @@ func (s *core) mutateUser(ctx context.Context, id string, fn func(tx store.Store
 		if err != nil {
 			return err
 		}
-		if err := tx.UpdateUser(ctx, rec); err != nil {
-			var conflict *store.ConflictError
-			if errors.As(err, &conflict) {
-				return identifierExists(conflict.Kind)
-			}
+		if err := identifierConflict(tx.UpdateUser(ctx, rec)); err != nil {
 			return err
 		}
 		out = doc
@@ -208,14 +203,14 @@ func (s *core) revokeUserSessions(ctx context.Context, tx store.Store, userID st
 	if err != nil {
 		return err
 	}
+	sessions, err := decodeObjects[clerk.Session](rows)
+	if err != nil {
+		return err
+	}
 	now := s.now().UnixMilli()
-	for _, r := range rows {
-		var sess clerk.Session
-		if err := json.Unmarshal(r.Doc, &sess); err != nil {
-			return fmt.Errorf("emulator: session %s: %w", r.ID, err)
-		}
+	for _, sess := range sessions {
 		sess.Status, sess.UpdatedAt = "revoked", now
-		if err := putObject(ctx, tx, sessionObject(&sess, ""), &sess, false); err != nil {
+		if err := putObject(ctx, tx, sessionObject(sess, ""), sess, false); err != nil {
 			return err
 		}
 	}

@@ -323,24 +323,6 @@ var validUserOrder = map[string]bool{
 	"last_active_at": true, "last_sign_in_at": true,
 }
 
-// paging checks limit (1..500, default 10) and offset (≥ 0).
-func paging(limit, offset *int64) (int, int, error) {
-	l, o := int64(10), int64(0)
-	if limit != nil {
-		l = *limit
-	}
-	if offset != nil {
-		o = *offset
-	}
-	if l < 1 || l > 500 {
-		return 0, 0, invalid("limit", "limit must be between 1 and 500.")
-	}
-	if o < 0 {
-		return 0, 0, invalid("offset", "offset must be 0 or more.")
-	}
-	return int(l), int(o), nil
-}
-
 // maxListFilter is how many values a list filter of GET /v1/users takes
 // ("Accepts up to 100 email addresses.").
 const maxListFilter = 100
@@ -414,12 +396,7 @@ func (s *core) insertUser(ctx context.Context, doc *userDoc) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.InsertUser(ctx, rec)
-	var conflict *store.ConflictError
-	if errors.As(err, &conflict) {
-		return identifierExists(conflict.Kind)
-	}
-	return err
+	return identifierConflict(s.store.InsertUser(ctx, rec))
 }
 
 // userRecord derives the store's columns and identifiers from a user.
