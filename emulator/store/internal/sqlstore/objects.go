@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/clerkgo/clerk/emulator/store"
 )
@@ -16,7 +17,7 @@ func (s *Store) InsertObject(ctx context.Context, o *store.Object) error {
 	}
 	return s.write(ctx, func(q querier) error {
 		_, err := q.ExecContext(ctx, s.q.insertObject, o.Kind, o.ID, o.UserID, o.Ref, o.Status, nullIfEmpty(o.Unique),
-			o.CreatedAt, o.UpdatedAt, docArg(o.Doc))
+			o.SortKey, o.SortNum, o.Search, o.CreatedAt, o.UpdatedAt, docArg(o.Doc), strings.ToLower(o.Search))
 		switch s.d.Violation(err) {
 		case PrimaryKeyViolation:
 			return &store.ConflictError{Kind: "id", Value: o.ID}
@@ -30,16 +31,24 @@ func (s *Store) InsertObject(ctx context.Context, o *store.Object) error {
 	})
 }
 
-// Object returns an object of a kind by ID, or store.ErrNotFound.
+// Object returns an object of a kind by ID, or store.ErrNotFound. Inside
+// Tx it locks the object's row until the transaction ends.
 func (s *Store) Object(ctx context.Context, kind, id string) (*store.Object, error) {
+	if s.tx != nil {
+		return s.oneObject(ctx, s.q.objectForUpdate, kind, id)
+	}
 	return s.oneObject(ctx, s.q.object, kind, id)
 }
 
 // ObjectByUnique returns the object of a kind with a unique key, or
-// store.ErrNotFound.
+// store.ErrNotFound. Inside Tx it locks the object's row until the
+// transaction ends.
 func (s *Store) ObjectByUnique(ctx context.Context, kind, unique string) (*store.Object, error) {
 	if unique == "" {
 		return nil, store.ErrNotFound
+	}
+	if s.tx != nil {
+		return s.oneObject(ctx, s.q.objectByUniqueForUpdate, kind, unique)
 	}
 	return s.oneObject(ctx, s.q.objectByUnique, kind, unique)
 }
@@ -69,8 +78,8 @@ func (s *Store) UpdateObject(ctx context.Context, o *store.Object) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, s.q.updateObject, o.UserID, o.Ref, o.Status, nullIfEmpty(o.Unique), o.UpdatedAt,
-			docArg(o.Doc), o.Kind, o.ID)
+		res, err := q.ExecContext(ctx, s.q.updateObject, o.UserID, o.Ref, o.Status, nullIfEmpty(o.Unique),
+			o.SortKey, o.SortNum, o.Search, strings.ToLower(o.Search), o.UpdatedAt, docArg(o.Doc), o.Kind, o.ID)
 		if s.d.Violation(err) != NoViolation {
 			return &store.ConflictError{Kind: o.Kind, Value: o.Unique}
 		}
@@ -95,25 +104,51 @@ func (s *Store) DeleteObject(ctx context.Context, kind, id string) error {
 	})
 }
 
-// ListObjects returns the objects matching q, newest first unless
-// q.Ascending (ties broken by ID in the same direction).
+// errEmptyRef is returned by DeleteObjectsByRef for "", which would name
+// every object that has no reference.
+var errEmptyRef = errors.New("store: DeleteObjectsByRef: empty ref")
+
+// DeleteObjectsByRef deletes the objects, of every kind, whose Ref is ref,
+// and returns how many it deleted.
+func (s *Store) DeleteObjectsByRef(ctx context.Context, ref string) (int64, error) {
+	if ref == "" {
+		return 0, errEmptyRef
+	}
+	if !storable(ref) {
+		return 0, nil
+	}
+	var n int64
+	err := s.write(ctx, func(q querier) error {
+		res, err := q.ExecContext(ctx, s.q.deleteObjectsByRef, ref)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: delete objects of %s: %w", ref, err)
+	}
+	return n, nil
+}
+
+// ListObjects returns the objects matching q, ordered and paged as q says.
 func (s *Store) ListObjects(ctx context.Context, q store.ObjectQuery) ([]*store.Object, error) {
-	if !storableObjectQuery(q) {
+	if _, ok := objectOrders[q.OrderBy]; !ok {
+		return nil, fmt.Errorf("store: cannot order %s by %q", q.Kind, q.OrderBy)
+	}
+	q, ok := storableObjectQuery(q)
+	if !ok {
 		return nil, nil
 	}
-	b := &builder{d: s.d}
-	b.sql(`SELECT ` + objectColumns + ` FROM objects`)
-	b.objectWhere(&q)
-	if q.Ascending {
-		b.sql(` ORDER BY created_at ASC, id ASC`)
-	} else {
-		b.sql(` ORDER BY created_at DESC, id DESC`)
+	query, args, err := ObjectListQuery(s.d, q)
+	if err != nil {
+		return nil, err
 	}
-	b.page(q.Limit, q.Offset)
 	var objs []*store.Object
-	err := s.read(ctx, func(qr querier) error {
+	err = s.read(ctx, func(qr querier) error {
 		var err error
-		objs, err = scanObjects(qr.QueryContext(ctx, b.String(), b.args...))
+		objs, err = scanObjects(qr.QueryContext(ctx, query, args...))
 		return err
 	})
 	if err != nil {
@@ -122,13 +157,14 @@ func (s *Store) ListObjects(ctx context.Context, q store.ObjectQuery) ([]*store.
 	return objs, nil
 }
 
-// CountObjects counts the objects matching q.
+// CountObjects counts the objects matching q's filters.
 func (s *Store) CountObjects(ctx context.Context, q store.ObjectQuery) (int64, error) {
-	if !storableObjectQuery(q) {
+	q, ok := storableObjectQuery(q)
+	if !ok {
 		return 0, nil
 	}
 	b := &builder{d: s.d}
-	b.sql(`SELECT COUNT(*) FROM objects`)
+	b.sql(`SELECT COUNT(*) FROM objects o`)
 	b.objectWhere(&q)
 	var n int64
 	err := s.read(ctx, func(qr querier) error {
@@ -140,6 +176,12 @@ func (s *Store) CountObjects(ctx context.Context, q store.ObjectQuery) (int64, e
 	return n, nil
 }
 
+// objectFields are the Scan destinations of objectColumns, in order.
+func objectFields(o *store.Object, unique *sql.NullString) []any {
+	return []any{&o.Kind, &o.ID, &o.UserID, &o.Ref, &o.Status, unique, &o.SortKey, &o.SortNum, &o.Search,
+		&o.CreatedAt, &o.UpdatedAt, &o.Doc}
+}
+
 func scanObjects(rows *sql.Rows, err error) ([]*store.Object, error) {
 	if err != nil {
 		return nil, err
@@ -149,8 +191,7 @@ func scanObjects(rows *sql.Rows, err error) ([]*store.Object, error) {
 	for rows.Next() {
 		o := &store.Object{}
 		var unique sql.NullString
-		if err := rows.Scan(&o.Kind, &o.ID, &o.UserID, &o.Ref, &o.Status, &unique, &o.CreatedAt, &o.UpdatedAt,
-			&o.Doc); err != nil {
+		if err := rows.Scan(objectFields(o, &unique)...); err != nil {
 			return nil, err
 		}
 		o.Unique = unique.String

@@ -8,13 +8,21 @@ type queries struct {
 	insertIdentifier, identifiersOf, deleteIdentifiersOf string
 	identifier                                           string
 	insertObject, updateObject, object, objectByUnique   string
-	deleteObject, deleteObjectsOf                        string
+	objectForUpdate, objectByUniqueForUpdate             string
+	deleteObject, deleteObjectsOf, deleteObjectsByRef    string
 }
 
 const userColumns = `id, created_at, updated_at, last_active_at, last_sign_in_at, first_name, last_name,
 	username, external_id, primary_email, primary_phone, primary_web3_wallet, doc`
 
-const objectColumns = `kind, id, user_id, ref, status, unique_key, created_at, updated_at, doc`
+// objectColumns are the columns of an Object, in the order of
+// objectFields; listObjectColumns the same of the objects aliased "o".
+const (
+	objectColumns = `kind, id, user_id, ref, status, unique_key, sort_key, sort_num, search,
+	created_at, updated_at, doc`
+	listObjectColumns = `o.kind, o.id, o.user_id, o.ref, o.status, o.unique_key, o.sort_key, o.sort_num, o.search,
+	o.created_at, o.updated_at, o.doc`
+)
 
 func newQueries(d *Dialect) queries {
 	return queries{
@@ -43,13 +51,18 @@ func newQueries(d *Dialect) queries {
 		identifiersOf:       d.rebind(`SELECT id, user_id, kind, value FROM identifiers WHERE user_id = ? ORDER BY position`),
 		deleteIdentifiersOf: d.rebind(`DELETE FROM identifiers WHERE user_id = ?`),
 		identifier:          d.rebind(`SELECT id, user_id, kind, value FROM identifiers WHERE id = ?`),
-		insertObject: d.rebind(`INSERT INTO objects (` + objectColumns + `)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		updateObject: d.rebind(`UPDATE objects SET user_id = ?, ref = ?, status = ?, unique_key = ?, updated_at = ?, doc = ?
+		insertObject: d.rebind(`INSERT INTO objects (` + objectColumns + `, search_lower)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		updateObject: d.rebind(`UPDATE objects SET user_id = ?, ref = ?, status = ?, unique_key = ?, sort_key = ?,
+			sort_num = ?, search = ?, search_lower = ?, updated_at = ?, doc = ?
 			WHERE kind = ? AND id = ?`),
-		object:          d.rebind(`SELECT ` + objectColumns + ` FROM objects WHERE kind = ? AND id = ?`),
-		objectByUnique:  d.rebind(`SELECT ` + objectColumns + ` FROM objects WHERE kind = ? AND unique_key = ?`),
-		deleteObject:    d.rebind(`DELETE FROM objects WHERE kind = ? AND id = ?`),
-		deleteObjectsOf: d.rebind(`DELETE FROM objects WHERE user_id = ?`),
+		object:         d.rebind(`SELECT ` + objectColumns + ` FROM objects WHERE kind = ? AND id = ?`),
+		objectByUnique: d.rebind(`SELECT ` + objectColumns + ` FROM objects WHERE kind = ? AND unique_key = ?`),
+		// The same inside Tx, read to be modified: lock the row.
+		objectForUpdate:         d.rebind(`SELECT `+objectColumns+` FROM objects WHERE kind = ? AND id = ?`) + d.RowLock,
+		objectByUniqueForUpdate: d.rebind(`SELECT `+objectColumns+` FROM objects WHERE kind = ? AND unique_key = ?`) + d.RowLock,
+		deleteObject:            d.rebind(`DELETE FROM objects WHERE kind = ? AND id = ?`),
+		deleteObjectsOf:         d.rebind(`DELETE FROM objects WHERE user_id = ?`),
+		deleteObjectsByRef:      d.rebind(`DELETE FROM objects WHERE ref = ?`),
 	}
 }
