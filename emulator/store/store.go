@@ -30,8 +30,8 @@ func (e *ConflictError) Error() string {
 
 // MaxKeyBytes is the longest text, in bytes, that the stores keep in a
 // column they index (names, identifier values, IDs, references, statuses,
-// unique keys). PostgreSQL's B-tree entries hold about 2,700 bytes and
-// SQLite's any length: both stores refuse the same writes.
+// unique keys, sort keys). PostgreSQL's B-tree entries hold about 2,700
+// bytes and SQLite's any length: both stores refuse the same writes.
 const MaxKeyBytes = 1024
 
 // ValueError is returned by a write holding text that no store can keep:
@@ -89,20 +89,32 @@ type Store interface {
 	// sign-in token, ...). Unique, when set, must be unique among the
 	// objects of the same Kind (*ConflictError{Kind: o.Kind}).
 	InsertObject(ctx context.Context, o *Object) error
-	// Object returns an object of a kind by ID, or ErrNotFound.
+	// Object returns an object of a kind by ID, or ErrNotFound. Inside Tx
+	// it also locks the object until the transaction ends, as User does a
+	// user, so that a read-modify-write of an object in a transaction (a
+	// counter kept in SortNum, say) never loses a concurrent one.
 	Object(ctx context.Context, kind, id string) (*Object, error)
 	// ObjectByUnique returns the object of a kind with a unique key, or
-	// ErrNotFound.
+	// ErrNotFound. Inside Tx it locks the object as Object does.
 	ObjectByUnique(ctx context.Context, kind, unique string) (*Object, error)
 	// UpdateObject replaces an object (all fields but Kind, ID and
 	// CreatedAt); ErrNotFound, *ConflictError.
 	UpdateObject(ctx context.Context, o *Object) error
 	// DeleteObject deletes an object; ErrNotFound if it does not exist.
 	DeleteObject(ctx context.Context, kind, id string) error
-	// ListObjects returns the objects of q.Kind matching q, newest first
-	// unless q.Ascending, paged by q.Limit and q.Offset.
+	// DeleteObjectsByRef deletes every object, of any kind, whose Ref is
+	// ref (an organization's memberships, invitations and domains, say),
+	// and returns how many it deleted: 0, and no error, when none has it.
+	// An empty ref is an error, deleting nothing: it would name every
+	// object without a reference. Inside Tx it is part of the transaction.
+	DeleteObjectsByRef(ctx context.Context, ref string) (int64, error)
+	// ListObjects returns the objects of q.Kind matching q, ordered by
+	// q.OrderBy (newest first by default) and paged by q.Limit and
+	// q.Offset. It fails for an unknown q.OrderBy. Unlike Object, it
+	// locks nothing inside Tx.
 	ListObjects(ctx context.Context, q ObjectQuery) ([]*Object, error)
-	// CountObjects counts the objects matching q.
+	// CountObjects counts the objects matching q's filters (ignoring its
+	// order and paging).
 	CountObjects(ctx context.Context, q ObjectQuery) (int64, error)
 
 	// Tx runs fn in one transaction: every write fn makes through the Store
@@ -199,26 +211,88 @@ type UserQuery struct {
 }
 
 // Object is any other resource: a session, a client, a JWT template, a
-// sign-in token, ...
+// sign-in token, an organization, a membership, ...
 type Object struct {
-	Kind      string // e.g. "session"
-	ID        string
-	UserID    string // owning user, "" when none; deleted with the user
-	Ref       string // a second reference to filter by, e.g. a session's client ID
-	Status    string // a status to filter by, e.g. "active"
-	Unique    string // unique among objects of the Kind when not ""
-	CreatedAt int64  // Unix milliseconds
+	Kind   string // e.g. "session"
+	ID     string
+	UserID string // owning user, "" when none; deleted with the user
+	Ref    string // a second reference to filter by, e.g. a session's client ID
+	Status string // a status to filter by, e.g. "active"
+	Unique string // unique among objects of the Kind when not ""
+	// SortKey is text to order the objects of a kind by (ObjectOrderSortKey),
+	// e.g. an organization's lower-cased name. It is compared byte by byte,
+	// as given: the domain folds case, if it wants to, before storing.
+	// Indexed text: at most MaxKeyBytes.
+	SortKey string
+	// SortNum is a number to order the objects of a kind by
+	// (ObjectOrderSortNum), e.g. an organization's members count.
+	SortNum int64
+	// Search is the text ObjectQuery.Query looks in, e.g. an organization's
+	// name and slug: the domain joins the fields it wants searched, with a
+	// separator no query holds (such as "\x1f") so that a query does not
+	// match across two of them. It reads back as given; it is not indexed,
+	// so any length is kept.
+	Search    string
+	CreatedAt int64 // Unix milliseconds
 	UpdatedAt int64
 	Doc       []byte // the domain's JSON document
 }
 
-// ObjectQuery selects objects for ListObjects and CountObjects.
+// ObjectOrder is what ListObjects orders objects by. The values that name a
+// user's field are those of the Backend API's order_by parameters.
+type ObjectOrder string
+
+// The orders of ListObjects. Each orders by its value, then by the
+// object's ID, both in the direction ObjectQuery.Ascending gives, so that
+// objects whose values tie keep one order and pages never overlap.
+const (
+	// ObjectOrderCreatedAt orders by CreatedAt; it is the default ("").
+	ObjectOrderCreatedAt ObjectOrder = "created_at"
+	// ObjectOrderSortKey orders by SortKey, byte by byte.
+	ObjectOrderSortKey ObjectOrder = "sort_key"
+	// ObjectOrderSortNum orders by SortNum.
+	ObjectOrderSortNum ObjectOrder = "sort_num"
+
+	// The orders by a field of the object's owning user (UserID): an
+	// organization's memberships by their members' names, say. An object
+	// without a user, or whose user does not exist, orders as if the field
+	// were "". Strings compare byte by byte, as for ListUsers.
+
+	// ObjectOrderUserFirstName orders by the owning user's FirstName.
+	ObjectOrderUserFirstName ObjectOrder = "first_name"
+	// ObjectOrderUserLastName orders by the owning user's LastName.
+	ObjectOrderUserLastName ObjectOrder = "last_name"
+	// ObjectOrderUserUsername orders by the owning user's Username.
+	ObjectOrderUserUsername ObjectOrder = "username"
+	// ObjectOrderUserEmailAddress orders by the owning user's PrimaryEmail.
+	ObjectOrderUserEmailAddress ObjectOrder = "email_address"
+	// ObjectOrderUserPhoneNumber orders by the owning user's PrimaryPhone.
+	ObjectOrderUserPhoneNumber ObjectOrder = "phone_number"
+)
+
+// ObjectQuery selects objects for ListObjects and CountObjects. Its
+// filters combine with AND; an empty one selects any object.
 type ObjectQuery struct {
-	Kind      string
-	UserID    string // "" means any
-	Ref       string // "" means any
-	Status    string // "" means any
-	Ascending bool   // by CreatedAt, then ID; newest first by default
-	Limit     int    // 0 means no limit
+	Kind   string // the kind listed: a list never spans kinds
+	UserID string // "" means any
+	Ref    string // "" means any
+	Status string // "" means any
+	// IDs keeps the objects whose ID is any of these; empty means any. (So
+	// a caller that has worked out an empty set of IDs must not list: it
+	// would get every object of the kind.)
+	IDs []string
+	// Query keeps the objects whose Search contains it, case-insensitively
+	// (both lower-cased by Go's strings.ToLower, so that every store
+	// agrees, non-ASCII letters included), as UserQuery.Query does for
+	// users; "%", "_" and "\" in it match themselves. "" means any.
+	Query string
+	// OrderBy is the order, one of the ObjectOrder constants; "" means
+	// ObjectOrderCreatedAt. Any other value fails ListObjects.
+	OrderBy ObjectOrder
+	// Ascending orders from the smallest value up; by default the largest
+	// comes first (newest first, for ObjectOrderCreatedAt). Ties are broken
+	// by ID in the same direction.
+	Ascending bool
+	Limit     int // 0 means no limit
 	Offset    int
 }

@@ -34,6 +34,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	cases = append(cases, objectCases...)
 	cases = append(cases, txCases...)
 	cases = append(cases, textCases...)
+	cases = append(cases, sortedCases...)
+	cases = append(cases, refCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

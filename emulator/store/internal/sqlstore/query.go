@@ -128,7 +128,7 @@ func (b *builder) userWhere(q *store.UserQuery) {
 	}
 	if q.Query != "" {
 		and()
-		b.sql("u.search LIKE ").arg("%" + escapeLike(strings.ToLower(q.Query)) + "%").sql(` ESCAPE '\'`)
+		b.sql("u.search LIKE ").arg(likeContains(q.Query)).sql(` ESCAPE '\'`)
 	}
 	if q.LastActiveAtSince > 0 {
 		and()
@@ -151,18 +151,75 @@ func (b *builder) userOrder(q *store.UserQuery) error {
 	return nil
 }
 
-// objectWhere appends the WHERE clause selecting the objects q matches.
+// ObjectListQuery returns the statement, and its arguments, that
+// ListObjects runs for q (exported for the backends' query-plan tests).
+func ObjectListQuery(d *Dialect, q store.ObjectQuery) (string, []any, error) {
+	order, ok := objectOrders[q.OrderBy]
+	if !ok {
+		return "", nil, fmt.Errorf("store: cannot order %s by %q", q.Kind, q.OrderBy)
+	}
+	b := &builder{d: d}
+	b.sql(`SELECT ` + listObjectColumns + ` FROM objects o`)
+	if order.user {
+		b.sql(` LEFT JOIN users u ON u.id = o.user_id`)
+	}
+	b.objectWhere(&q)
+	dir := " DESC"
+	if q.Ascending {
+		dir = " ASC"
+	}
+	b.sql(" ORDER BY " + order.expr + dir + ", o.id" + dir)
+	b.page(q.Limit, q.Offset)
+	return b.String(), b.args, nil
+}
+
+// objectOrder is what ListObjects orders by for an ObjectOrder.
+type objectOrder struct {
+	expr string // the ORDER BY expression, before the ID
+	user bool   // expr is a column of the owning user, joined as "u"
+}
+
+// objectOrders maps ObjectQuery.OrderBy to its order. Those of the
+// object's own columns have an index on (kind, column, id); those of the
+// owning user's order the objects selected by the filters (no index can
+// serve an order across the join), an object without a user as "".
+var objectOrders = map[store.ObjectOrder]objectOrder{
+	"":                                {expr: "o.created_at"},
+	store.ObjectOrderCreatedAt:        {expr: "o.created_at"},
+	store.ObjectOrderSortKey:          {expr: "o.sort_key"},
+	store.ObjectOrderSortNum:          {expr: "o.sort_num"},
+	store.ObjectOrderUserFirstName:    {expr: "COALESCE(u.first_name, '')", user: true},
+	store.ObjectOrderUserLastName:     {expr: "COALESCE(u.last_name, '')", user: true},
+	store.ObjectOrderUserUsername:     {expr: "COALESCE(u.username, '')", user: true},
+	store.ObjectOrderUserEmailAddress: {expr: "COALESCE(u.primary_email, '')", user: true},
+	store.ObjectOrderUserPhoneNumber:  {expr: "COALESCE(u.primary_phone, '')", user: true},
+}
+
+// objectWhere appends the WHERE clause selecting the objects q matches,
+// the objects table aliased "o".
 func (b *builder) objectWhere(q *store.ObjectQuery) {
-	b.sql(" WHERE kind = ").arg(q.Kind)
+	b.sql(" WHERE o.kind = ").arg(q.Kind)
 	if q.UserID != "" {
-		b.sql(" AND user_id = ").arg(q.UserID)
+		b.sql(" AND o.user_id = ").arg(q.UserID)
 	}
 	if q.Ref != "" {
-		b.sql(" AND ref = ").arg(q.Ref)
+		b.sql(" AND o.ref = ").arg(q.Ref)
 	}
 	if q.Status != "" {
-		b.sql(" AND status = ").arg(q.Status)
+		b.sql(" AND o.status = ").arg(q.Status)
 	}
+	if len(q.IDs) > 0 {
+		b.sql(" AND o.id IN (").list(q.IDs).sql(")")
+	}
+	if q.Query != "" {
+		b.sql(" AND o.search_lower LIKE ").arg(likeContains(q.Query)).sql(` ESCAPE '\'`)
+	}
+}
+
+// likeContains is the LIKE pattern of the lower-cased text containing
+// query, lower-cased.
+func likeContains(query string) string {
+	return "%" + escapeLike(strings.ToLower(query)) + "%"
 }
 
 // escapeLike escapes the LIKE wildcards of s, and the escape character

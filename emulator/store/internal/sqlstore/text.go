@@ -67,12 +67,14 @@ func checkObjectText(o *store.Object) error {
 		name, value string
 	}{
 		{"kind", o.Kind}, {"id", o.ID}, {"user_id", o.UserID}, {"ref", o.Ref}, {"status", o.Status}, {"unique", o.Unique},
+		{"sort_key", o.SortKey},
 	} {
 		if err := checkText(o.Kind+" "+f.name, f.value, true); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Search is not indexed: any length.
+	return checkText(o.Kind+" search", o.Search, false)
 }
 
 // storableOnly drops the values no row can hold from a list filter, and
@@ -111,7 +113,15 @@ func storableUserQuery(q store.UserQuery) (store.UserQuery, bool, error) {
 	return q, ok, nil
 }
 
-// storableObjectQuery reports whether q can match any object.
-func storableObjectQuery(q store.ObjectQuery) bool {
-	return storable(q.Kind) && storable(q.UserID) && storable(q.Ref) && storable(q.Status)
+// storableObjectQuery drops from q's IDs the values no object can have,
+// and reports whether q can match any object.
+func storableObjectQuery(q store.ObjectQuery) (store.ObjectQuery, bool) {
+	ok := storable(q.Kind) && storable(q.UserID) && storable(q.Ref) && storable(q.Status) && storable(q.Query)
+	if len(q.IDs) > 0 {
+		var left bool
+		if q.IDs, left = storableOnly(q.IDs); !left {
+			ok = false
+		}
+	}
+	return q, ok
 }

@@ -1,0 +1,320 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store implements store.Store on database/sql.
+//
+// Outside a transaction, every write runs in a transaction of its own on
+// the write pool, and every read that needs more than one statement runs
+// in a read-only transaction on the read pool (one snapshot). Inside Tx,
+// everything runs on the transaction, and each write (and each nested Tx)
+// in a savepoint, so that a failed write, a *store.ConflictError say, undoes
+// only itself and leaves the transaction usable on both backends.
+type Store struct {
+	d    *Dialect
+	w, r *sql.DB
+	q    queries
+	// reads is the read pool, running the static reads through
+	// statements prepared once.
+	reads *preparedPool
+	tx    *txState // nil outside a transaction
+	// closers are closed by Close, in order.
+	closers []*sql.DB
+}
+
+// txState is the transaction shared by a transaction's Store and its
+// nested uses.
+type txState struct {
+	mu   sync.Mutex // serialises statements, so fn may share the Store among goroutines
+	tx   *sql.Tx
+	sp   int  // savepoints created so far, to name the next
+	done bool // the transaction has committed or rolled back
+}
+
+// maxWriteAttempts bounds the retries of a write transaction that failed
+// with a retryable error (a PostgreSQL deadlock between two UpdateUsers
+// swapping identifiers, for instance).
+const maxWriteAttempts = 5
+
+// New returns a Store that writes through w and reads through r (which may
+// be w). Close closes both. The schema must have been migrated.
+func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
+	s := &Store{d: d, w: w, r: r, q: newQueries(d), closers: []*sql.DB{w}}
+	if r != w {
+		s.closers = append(s.closers, r)
+	}
+	// The reads of one row by key, which run outside transactions.
+	reads, err := prepare(ctx, r, s.q.userWithIdentifiers, s.q.identifier, s.q.object, s.q.objectByUnique)
+	if err != nil {
+		return nil, err
+	}
+	s.reads = reads
+	return s, nil
+}
+
+// preparedPool is a pool of connections as a querier that runs the
+// queries it was given through statements prepared once (database/sql
+// prepares each on a connection the first time it runs there, and keeps
+// it): SQLite then parses and plans them once per connection instead of on
+// every call, which was the most of what reading one row cost. Any other
+// query runs as it is.
+type preparedPool struct {
+	db    *sql.DB
+	stmts map[string]*sql.Stmt
+}
+
+func prepare(ctx context.Context, db *sql.DB, queries ...string) (*preparedPool, error) {
+	p := &preparedPool{db: db, stmts: make(map[string]*sql.Stmt, len(queries))}
+	for _, q := range queries {
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("store: prepare: %w", err)
+		}
+		p.stmts[q] = st
+	}
+	return p, nil
+}
+
+func (p *preparedPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmts[query]; st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.db.ExecContext(ctx, query, args...)
+}
+
+func (p *preparedPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmts[query]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.db.QueryContext(ctx, query, args...)
+}
+
+func (p *preparedPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmts[query]; st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+func (p *preparedPool) close() {
+	for _, st := range p.stmts {
+		st.Close()
+	}
+}
+
+// errTxDone is returned by a transaction's Store used after Tx returned.
+var errTxDone = errors.New("store: transaction has already committed or rolled back")
+
+// read runs fn on the transaction, or else on the read pool.
+func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
+	if s.tx != nil {
+		s.tx.mu.Lock()
+		defer s.tx.mu.Unlock()
+		if s.tx.done {
+			return errTxDone
+		}
+		return fn(s.tx.tx)
+	}
+	return fn(s.reads)
+}
+
+// snapshot runs fn, which reads with several statements, on the
+// transaction, or else in a read-only transaction on the read pool.
+func (s *Store) snapshot(ctx context.Context, fn func(q querier) error) error {
+	if s.tx != nil {
+		return s.read(ctx, fn)
+	}
+	tx, err := s.r.BeginTx(ctx, s.d.ReadTx)
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: end read: %w", err)
+	}
+	return nil
+}
+
+// write runs fn atomically: in a savepoint of the transaction, or else in a
+// write transaction of its own, retried when the dialect says so.
+func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
+	if s.tx != nil {
+		s.tx.mu.Lock()
+		defer s.tx.mu.Unlock()
+		name, err := s.tx.savepoint(ctx)
+		if err != nil {
+			return err
+		}
+		return s.tx.release(ctx, name, fn(s.tx.tx))
+	}
+	for attempt := 1; ; attempt++ {
+		err := s.inTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+		if err == nil || attempt == maxWriteAttempts || !s.d.Retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+// inTx runs fn in a new write transaction, committing when fn returns nil
+// and rolling back otherwise (or when fn panics). fn's error is returned
+// as it is.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// savepoint starts a savepoint and returns its name. t.mu must be held.
+func (t *txState) savepoint(ctx context.Context) (string, error) {
+	if t.done {
+		return "", errTxDone
+	}
+	t.sp++
+	name := fmt.Sprintf("sp%d", t.sp)
+	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return "", fmt.Errorf("store: savepoint: %w", err)
+	}
+	return name, nil
+}
+
+// release ends savepoint name: keeps its writes when err is nil, undoes
+// them otherwise, and returns err. t.mu must be held.
+func (t *txState) release(ctx context.Context, name string, err error) error {
+	if t.done {
+		if err != nil {
+			return err
+		}
+		return errTxDone
+	}
+	// The statements that end a savepoint must run even if the caller's
+	// context has just been canceled.
+	ctx = context.WithoutCancel(ctx)
+	if err != nil {
+		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
+		}
+	}
+	if _, rerr := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); rerr != nil {
+		return errors.Join(err, fmt.Errorf("store: release savepoint: %w", rerr))
+	}
+	return err
+}
+
+// Tx runs fn in one transaction. On a transaction's Store, it runs fn in a
+// savepoint of that transaction: fn's writes are undone if fn fails, and
+// the enclosing transaction goes on. A panic in fn rolls back and goes on.
+//
+// fn must use only the Store it is given: a write through the outer Store
+// waits for the transaction to end (on SQLite, whose writes go through one
+// connection, forever, or until its context ends), and a read through it
+// does not see the transaction's writes. Tx does not retry fn.
+func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err error) {
+	if s.tx != nil {
+		return s.nestedTx(ctx, fn)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	st := &txState{tx: tx}
+	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, tx: st}
+	committed := false
+	defer func() {
+		if !committed {
+			st.mu.Lock()
+			st.done = true
+			_ = tx.Rollback()
+			st.mu.Unlock()
+		}
+	}()
+	if err := fn(child); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.done = true
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// nestedTx runs fn in a savepoint of s's transaction.
+func (s *Store) nestedTx(ctx context.Context, fn func(tx store.Store) error) (err error) {
+	s.tx.mu.Lock()
+	name, err := s.tx.savepoint(ctx)
+	s.tx.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	finished := false
+	defer func() {
+		if !finished { // fn panicked: undo its writes, then let the panic go on
+			s.tx.mu.Lock()
+			_ = s.tx.release(ctx, name, errors.New("panic"))
+			s.tx.mu.Unlock()
+		}
+	}()
+	fnErr := fn(s)
+	finished = true
+	s.tx.mu.Lock()
+	defer s.tx.mu.Unlock()
+	return s.tx.release(ctx, name, fnErr)
+}
+
+// Close closes the store's connection pools. On a transaction's Store it
+// does nothing but report misuse: the transaction ends when Tx returns.
+func (s *Store) Close() error {
+	if s.tx != nil {
+		return errors.New("store: Close called on a transaction's Store")
+	}
+	s.reads.close()
+	var errs []error
+	for _, db := range s.closers {
+		if err := db.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: close: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
