@@ -92,7 +92,11 @@ type Store interface {
 	// Object returns an object of a kind by ID, or ErrNotFound. Inside Tx
 	// it also locks the object until the transaction ends, as User does a
 	// user, so that a read-modify-write of an object in a transaction (a
-	// counter kept in SortNum, say) never loses a concurrent one.
+	// counter kept in SortNum, say) never loses a concurrent one: a
+	// concurrent transaction reading it waits. A transaction that locks
+	// several objects or users should lock them in one order everywhere
+	// (PostgreSQL ends one of two transactions that wait for each other
+	// with an error, which Tx returns: it does not retry fn).
 	Object(ctx context.Context, kind, id string) (*Object, error)
 	// ObjectByUnique returns the object of a kind with a unique key, or
 	// ErrNotFound. Inside Tx it locks the object as Object does.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"database/sql"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -130,19 +131,8 @@ func TestAnUnreachableServerFailsOpenWithoutThePassword(t *testing.T) {
 }
 
 func TestListingUsersByEveryOrderCanUseAnIndex(t *testing.T) {
-	s, dsn := openNew(t)
-	_ = s
-	db := adminDB(t, dsn)
-	// An empty table would be scanned whatever the indexes: tell the
-	// planner not to, to see which index it would use.
-	conn, err := db.Conn(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(t.Context(), "SET enable_seqscan = off"); err != nil {
-		t.Fatal(err)
-	}
+	_, dsn := openNew(t)
+	conn := noSeqScan(t, dsn)
 	for _, orderBy := range []string{"", "updated_at", "email_address", "web3wallet", "first_name", "last_name",
 		"phone_number", "username", "last_active_at", "last_sign_in_at"} {
 		for _, desc := range []bool{false, true} {
@@ -150,23 +140,111 @@ func TestListingUsersByEveryOrderCanUseAnIndex(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+query, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var plan []string
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, strings.TrimSpace(line))
-			}
-			rows.Close()
-			p := strings.Join(plan, "; ")
+			p := explain(t, conn, query, args)
 			if strings.Contains(p, "Sort") || !strings.Contains(p, "Index Scan") {
 				t.Errorf("order %q desc %v: plan %q, want an index scan without a sort", orderBy, desc, p)
 			}
 		}
+	}
+}
+
+func TestListingObjectsByTheirOwnOrdersCanUseAnIndex(t *testing.T) {
+	_, dsn := openNew(t)
+	conn := noSeqScan(t, dsn)
+	for order, index := range map[store.ObjectOrder]string{
+		"":                         "objects_created_at",
+		store.ObjectOrderCreatedAt: "objects_created_at",
+		store.ObjectOrderSortKey:   "objects_sort_key",
+		store.ObjectOrderSortNum:   "objects_sort_num",
+	} {
+		for _, asc := range []bool{false, true} {
+			query, args, err := sqlstore.ObjectListQuery(dialect, store.ObjectQuery{Kind: "organization", OrderBy: order, Ascending: asc, Limit: 100, Offset: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := explain(t, conn, query, args)
+			if strings.Contains(p, "Sort") || !strings.Contains(p, "using "+index+" on objects") {
+				t.Errorf("order %q ascending %v: plan %q, want a scan of %s without a sort", order, asc, p, index)
+			}
+		}
+	}
+	if p := explain(t, conn, "DELETE FROM objects WHERE ref = $1", []any{"org_1"}); !strings.Contains(p, "objects_ref_any") {
+		t.Errorf("delete by ref (sqlstore's deleteObjectsByRef): plan %q, want objects_ref_any", p)
+	}
+}
+
+// noSeqScan returns a connection to dsn on which the planner avoids
+// sequential scans: an empty table would be scanned whatever the
+// indexes, and the tests want to see which index it would use.
+func noSeqScan(t *testing.T, dsn string) *sql.Conn {
+	t.Helper()
+	conn, err := adminDB(t, dsn).Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := conn.ExecContext(t.Context(), "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// explain returns PostgreSQL's plan of query, its lines joined by "; ".
+func explain(t *testing.T, conn *sql.Conn, query string, args []any) string {
+	t.Helper()
+	rows, err := conn.QueryContext(t.Context(), "EXPLAIN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, strings.TrimSpace(line))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
+}
+
+func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := adminDB(t, dsn)
+	if err := sqlstore.Migrate(t.Context(), db, dialect, ms[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO objects (kind, id, user_id, ref, status, unique_key, created_at, updated_at, doc)
+		VALUES ('organization', 'org_1', '', 'r', 'active', 'acme', 5, 6, '\x7b7d')`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	wantMigrations(t, dsn)
+	want := &store.Object{Kind: "organization", ID: "org_1", Ref: "r", Status: "active", Unique: "acme", CreatedAt: 5, UpdatedAt: 6, Doc: []byte("{}")}
+	got, err := s.Object(t.Context(), "organization", "org_1")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Object = %+v, %v; want %+v", got, err, want)
+	}
+	for _, q := range []store.ObjectQuery{
+		{Kind: "organization", OrderBy: store.ObjectOrderSortKey},
+		{Kind: "organization", OrderBy: store.ObjectOrderSortNum, IDs: []string{"org_1"}},
+	} {
+		if list, err := s.ListObjects(t.Context(), q); err != nil || len(list) != 1 {
+			t.Errorf("ListObjects(%+v) = %d objects, %v; want 1", q, len(list), err)
+		}
+	}
+	if n, err := s.CountObjects(t.Context(), store.ObjectQuery{Kind: "organization", Query: "a"}); err != nil || n != 0 {
+		t.Errorf("CountObjects(Query) = %d, %v; want 0: the old object has no search text", n, err)
 	}
 }

@@ -3,11 +3,13 @@ package sqlite
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -342,4 +344,82 @@ func explain(t *testing.T, s *Store, query string, args []any) string {
 		lines = append(lines, detail)
 	}
 	return strings.Join(lines, "; ")
+}
+
+func TestListingObjectsByTheirOwnOrdersUsesAnIndexNotASort(t *testing.T) {
+	s := openTemp(t)
+	for order, index := range map[store.ObjectOrder]string{
+		"":                         "objects_created_at",
+		store.ObjectOrderCreatedAt: "objects_created_at",
+		store.ObjectOrderSortKey:   "objects_sort_key",
+		store.ObjectOrderSortNum:   "objects_sort_num",
+	} {
+		for _, asc := range []bool{false, true} {
+			query, args, err := sqlstore.ObjectListQuery(dialect, store.ObjectQuery{Kind: "organization", OrderBy: order, Ascending: asc, Limit: 100, Offset: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := explain(t, s, query, args)
+			if strings.Contains(plan, "TEMP B-TREE") || !strings.Contains(plan, "USING INDEX "+index+" (kind=?)") {
+				t.Errorf("order %q ascending %v: plan %q, want a search of %s without a sort", order, asc, plan, index)
+			}
+		}
+	}
+	// An organization's memberships by their members' names: the
+	// memberships and their users are found through indexes, then sorted.
+	query, args, err := sqlstore.ObjectListQuery(dialect, store.ObjectQuery{Kind: "membership", Ref: "org_1",
+		OrderBy: store.ObjectOrderUserFirstName, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := explain(t, s, query, args); strings.Contains(plan, "SCAN") ||
+		!strings.Contains(plan, "USING INDEX objects_ref (kind=? AND ref=?)") {
+		t.Errorf("memberships by first name: plan %q, want searches, no scan", plan)
+	}
+	// DeleteObjectsByRef's statement (sqlstore's deleteObjectsByRef).
+	if plan := explain(t, s, "DELETE FROM objects WHERE ref = ?", []any{"org_1"}); !strings.Contains(plan, "USING INDEX objects_ref_any (ref=?)") {
+		t.Errorf("delete by ref: plan %q, want objects_ref_any", plan)
+	}
+}
+
+func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clerk.db")
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", fileDSN(path, "_txlock=immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.Migrate(t.Context(), db, dialect, ms[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO objects (kind, id, user_id, ref, status, unique_key, created_at, updated_at, doc)
+		VALUES ('organization', 'org_1', '', 'r', 'active', 'acme', 5, 6, X'7B7D')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	wantMigrations(t, s)
+	want := &store.Object{Kind: "organization", ID: "org_1", Ref: "r", Status: "active", Unique: "acme", CreatedAt: 5, UpdatedAt: 6, Doc: []byte("{}")}
+	got, err := s.Object(t.Context(), "organization", "org_1")
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Object = %+v, %v; want %+v", got, err, want)
+	}
+	for _, q := range []store.ObjectQuery{
+		{Kind: "organization", OrderBy: store.ObjectOrderSortKey},
+		{Kind: "organization", OrderBy: store.ObjectOrderSortNum, IDs: []string{"org_1"}},
+	} {
+		if list, err := s.ListObjects(t.Context(), q); err != nil || len(list) != 1 {
+			t.Errorf("ListObjects(%+v) = %d objects, %v; want 1", q, len(list), err)
+		}
+	}
+	if n, err := s.CountObjects(t.Context(), store.ObjectQuery{Kind: "organization", Query: "a"}); err != nil || n != 0 {
+		t.Errorf("CountObjects(Query) = %d, %v; want 0: the old object has no search text", n, err)
+	}
 }

@@ -94,3 +94,40 @@ func TestLoadMigrationsWantsNumberedFilesWithoutGaps(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectListQueryJoinsUsersOnlyForTheirOrders(t *testing.T) {
+	d := &Dialect{Numbered: true}
+	for order, join := range map[store.ObjectOrder]bool{
+		"": false, store.ObjectOrderCreatedAt: false, store.ObjectOrderSortKey: false, store.ObjectOrderSortNum: false,
+		store.ObjectOrderUserFirstName: true, store.ObjectOrderUserLastName: true, store.ObjectOrderUserUsername: true,
+		store.ObjectOrderUserEmailAddress: true, store.ObjectOrderUserPhoneNumber: true,
+	} {
+		query, _, err := ObjectListQuery(d, store.ObjectQuery{Kind: "k", OrderBy: order})
+		if err != nil {
+			t.Fatalf("order %q: %v", order, err)
+		}
+		if strings.Contains(query, "JOIN users") != join {
+			t.Errorf("order %q: %s", order, query)
+		}
+	}
+	if _, _, err := ObjectListQuery(d, store.ObjectQuery{Kind: "k", OrderBy: "name"}); err == nil {
+		t.Error("ObjectListQuery(OrderBy: name) succeeded")
+	}
+}
+
+func TestObjectWhereBindsEveryFilter(t *testing.T) {
+	query, args, err := ObjectListQuery(&Dialect{}, store.ObjectQuery{Kind: "k", UserID: "u", Ref: "r", Status: "s",
+		IDs: []string{"a", "b"}, Query: `50%_É\`, OrderBy: store.ObjectOrderSortNum, Ascending: true, Limit: 2, Offset: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ` WHERE o.kind = ? AND o.user_id = ? AND o.ref = ? AND o.status = ? AND o.id IN (?, ?)` +
+		` AND o.search_lower LIKE ? ESCAPE '\' ORDER BY o.sort_num ASC, o.id ASC LIMIT 2 OFFSET 1`
+	if !strings.HasSuffix(query, want) {
+		t.Errorf("query %q\nwant it to end %q", query, want)
+	}
+	wantArgs := []any{"k", "u", "r", "s", "a", "b", `%50\%\_é\\%`}
+	if !reflect.DeepEqual(args, wantArgs) {
+		t.Errorf("args %q, want %q", args, wantArgs)
+	}
+}
