@@ -4,12 +4,9 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/clerkgo/clerk"
 )
-
-var _ json.RawMessage // not every generation uses it
 
 // Backend is what the local Backend API serves: one implementation per
 // group of operations, with the names and signatures of the SDK's
@@ -225,15 +222,15 @@ type OAuthApplicationsBackend interface {
 // OrganizationDomainBackend serves the organizationDomain group: the SDK's OrganizationDomainService.
 type OrganizationDomainBackend interface {
 	// Update serves UpdateOrganizationDomain (PATCH /organizations/{organization_id}/domains/{domain_id}).
-	Update(ctx context.Context, organizationID string, domainID string, params *clerk.OrganizationDomainUpdateParams) (*clerk.OrganizationDomain, error)
+	Update(ctx context.Context, organizationID string, domainID string, params *clerk.OrganizationDomainUpdateParams) (JSON[clerk.OrganizationDomain], error)
 }
 
 // OrganizationDomainsBackend serves the organizationDomains group: the SDK's OrganizationDomainsService.
 type OrganizationDomainsBackend interface {
 	// Create serves CreateOrganizationDomain (POST /organizations/{organization_id}/domains).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsCreateParams) (*clerk.OrganizationDomain, error)
+	Create(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsCreateParams) (JSON[clerk.OrganizationDomain], error)
 	// List serves ListOrganizationDomains (GET /organizations/{organization_id}/domains).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsListParams) (*clerk.OrganizationDomains, error)
+	List(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsListParams) (JSON[clerk.OrganizationDomains], error)
 	// Delete serves DeleteOrganizationDomain (DELETE /organizations/{organization_id}/domains/{domain_id}).
 	Delete(ctx context.Context, organizationID string, domainID string) (*clerk.DeletedObject, error)
 }
@@ -241,55 +238,55 @@ type OrganizationDomainsBackend interface {
 // OrganizationInvitationsBackend serves the organizationInvitations group: the SDK's OrganizationInvitationsService.
 type OrganizationInvitationsBackend interface {
 	// GetAll serves ListInstanceOrganizationInvitations (GET /organization_invitations).
-	GetAll(ctx context.Context, params *clerk.OrganizationInvitationsGetAllParams) (*clerk.OrganizationInvitationsWithPublicOrganizationData, error)
+	GetAll(ctx context.Context, params *clerk.OrganizationInvitationsGetAllParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error)
 	// Create serves CreateOrganizationInvitation (POST /organizations/{organization_id}/invitations).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsCreateParams) (*clerk.OrganizationInvitation, error)
+	Create(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsCreateParams) (JSON[clerk.OrganizationInvitation], error)
 	// List serves ListOrganizationInvitations (GET /organizations/{organization_id}/invitations).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListParams) (*clerk.OrganizationInvitations, error)
+	List(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListParams) (JSON[clerk.OrganizationInvitations], error)
 	// BulkCreate serves CreateOrganizationInvitationBulk (POST /organizations/{organization_id}/invitations/bulk).
-	BulkCreate(ctx context.Context, organizationID string, params []clerk.OrganizationInvitationsBulkCreateParams) (*clerk.OrganizationInvitations, error)
+	BulkCreate(ctx context.Context, organizationID string, params []clerk.OrganizationInvitationsBulkCreateParams) (JSON[clerk.OrganizationInvitations], error)
 	// ListPending serves ListPendingOrganizationInvitations (GET /organizations/{organization_id}/invitations/pending).
-	ListPending(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListPendingParams) (*clerk.OrganizationInvitations, error)
+	ListPending(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListPendingParams) (JSON[clerk.OrganizationInvitations], error)
 	// Get serves GetOrganizationInvitation (GET /organizations/{organization_id}/invitations/{invitation_id}).
-	Get(ctx context.Context, organizationID string, invitationID string) (*clerk.OrganizationInvitation, error)
+	Get(ctx context.Context, organizationID string, invitationID string) (JSON[clerk.OrganizationInvitation], error)
 	// Revoke serves RevokeOrganizationInvitation (POST /organizations/{organization_id}/invitations/{invitation_id}/revoke).
-	Revoke(ctx context.Context, organizationID string, invitationID string, params *clerk.OrganizationInvitationsRevokeParams) (*clerk.OrganizationInvitation, error)
+	Revoke(ctx context.Context, organizationID string, invitationID string, params *clerk.OrganizationInvitationsRevokeParams) (JSON[clerk.OrganizationInvitation], error)
 }
 
 // OrganizationMembershipsBackend serves the organizationMemberships group: the SDK's OrganizationMembershipsService.
 type OrganizationMembershipsBackend interface {
 	// Create serves CreateOrganizationMembership (POST /organizations/{organization_id}/memberships).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsCreateParams) (*clerk.OrganizationMembership, error)
+	Create(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsCreateParams) (JSON[clerk.OrganizationMembership], error)
 	// List serves ListOrganizationMemberships (GET /organizations/{organization_id}/memberships).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsListParams) (*clerk.OrganizationMemberships, error)
+	List(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsListParams) (JSON[clerk.OrganizationMemberships], error)
 	// Update serves UpdateOrganizationMembership (PATCH /organizations/{organization_id}/memberships/{user_id}).
-	Update(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateParams) (*clerk.OrganizationMembership, error)
+	Update(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateParams) (JSON[clerk.OrganizationMembership], error)
 	// Delete serves DeleteOrganizationMembership (DELETE /organizations/{organization_id}/memberships/{user_id}).
-	Delete(ctx context.Context, organizationID string, userID string) (*clerk.OrganizationMembership, error)
+	Delete(ctx context.Context, organizationID string, userID string) (JSON[clerk.OrganizationMembership], error)
 	// UpdateMetadata serves UpdateOrganizationMembershipMetadata (PATCH /organizations/{organization_id}/memberships/{user_id}/metadata).
-	UpdateMetadata(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateMetadataParams) (*clerk.OrganizationMembership, error)
+	UpdateMetadata(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateMetadataParams) (JSON[clerk.OrganizationMembership], error)
 	// GetAll serves InstanceGetOrganizationMemberships (GET /organization_memberships).
-	GetAll(ctx context.Context, params *clerk.OrganizationMembershipsGetAllParams) (*clerk.OrganizationMemberships, error)
+	GetAll(ctx context.Context, params *clerk.OrganizationMembershipsGetAllParams) (JSON[clerk.OrganizationMemberships], error)
 }
 
 // OrganizationsBackend serves the organizations group: the SDK's OrganizationsService.
 type OrganizationsBackend interface {
 	// List serves ListOrganizations (GET /organizations).
-	List(ctx context.Context, params *clerk.OrganizationsListParams) (*clerk.Organizations, error)
+	List(ctx context.Context, params *clerk.OrganizationsListParams) (JSON[clerk.Organizations], error)
 	// Create serves CreateOrganization (POST /organizations).
-	Create(ctx context.Context, params *clerk.OrganizationsCreateParams) (*clerk.Organization, error)
+	Create(ctx context.Context, params *clerk.OrganizationsCreateParams) (JSON[clerk.Organization], error)
 	// Get serves GetOrganization (GET /organizations/{organization_id}).
-	Get(ctx context.Context, organizationID string, params *clerk.OrganizationsGetParams) (*clerk.Organization, error)
+	Get(ctx context.Context, organizationID string, params *clerk.OrganizationsGetParams) (JSON[clerk.Organization], error)
 	// Update serves UpdateOrganization (PATCH /organizations/{organization_id}).
-	Update(ctx context.Context, organizationID string, params *clerk.OrganizationsUpdateParams) (*clerk.Organization, error)
+	Update(ctx context.Context, organizationID string, params *clerk.OrganizationsUpdateParams) (JSON[clerk.Organization], error)
 	// Delete serves DeleteOrganization (DELETE /organizations/{organization_id}).
 	Delete(ctx context.Context, organizationID string) (*clerk.DeletedObject, error)
 	// MergeMetadata serves MergeOrganizationMetadata (PATCH /organizations/{organization_id}/metadata).
-	MergeMetadata(ctx context.Context, organizationID string, params *clerk.OrganizationsMergeMetadataParams) (*clerk.Organization, error)
+	MergeMetadata(ctx context.Context, organizationID string, params *clerk.OrganizationsMergeMetadataParams) (JSON[clerk.Organization], error)
 	// UploadLogo serves UploadOrganizationLogo (PUT /organizations/{organization_id}/logo).
-	UploadLogo(ctx context.Context, organizationID string, params *clerk.OrganizationsUploadLogoParams) (*clerk.OrganizationWithLogo, error)
+	UploadLogo(ctx context.Context, organizationID string, params *clerk.OrganizationsUploadLogoParams) (JSON[clerk.OrganizationWithLogo], error)
 	// DeleteLogo serves DeleteOrganizationLogo (DELETE /organizations/{organization_id}/logo).
-	DeleteLogo(ctx context.Context, organizationID string) (*clerk.Organization, error)
+	DeleteLogo(ctx context.Context, organizationID string) (JSON[clerk.Organization], error)
 }
 
 // PhoneNumbersBackend serves the phoneNumbers group: the SDK's PhoneNumbersService.
@@ -395,13 +392,13 @@ type TestingTokensBackend interface {
 // UsersBackend serves the users group: the SDK's UsersService.
 type UsersBackend interface {
 	// List serves GetUserList (GET /users).
-	List(ctx context.Context, params *clerk.UsersListParams) (json.RawMessage, error)
+	List(ctx context.Context, params *clerk.UsersListParams) (JSON[[]*clerk.User], error)
 	// Create serves CreateUser (POST /users).
 	Create(ctx context.Context, params *clerk.UsersCreateParams) (*clerk.User, error)
 	// Count serves GetUsersCount (GET /users/count).
 	Count(ctx context.Context, params *clerk.UsersCountParams) (*clerk.TotalCount, error)
 	// Get serves GetUser (GET /users/{user_id}).
-	Get(ctx context.Context, userID string) (json.RawMessage, error)
+	Get(ctx context.Context, userID string) (JSON[clerk.User], error)
 	// Update serves UpdateUser (PATCH /users/{user_id}).
 	Update(ctx context.Context, userID string, params *clerk.UsersUpdateParams) (*clerk.User, error)
 	// Delete serves DeleteUser (DELETE /users/{user_id}).
@@ -424,9 +421,9 @@ type UsersBackend interface {
 	// answer is the bare list unless the request asks for paginated=true.
 	GetOAuthAccessToken(ctx context.Context, userID string, provider string) (*clerk.OAuthAccessTokenList, error)
 	// GetOrganizationMemberships serves UsersGetOrganizationMemberships (GET /users/{user_id}/organization_memberships).
-	GetOrganizationMemberships(ctx context.Context, userID string, params *clerk.UsersGetOrganizationMembershipsParams) (*clerk.OrganizationMemberships, error)
+	GetOrganizationMemberships(ctx context.Context, userID string, params *clerk.UsersGetOrganizationMembershipsParams) (JSON[clerk.OrganizationMemberships], error)
 	// GetOrganizationInvitations serves UsersGetOrganizationInvitations (GET /users/{user_id}/organization_invitations).
-	GetOrganizationInvitations(ctx context.Context, userID string, params *clerk.UsersGetOrganizationInvitationsParams) (*clerk.OrganizationInvitationsWithPublicOrganizationData, error)
+	GetOrganizationInvitations(ctx context.Context, userID string, params *clerk.UsersGetOrganizationInvitationsParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error)
 	// VerifyPassword serves VerifyPassword (POST /users/{user_id}/verify_password).
 	VerifyPassword(ctx context.Context, userID string, params *clerk.UsersVerifyPasswordParams) (*clerk.UsersVerifyPasswordResponse, error)
 	// VerifyTOTP serves VerifyTOTP (POST /users/{user_id}/verify_totp).

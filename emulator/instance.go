@@ -10,11 +10,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/clerkgo/clerk"
 	"io"
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/clerkgo/clerk"
 
 	"github.com/clerkgo/clerk/emulator/store"
 )

@@ -103,3 +103,15 @@ func retryOnConflict(fn func() error) error {
 	}
 	return err
 }
+
+// JSON is an answer of the API's type T, already encoded: a user's stored
+// JSON served as it is (no decode, no encode), or an answer that carries,
+// beside T's fields, what later API versions add to the 2021-02-05 models
+// (an organization invitation's url, ...). The server writes it as it is.
+type JSON[T any] []byte
+
+// encodeJSON encodes v as the answer of type T.
+func encodeJSON[T any](v any) (JSON[T], error) {
+	data, err := json.Marshal(v)
+	return JSON[T](data), err
+}

@@ -18,6 +18,13 @@ type Service struct {
 	SignInTokens   *SignInTokens
 	TestingTokens  *TestingTokens
 	Users          *Users
+
+	Organizations           *Organizations
+	OrganizationMemberships *OrganizationMemberships
+	OrganizationInvitations *OrganizationInvitations
+	OrganizationDomains     *OrganizationDomains
+	OrganizationDomain      *OrganizationDomain
+	Invitations             *Invitations
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -44,6 +51,18 @@ type (
 	TestingTokens struct{ *core }
 	// Users serves the users group.
 	Users struct{ *core }
+	// Organizations serves the organizations group.
+	Organizations struct{ *core }
+	// OrganizationMemberships serves the organizationMemberships group.
+	OrganizationMemberships struct{ *core }
+	// OrganizationInvitations serves the organizationInvitations group.
+	OrganizationInvitations struct{ *core }
+	// OrganizationDomains serves the organizationDomains group.
+	OrganizationDomains struct{ *core }
+	// OrganizationDomain serves the organizationDomain group.
+	OrganizationDomain struct{ *core }
+	// Invitations serves the invitations group.
+	Invitations struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -51,6 +70,9 @@ func newService(c *core) *Service {
 		ActorTokens: &ActorTokens{c}, Clients: &Clients{c}, EmailAddresses: &EmailAddresses{c}, JWKS: &JWKS{c},
 		JWTTemplates: &JWTTemplates{c}, PhoneNumbers: &PhoneNumbers{c}, Sessions: &Sessions{c},
 		SignInTokens: &SignInTokens{c}, TestingTokens: &TestingTokens{c}, Users: &Users{c},
+		Organizations: &Organizations{c}, OrganizationMemberships: &OrganizationMemberships{c},
+		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
+		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
 	}
 }
 
@@ -61,5 +83,8 @@ func (s *Service) Backend() *Backend {
 		ActorTokens: s.ActorTokens, Clients: s.Clients, EmailAddresses: s.EmailAddresses, JWKS: s.JWKS,
 		JWTTemplates: s.JWTTemplates, PhoneNumbers: s.PhoneNumbers, Sessions: s.Sessions,
 		SignInTokens: s.SignInTokens, TestingTokens: s.TestingTokens, Users: s.Users,
+		Organizations: s.Organizations, OrganizationMemberships: s.OrganizationMemberships,
+		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
+		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
 	}
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/clerkgo/clerk"
@@ -210,28 +212,70 @@ func (s *Users) DeleteExternalAccount(ctx context.Context, userID, accountID str
 // as GET /v1/users/{id}/organization_memberships does. Organizations do
 // not exist yet in the emulator: the list is empty once the user and the
 // paging are checked.
-func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p *clerk.UsersGetOrganizationMembershipsParams) (*clerk.OrganizationMemberships, error) {
+func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p *clerk.UsersGetOrganizationMembershipsParams) (JSON[clerk.OrganizationMemberships], error) {
 	if p == nil {
 		p = &clerk.UsersGetOrganizationMembershipsParams{}
 	}
 	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
-	return &clerk.OrganizationMemberships{Data: []*clerk.OrganizationMembership{}, TotalCount: 0}, nil
+	return s.listMemberships(ctx, store.ObjectQuery{Kind: kindMembership, UserID: userID}, nil, p.Limit, p.Offset, nil)
 }
 
 // UserOrganizationInvitations lists the organization invitations of the
 // user's email addresses, as GET /v1/users/{id}/organization_invitations
 // does: empty until organizations arrive.
-func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p *clerk.UsersGetOrganizationInvitationsParams) (*clerk.OrganizationInvitationsWithPublicOrganizationData, error) {
+func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p *clerk.UsersGetOrganizationInvitationsParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error) {
 	if p == nil {
 		p = &clerk.UsersGetOrganizationInvitationsParams{}
 	}
 	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
 	}
-	return &clerk.OrganizationInvitationsWithPublicOrganizationData{
-		Data: []*clerk.OrganizationInvitationWithPublicOrganizationData{}, TotalCount: 0}, nil
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	// The invitations to any of the user's email addresses, newest first.
+	var all []*orgInvitationRecord
+	for _, e := range u.EmailAddresses {
+		q := store.ObjectQuery{Kind: kindOrgInvitation, Query: e.EmailAddress}
+		if p.Status != nil && *p.Status != "" {
+			if !orgInvitationStatuses[*p.Status] {
+				return nil, invalid("status", "status must be one of pending, accepted, revoked or expired.")
+			}
+			q.Status = *p.Status
+		}
+		rows, err := s.store.ListObjects(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		records, err := decodeObjects[orgInvitationRecord](rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, inv := range records {
+			if inv.EmailAddress == e.EmailAddress {
+				all = append(all, inv)
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b *orgInvitationRecord) int {
+		return cmp.Or(cmp.Compare(b.CreatedAt, a.CreatedAt), strings.Compare(b.ID, a.ID))
+	})
+	limit, offset, _ := paging(p.Limit, p.Offset) // checked above
+	total := int64(len(all))
+	all = all[min(offset, len(all)):]
+	all = all[:min(limit, len(all))]
+	data := make([]*orgInvitationAnswer, 0, len(all))
+	for _, inv := range all {
+		a, err := s.answerOrgInvitation(ctx, inv, true)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, a)
+	}
+	return encodeJSON[clerk.OrganizationInvitationsWithPublicOrganizationData](page(data, total))
 }
 
 // OAuthAccessTokens lists the user's OAuth access tokens for a provider,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -118,12 +119,13 @@ func (s *core) User(ctx context.Context, id string) (*clerk.User, error) {
 // UserJSON returns a user as GET /v1/users/{id} answers it in the
 // 2021-02-05 shape: the JSON User stored, taken as it is, without the
 // decoding and encoding that User costs.
-func (s *Users) Get(ctx context.Context, id string) (json.RawMessage, error) {
+func (s *Users) Get(ctx context.Context, id string) (JSON[clerk.User], error) {
 	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return userJSON(r)
+	u, err := userJSON(r)
+	return JSON[clerk.User](u), err
 }
 
 // userJSON returns the user object of a stored user, as it is.
@@ -188,7 +190,15 @@ func storedUser(doc []byte) ([]byte, bool) {
 
 // DeleteUser deletes a user and everything it owns.
 func (s *Users) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
-	if err := s.store.DeleteUser(ctx, id); err != nil {
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		// Its memberships go with the user: their organizations count
+		// one member fewer.
+		if err := s.removeUserMemberships(ctx, tx, id); err != nil {
+			return err
+		}
+		return tx.DeleteUser(ctx, id)
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFound("User")
 		}
@@ -217,7 +227,7 @@ func (s *core) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*cler
 // ListUsersJSON is ListUsers encoded as GET /v1/users answers it in the
 // 2021-02-05 shape (a JSON array), from the stored users as UserJSON
 // serves one.
-func (s *Users) List(ctx context.Context, p *clerk.UsersListParams) (json.RawMessage, error) {
+func (s *Users) List(ctx context.Context, p *clerk.UsersListParams) (JSON[[]*clerk.User], error) {
 	rows, err := s.listUserRecords(ctx, p)
 	if err != nil {
 		return nil, err
@@ -271,11 +281,49 @@ func (s *core) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([
 		return nil, err
 	}
 	if len(p.OrganizationID) > 0 {
-		// Organizations arrive with the organizations issue: no user is a
-		// member of any yet.
-		return nil, nil
+		ids, err := s.memberIDs(ctx, p.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		if q.UserIDs = intersect(q.UserIDs, ids); len(q.UserIDs) == 0 {
+			return nil, nil // members of none of the organizations
+		}
 	}
 	return s.store.ListUsers(ctx, q)
+}
+
+// memberIDs returns the IDs of the members of any of the organizations.
+func (s *core) memberIDs(ctx context.Context, orgIDs []string) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, org := range orgIDs {
+		rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindMembership, Ref: org})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if !seen[r.UserID] {
+				seen[r.UserID] = true
+				ids = append(ids, r.UserID)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// intersect returns the values of b that are in a, or b when a is empty
+// (no filter yet).
+func intersect(a, b []string) []string {
+	if len(a) == 0 {
+		return b
+	}
+	out := []string{}
+	for _, v := range b {
+		if slices.Contains(a, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // CountUsers counts users as GET /v1/users/count does.

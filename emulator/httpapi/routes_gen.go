@@ -4,10 +4,13 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/specs"
 )
+
+var _ json.RawMessage // not every generation uses it
 
 // routes returns the operations b serves, by operationId: each decodes
 // its validated request into the SDK's params, calls b and returns the
@@ -349,7 +352,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Update(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["domain_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.OrganizationDomains; impl != nil {
@@ -359,7 +362,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Create(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationDomains"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationDomainsListParams
@@ -368,7 +371,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Verified = queryString(req.Query, "verified")
 			params.EnrollmentMode = queryString(req.Query, "enrollment_mode")
 			v, err := impl.List(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteOrganizationDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["domain_id"])
@@ -384,7 +387,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Status = queryString(req.Query, "status")
 			params.Query = queryString(req.Query, "query")
 			v, err := impl.GetAll(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganizationInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationInvitationsCreateParams
@@ -392,7 +395,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Create(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationInvitationsListParams
@@ -400,7 +403,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Offset = queryInt(req.Query, "offset")
 			params.Status = queryString(req.Query, "status")
 			v, err := impl.List(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganizationInvitationBulk"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params []clerk.OrganizationInvitationsBulkCreateParams
@@ -408,18 +411,18 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.BulkCreate(ctx, req.Route.PathParams["organization_id"], params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["ListPendingOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationInvitationsListPendingParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.ListPending(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["GetOrganizationInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Get(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["invitation_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["RevokeOrganizationInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationInvitationsRevokeParams
@@ -427,7 +430,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Revoke(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["invitation_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.OrganizationMemberships; impl != nil {
@@ -437,7 +440,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Create(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationMemberships"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationMembershipsListParams
@@ -445,7 +448,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
 			v, err := impl.List(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganizationMembership"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationMembershipsUpdateParams
@@ -453,11 +456,11 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Update(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["user_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteOrganizationMembership"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["user_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganizationMembershipMetadata"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationMembershipsUpdateMetadataParams
@@ -465,7 +468,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.UpdateMetadata(ctx, req.Route.PathParams["organization_id"], req.Route.PathParams["user_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["InstanceGetOrganizationMemberships"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationMembershipsGetAllParams
@@ -473,7 +476,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
 			v, err := impl.GetAll(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.Organizations; impl != nil {
@@ -485,7 +488,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Query = queryString(req.Query, "query")
 			params.OrderBy = queryString(req.Query, "order_by")
 			v, err := impl.List(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationsCreateParams
@@ -493,13 +496,13 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Create(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["GetOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationsGetParams
 			params.IncludeMembersCount = queryBool(req.Query, "include_members_count")
 			v, err := impl.Get(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationsUpdateParams
@@ -507,7 +510,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Update(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["organization_id"])
@@ -519,7 +522,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.MergeMetadata(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UploadOrganizationLogo"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.OrganizationsUploadLogoParams
@@ -531,11 +534,11 @@ func routes(b *emulator.Backend) map[string]operation {
 			defer uploadFile.Close()
 			params.File = uploadFile.File
 			v, err := impl.UploadLogo(ctx, req.Route.PathParams["organization_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteOrganizationLogo"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.DeleteLogo(ctx, req.Route.PathParams["organization_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.PhoneNumbers; impl != nil {
@@ -731,7 +734,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
 			v, err := impl.List(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateUser"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.UsersCreateParams
@@ -755,7 +758,7 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["GetUser"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Get(ctx, req.Route.PathParams["user_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateUser"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.UsersUpdateParams
@@ -820,7 +823,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.GetOrganizationMemberships(ctx, req.Route.PathParams["user_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UsersGetOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.UsersGetOrganizationInvitationsParams
@@ -828,7 +831,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			params.Offset = queryInt(req.Query, "offset")
 			params.Status = queryString(req.Query, "status")
 			v, err := impl.GetOrganizationInvitations(ctx, req.Route.PathParams["user_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["VerifyPassword"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.UsersVerifyPasswordParams

@@ -191,6 +191,7 @@ var funcs = template.FuncMap{
 	"numberBody":   func(o *operation) bool { return serverNumberBodies[o.OperationID] },
 	"queryDecoder": queryDecoder,
 	"laterType":    laterType,
+	"encoded":      func(o *operation) bool { return serverEncodedResults[o.OperationID] },
 	"laterBody":    laterBody,
 	"laterParams":  func(o *operation) []laterParam { return serverLaterParams[o.OperationID] },
 	"mdEsc":        func(s string) string { return strings.ReplaceAll(s, "|", "\\|") },

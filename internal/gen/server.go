@@ -11,11 +11,24 @@ import (
 // request into the SDK's params and calls it. What the server does
 // differently from the SDK's signature is here, and only here.
 
-// serverRawResults are the operations whose server method returns the
-// answer's JSON as it is (json.RawMessage): the domain serves them from
-// stored JSON without decoding and encoding it (the fast paths of GET
-// user and list users).
-var serverRawResults = map[string]bool{"GetUser": true, "GetUserList": true}
+// serverEncodedResults are the operations whose server method returns its
+// answer already encoded, as emulator.JSON[T] of the SDK's result type T:
+// GET user and list users are served from the stored JSON without decoding
+// and encoding it (their fast paths), and the organizations' answers carry
+// what later API versions add to the 2021-02-05 models (an invitation's
+// url and expires_at, an organization's has_image, ...).
+var serverEncodedResults = map[string]bool{
+	"GetUser": true, "GetUserList": true,
+	"ListOrganizations": true, "CreateOrganization": true, "GetOrganization": true, "UpdateOrganization": true,
+	"MergeOrganizationMetadata": true, "UploadOrganizationLogo": true, "DeleteOrganizationLogo": true,
+	"CreateOrganizationMembership": true, "ListOrganizationMemberships": true, "UpdateOrganizationMembership": true,
+	"DeleteOrganizationMembership": true, "UpdateOrganizationMembershipMetadata": true, "InstanceGetOrganizationMemberships": true,
+	"ListInstanceOrganizationInvitations": true, "CreateOrganizationInvitation": true, "ListOrganizationInvitations": true,
+	"CreateOrganizationInvitationBulk": true, "ListPendingOrganizationInvitations": true, "GetOrganizationInvitation": true,
+	"RevokeOrganizationInvitation": true,
+	"CreateOrganizationDomain": true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
+	"UsersGetOrganizationMemberships": true, "UsersGetOrganizationInvitations": true,
+}
 
 // serverNumberBodies are the operations whose JSON body is decoded with
 // numbers kept as json.Number, so that free-form values (a JWT template's
@@ -67,8 +80,8 @@ func laterBody(o *operation) bool {
 // only), qualified for package httpapi.
 func serverResult(o *operation) string {
 	switch {
-	case serverRawResults[o.OperationID]:
-		return "json.RawMessage"
+	case serverEncodedResults[o.OperationID]:
+		return "JSON[" + strings.TrimPrefix(qualify(o.Result), "*") + "]"
 	case o.Result == "":
 		return ""
 	}

@@ -1,0 +1,367 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// Organization invitations. An invitation is an object of
+// kindOrgInvitation referring to its organization (Ref), with its status
+// (pending, accepted, revoked) and, while pending, the unique key
+// organization + email address: a second pending invitation of one
+// address to one organization is refused. Pending invitations count
+// against the organization's max_allowed_memberships.
+
+const kindOrgInvitation = "organization_invitation"
+
+// The statuses of invitations.
+const (
+	invitationPending  = "pending"
+	invitationAccepted = "accepted"
+	invitationRevoked  = "revoked"
+	invitationExpired  = "expired"
+)
+
+// orgInvitationLifetime is how long an organization invitation is valid.
+const orgInvitationLifetime = 30 * 24 * time.Hour
+
+// orgInvitationRecord is what the emulator stores for an organization
+// invitation, and the fields of its answers of every API version.
+type orgInvitationRecord struct {
+	Object          string         `json:"object"`
+	ID              string         `json:"id"`
+	EmailAddress    string         `json:"email_address"`
+	Role            string         `json:"role"`
+	RoleName        string         `json:"role_name"`
+	OrganizationID  string         `json:"organization_id"`
+	InviterID       *string        `json:"inviter_id"`
+	Status          string         `json:"status"`
+	PublicMetadata  map[string]any `json:"public_metadata"`
+	PrivateMetadata map[string]any `json:"private_metadata"`
+	URL             *string        `json:"url"`
+	ExpiresAt       *int64         `json:"expires_at"`
+	CreatedAt       int64          `json:"created_at"`
+	UpdatedAt       int64          `json:"updated_at"`
+}
+
+// orgInvitationAnswer is an invitation as the API answers it: the
+// inviter's public data, and (in the lists of a user's or of every
+// invitation) the organization's.
+type orgInvitationAnswer struct {
+	*orgInvitationRecord
+	PublicInviterData      *inviterData   `json:"public_inviter_data"`
+	PublicOrganizationData *publicOrgData `json:"public_organization_data,omitempty"`
+}
+
+// inviterData is what an invitation shows of its inviter.
+type inviterData struct {
+	UserID     string  `json:"user_id"`
+	FirstName  *string `json:"first_name"`
+	LastName   *string `json:"last_name"`
+	ImageURL   string  `json:"image_url"`
+	HasImage   bool    `json:"has_image"`
+	Identifier string  `json:"identifier"`
+}
+
+// publicOrgData is what an invitation shows of its organization.
+type publicOrgData struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Slug     string `json:"slug"`
+	ImageURL string `json:"image_url"`
+	HasImage bool   `json:"has_image"`
+}
+
+func orgInvitationObject(inv *orgInvitationRecord) store.Object {
+	o := store.Object{Kind: kindOrgInvitation, ID: inv.ID, Ref: inv.OrganizationID, Status: inv.Status,
+		Search: inv.EmailAddress, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
+	if inv.Status == invitationPending {
+		o.Unique = inv.OrganizationID + "/" + inv.EmailAddress
+	}
+	return o
+}
+
+// answerOrgInvitation builds an invitation's answer; with org, it carries
+// the organization's public data.
+func (s *core) answerOrgInvitation(ctx context.Context, inv *orgInvitationRecord, withOrg bool) (*orgInvitationAnswer, error) {
+	a := &orgInvitationAnswer{orgInvitationRecord: inv}
+	if inv.Status == invitationPending && inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt {
+		expired := *inv
+		expired.Status = invitationExpired
+		a.orgInvitationRecord = &expired
+	}
+	if inv.InviterID != nil {
+		u, err := s.User(ctx, *inv.InviterID)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		if u != nil {
+			d := publicDataOf(u)
+			a.PublicInviterData = &inviterData{UserID: d.UserID, FirstName: d.FirstName, LastName: d.LastName,
+				ImageURL: d.ImageURL, HasImage: d.HasImage, Identifier: d.Identifier}
+		}
+	}
+	if withOrg {
+		org, _, err := readOrg(ctx, s.store, inv.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		a.PublicOrganizationData = &publicOrgData{ID: org.ID, Name: org.Name, Slug: org.Slug, ImageURL: org.ImageURL, HasImage: org.HasImage}
+	}
+	return a, nil
+}
+
+// inviteToOrg creates a pending invitation in tx, with the organization
+// locked and its room checked.
+func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p *clerk.OrganizationInvitationsCreateParams) (*orgInvitationRecord, error) {
+	email, err := normalizeEmail(p.EmailAddress)
+	if p.EmailAddress == "" {
+		return nil, missing("email_address")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRole(p.Role); err != nil {
+		return nil, err
+	}
+	org, members, err := readOrg(ctx, tx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if p.InviterUserID != nil && *p.InviterUserID != "" {
+		if _, err := tx.User(ctx, *p.InviterUserID); errors.Is(err, store.ErrNotFound) {
+			return nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "inviter_user_id",
+				Message: "is invalid", LongMessage: "inviter_user_id must be the ID of a user."}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRoom(ctx, tx, org, members); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	expires := now.Add(orgInvitationLifetime).UnixMilli()
+	inv := &orgInvitationRecord{Object: "organization_invitation", ID: s.rand.id("orginv"), EmailAddress: email,
+		Role: p.Role, RoleName: roleName(p.Role), OrganizationID: orgID, Status: invitationPending,
+		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata),
+		ExpiresAt: &expires, CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli()}
+	if p.InviterUserID != nil && *p.InviterUserID != "" {
+		inv.InviterID = p.InviterUserID
+	}
+	inv.URL = clerk.Ptr(ticketLink(p.RedirectURL, s.rand.base62(48), "org_invitation"))
+	if err := putObject(ctx, tx, orgInvitationObject(inv), inv, true); isConflict(err) {
+		return nil, &Error{Kind: KindBadRequest, Code: "organization_invitation_not_unique", Param: "email_address",
+			Message:     "organization invitation not unique",
+			LongMessage: "Organizations cannot have duplicate pending invitations for an email address."}
+	} else if err != nil {
+		return nil, err
+	}
+	return inv, nil
+}
+
+// ticketLink is the URL of an invitation: redirectURL (or the accounts
+// page of the emulated instance) with the invitation's ticket.
+func ticketLink(redirectURL *string, ticket, status string) string {
+	base := "https://accounts." + DefaultFrontendHost + "/sign-up"
+	if redirectURL != nil && *redirectURL != "" {
+		base = *redirectURL
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "__clerk_ticket=" + url.QueryEscape(ticket) + "&__clerk_status=" + status
+}
+
+// Create invites an email address to an organization.
+func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsCreateParams) (JSON[clerk.OrganizationInvitation], error) {
+	if p == nil {
+		p = &clerk.OrganizationInvitationsCreateParams{}
+	}
+	var inv *orgInvitationRecord
+	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
+		inv, err = s.inviteToOrg(ctx, tx, orgID, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerOrgInvitation(ctx, inv, false)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationInvitation](a)
+}
+
+// BulkCreate invites several addresses to an organization: all, or none
+// when one fails.
+func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, ps []clerk.OrganizationInvitationsBulkCreateParams) (JSON[clerk.OrganizationInvitations], error) {
+	if len(ps) == 0 {
+		return nil, &Error{Kind: KindInvalid, Code: "form_param_missing", Message: "at least one item must be provided",
+			LongMessage: "at least one item must be provided for the invitations."}
+	}
+	var invs []*orgInvitationRecord
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		for i := range ps {
+			p := clerk.OrganizationInvitationsCreateParams(ps[i])
+			inv, err := s.inviteToOrg(ctx, tx, orgID, &p)
+			if err != nil {
+				return err
+			}
+			invs = append(invs, inv)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	data := make([]*orgInvitationAnswer, 0, len(invs))
+	for _, inv := range invs {
+		a, err := s.answerOrgInvitation(ctx, inv, false)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, a)
+	}
+	return encodeJSON[clerk.OrganizationInvitations](page(data, int64(len(data))))
+}
+
+// orgInvitationStatuses are the statuses a list may filter by.
+var orgInvitationStatuses = map[string]bool{invitationPending: true, invitationAccepted: true, invitationRevoked: true, invitationExpired: true}
+
+// listOrgInvitations answers a page of invitations, newest first.
+func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, status *string, limit, offset *int64, withOrg bool) (JSON[clerk.OrganizationInvitations], error) {
+	if status != nil && *status != "" {
+		if !orgInvitationStatuses[*status] {
+			return nil, invalid("status", "status must be one of pending, accepted, revoked or expired.")
+		}
+		q.Status = *status
+	}
+	total, err := s.store.CountObjects(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListObjects(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	records, err := decodeObjects[orgInvitationRecord](rows)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]*orgInvitationAnswer, 0, len(records))
+	for _, inv := range records {
+		a, err := s.answerOrgInvitation(ctx, inv, withOrg)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, a)
+	}
+	return encodeJSON[clerk.OrganizationInvitations](page(data, total))
+}
+
+// List lists an organization's invitations, by status when asked.
+func (s *OrganizationInvitations) List(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsListParams) (JSON[clerk.OrganizationInvitations], error) {
+	if p == nil {
+		p = &clerk.OrganizationInvitationsListParams{}
+	}
+	if _, _, err := readOrg(ctx, s.store, orgID); err != nil {
+		return nil, err
+	}
+	return s.listOrgInvitations(ctx, store.ObjectQuery{Kind: kindOrgInvitation, Ref: orgID}, p.Status, p.Limit, p.Offset, false)
+}
+
+// ListPending lists an organization's pending invitations.
+func (s *OrganizationInvitations) ListPending(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsListPendingParams) (JSON[clerk.OrganizationInvitations], error) {
+	if p == nil {
+		p = &clerk.OrganizationInvitationsListPendingParams{}
+	}
+	if _, _, err := readOrg(ctx, s.store, orgID); err != nil {
+		return nil, err
+	}
+	return s.listOrgInvitations(ctx, store.ObjectQuery{Kind: kindOrgInvitation, Ref: orgID}, clerk.Ptr(invitationPending), p.Limit, p.Offset, false)
+}
+
+// GetAll lists the invitations of every organization, with each one's
+// public data; query matches the email address.
+func (s *OrganizationInvitations) GetAll(ctx context.Context, p *clerk.OrganizationInvitationsGetAllParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error) {
+	if p == nil {
+		p = &clerk.OrganizationInvitationsGetAllParams{}
+	}
+	q := store.ObjectQuery{Kind: kindOrgInvitation}
+	if p.Query != nil {
+		if err := checkLength("query", *p.Query, maxNameLength); err != nil {
+			return nil, err
+		}
+		q.Query = *p.Query
+	}
+	var err error
+	if q.OrderBy, q.Ascending, err = orderBy(p.OrderBy, "-created_at", map[string]store.ObjectOrder{"created_at": store.ObjectOrderCreatedAt}); err != nil {
+		return nil, err
+	}
+	out, err := s.listOrgInvitations(ctx, q, p.Status, p.Limit, p.Offset, true)
+	return JSON[clerk.OrganizationInvitationsWithPublicOrganizationData](out), err
+}
+
+// Get returns an organization's invitation.
+func (s *OrganizationInvitations) Get(ctx context.Context, orgID, id string) (JSON[clerk.OrganizationInvitation], error) {
+	inv, err := s.orgInvitation(ctx, s.store, orgID, id)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerOrgInvitation(ctx, inv, false)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationInvitation](a)
+}
+
+// orgInvitation reads an invitation of an organization through st.
+func (s *core) orgInvitation(ctx context.Context, st store.Store, orgID, id string) (*orgInvitationRecord, error) {
+	var inv orgInvitationRecord
+	if err := readObject(ctx, st, kindOrgInvitation, id, "Organization invitation", &inv); err != nil {
+		return nil, err
+	}
+	if inv.OrganizationID != orgID {
+		return nil, notFound("Organization invitation")
+	}
+	return &inv, nil
+}
+
+// Revoke revokes a pending invitation; one in another status cannot be.
+func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, p *clerk.OrganizationInvitationsRevokeParams) (JSON[clerk.OrganizationInvitation], error) {
+	var inv *orgInvitationRecord
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+			return err
+		}
+		var err error
+		if inv, err = s.orgInvitation(ctx, tx, orgID, id); err != nil {
+			return err
+		}
+		expired := inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt
+		if inv.Status != invitationPending || expired {
+			return &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
+				LongMessage: "The organization invitation is not in the 'pending' status."}
+		}
+		inv.Status, inv.UpdatedAt = invitationRevoked, s.now().UnixMilli()
+		return putObject(ctx, tx, orgInvitationObject(inv), inv, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerOrgInvitation(ctx, inv, false)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationInvitation](a)
+}

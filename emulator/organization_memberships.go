@@ -1,0 +1,433 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// Organization memberships. A membership is an object of kindMembership
+// owned by its member (UserID: it goes with the user), referring to its
+// organization (Ref: it goes with the organization), unique per
+// organization and user, with its role as sort key. Creating or deleting
+// one locks the organization and changes its members count in the same
+// transaction, so that the count and the limit hold under concurrency.
+
+const kindMembership = "organization_membership"
+
+// The roles every instance has.
+const (
+	roleAdmin  = "org:admin"
+	roleMember = "org:member"
+)
+
+// systemPermissions are the permissions of the default roles, as Clerk
+// grants them; a custom role has none until roles are configurable.
+var systemPermissions = map[string][]string{
+	roleAdmin: {"org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read",
+		"org:sys_memberships:manage", "org:sys_domains:read", "org:sys_domains:manage"},
+	roleMember: {"org:sys_memberships:read"},
+}
+
+// membershipRecord is what the emulator stores for a membership.
+type membershipRecord struct {
+	ID              string         `json:"id"`
+	OrganizationID  string         `json:"organization_id"`
+	UserID          string         `json:"user_id"`
+	Role            string         `json:"role"`
+	PublicMetadata  map[string]any `json:"public_metadata"`
+	PrivateMetadata map[string]any `json:"private_metadata"`
+	CreatedAt       int64          `json:"created_at"`
+	UpdatedAt       int64          `json:"updated_at"`
+}
+
+// membershipAnswer is a membership as the API answers it, with its
+// organization and its member's public data read at answer time.
+type membershipAnswer struct {
+	Object          string          `json:"object"`
+	ID              string          `json:"id"`
+	Role            string          `json:"role"`
+	RoleName        string          `json:"role_name"`
+	Permissions     []string        `json:"permissions"`
+	PublicMetadata  map[string]any  `json:"public_metadata"`
+	PrivateMetadata map[string]any  `json:"private_metadata"`
+	Organization    *orgAnswer      `json:"organization"`
+	PublicUserData  *publicUserData `json:"public_user_data"`
+	CreatedAt       int64           `json:"created_at"`
+	UpdatedAt       int64           `json:"updated_at"`
+}
+
+// publicUserData is what a membership or invitation shows of a user.
+type publicUserData struct {
+	UserID          string  `json:"user_id"`
+	FirstName       *string `json:"first_name"`
+	LastName        *string `json:"last_name"`
+	ProfileImageURL *string `json:"profile_image_url,omitempty"`
+	ImageURL        string  `json:"image_url"`
+	HasImage        bool    `json:"has_image"`
+	Identifier      string  `json:"identifier"`
+}
+
+func membershipObject(m *membershipRecord) store.Object {
+	return store.Object{Kind: kindMembership, ID: m.ID, UserID: m.UserID, Ref: m.OrganizationID,
+		Unique: m.OrganizationID + "/" + m.UserID, SortKey: m.Role, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+}
+
+// checkRole refuses a role that is not "org:" and a name.
+func checkRole(role string) error {
+	name, ok := strings.CutPrefix(role, "org:")
+	if role == "" {
+		return missing("role")
+	}
+	if !ok || name == "" || len(role) > maxNameLength {
+		return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "role", Message: "is invalid",
+			LongMessage: "role must be org:admin, org:member or another role key that starts with \"org:\"."}
+	}
+	return nil
+}
+
+// roleName is the display name of a role: "Admin", "Member", or the key's
+// name with its first letter upper-cased.
+func roleName(role string) string {
+	name := strings.TrimPrefix(role, "org:")
+	if name == "" {
+		return role
+	}
+	return strings.ToUpper(name[:1]) + strings.ReplaceAll(name[1:], "_", " ")
+}
+
+func permissionsOf(role string) []string {
+	if p, ok := systemPermissions[role]; ok {
+		return append([]string{}, p...)
+	}
+	return []string{}
+}
+
+// publicDataOf is the public data of a user; nil when the user is gone.
+func publicDataOf(u *clerk.User) *publicUserData {
+	if u == nil {
+		return nil
+	}
+	d := &publicUserData{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL,
+		HasImage: u.HasImage, ProfileImageURL: clerk.Ptr(u.ImageURL), Identifier: totpAccount(u)}
+	return d
+}
+
+// answerMembership builds the answer of a membership; org and user may be
+// given when the caller has them.
+func (s *core) answerMembership(ctx context.Context, m *membershipRecord, org *orgAnswer, user *clerk.User) (*membershipAnswer, error) {
+	if org == nil {
+		rec, members, err := readOrg(ctx, s.store, m.OrganizationID)
+		if err != nil {
+			return nil, err
+		}
+		org = &orgAnswer{orgRecord: rec}
+		_ = members
+	}
+	if user == nil {
+		u, err := s.User(ctx, m.UserID)
+		if err != nil && !isNotFound(err) {
+			return nil, err
+		}
+		user = u
+	}
+	return &membershipAnswer{Object: "organization_membership", ID: m.ID, Role: m.Role, RoleName: roleName(m.Role),
+		Permissions: permissionsOf(m.Role), PublicMetadata: orEmpty(m.PublicMetadata), PrivateMetadata: orEmpty(m.PrivateMetadata),
+		Organization: org, PublicUserData: publicDataOf(user), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}, nil
+}
+
+// isNotFound reports whether err is Clerk's not-found error or the store's.
+func isNotFound(err error) bool {
+	if errors.Is(err, store.ErrNotFound) {
+		return true
+	}
+	e, ok := AsError(err)
+	return ok && e.Kind == KindNotFound
+}
+
+// quotaExceeded is the error for an organization that has no room left.
+func quotaExceeded(max int64) *Error {
+	return &Error{Kind: KindForbidden, Code: "organization_membership_quota_exceeded", Message: "organization membership quota exceeded",
+		LongMessage: fmt.Sprintf("You have reached your limit of %d organization memberships, including outstanding invitations.", max)}
+}
+
+// checkRoom refuses a new member or invitation when the organization's
+// members and pending invitations fill its max_allowed_memberships (0:
+// no limit). The organization must be locked by tx.
+func checkRoom(ctx context.Context, tx store.Store, org *orgRecord, members int64) error {
+	if org.MaxAllowedMemberships <= 0 {
+		return nil
+	}
+	pending, err := tx.CountObjects(ctx, store.ObjectQuery{Kind: kindOrgInvitation, Ref: org.ID, Status: invitationPending})
+	if err != nil {
+		return err
+	}
+	if members+pending >= org.MaxAllowedMemberships {
+		return quotaExceeded(org.MaxAllowedMemberships)
+	}
+	return nil
+}
+
+// addMember makes a user a member of an organization in tx: the
+// organization locked, its room checked, its members count raised.
+func (s *core) addMember(ctx context.Context, tx store.Store, orgID, userID, role string) (*membershipRecord, *orgRecord, error) {
+	org, members, err := readOrg(ctx, tx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.User(ctx, userID); errors.Is(err, store.ErrNotFound) {
+		return nil, nil, notFound("User")
+	} else if err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID); err == nil {
+		return nil, nil, alreadyMember(userID)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, nil, err
+	}
+	if err := checkRoom(ctx, tx, org, members); err != nil {
+		return nil, nil, err
+	}
+	now := s.now().UnixMilli()
+	m := &membershipRecord{ID: s.rand.id("orgmem"), OrganizationID: orgID, UserID: userID, Role: role,
+		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
+	if err := putObject(ctx, tx, membershipObject(m), m, true); isConflict(err) {
+		return nil, nil, alreadyMember(userID)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	return m, org, putObject(ctx, tx, orgObject(org, members+1), org, false)
+}
+
+func alreadyMember(userID string) *Error {
+	return &Error{Kind: KindBadRequest, Code: "already_a_member_in_organization", Param: "user_id", Message: "already a member",
+		LongMessage: userID + " is already a member of the organization."}
+}
+
+// Create adds a member to an organization as POST
+// /v1/organizations/{id}/memberships does.
+func (s *OrganizationMemberships) Create(ctx context.Context, orgID string, p *clerk.OrganizationMembershipsCreateParams) (JSON[clerk.OrganizationMembership], error) {
+	if p == nil {
+		p = &clerk.OrganizationMembershipsCreateParams{}
+	}
+	if p.UserID == "" {
+		return nil, missing("user_id")
+	}
+	if err := checkRole(p.Role); err != nil {
+		return nil, err
+	}
+	var m *membershipRecord
+	var org *orgRecord
+	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
+		m, org, err = s.addMember(ctx, tx, orgID, p.UserID, p.Role)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerMembership(ctx, m, &orgAnswer{orgRecord: org}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationMembership](a)
+}
+
+// membershipOrders maps order_by of the membership lists to the store's
+// orders.
+var membershipOrders = map[string]store.ObjectOrder{
+	"created_at": store.ObjectOrderCreatedAt, "role": store.ObjectOrderSortKey,
+	"first_name": store.ObjectOrderUserFirstName, "last_name": store.ObjectOrderUserLastName,
+	"username": store.ObjectOrderUserUsername, "email_address": store.ObjectOrderUserEmailAddress,
+	"phone_number": store.ObjectOrderUserPhoneNumber,
+}
+
+// List lists an organization's memberships.
+func (s *OrganizationMemberships) List(ctx context.Context, orgID string, p *clerk.OrganizationMembershipsListParams) (JSON[clerk.OrganizationMemberships], error) {
+	if p == nil {
+		p = &clerk.OrganizationMembershipsListParams{}
+	}
+	rec, _, err := readOrg(ctx, s.store, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.listMemberships(ctx, store.ObjectQuery{Kind: kindMembership, Ref: orgID}, p.OrderBy, p.Limit, p.Offset, &orgAnswer{orgRecord: rec})
+}
+
+// GetAll lists the memberships of every organization.
+func (s *OrganizationMemberships) GetAll(ctx context.Context, p *clerk.OrganizationMembershipsGetAllParams) (JSON[clerk.OrganizationMemberships], error) {
+	if p == nil {
+		p = &clerk.OrganizationMembershipsGetAllParams{}
+	}
+	return s.listMemberships(ctx, store.ObjectQuery{Kind: kindMembership}, p.OrderBy, p.Limit, p.Offset, nil)
+}
+
+// listMemberships answers a page of memberships, newest first unless
+// orderBy says otherwise.
+func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *string, limit, offset *int64, org *orgAnswer) (JSON[clerk.OrganizationMemberships], error) {
+	var err error
+	if q.OrderBy, q.Ascending, err = orderBy(order, "-created_at", membershipOrders); err != nil {
+		return nil, err
+	}
+	total, err := s.store.CountObjects(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListObjects(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	records, err := decodeObjects[membershipRecord](rows)
+	if err != nil {
+		return nil, err
+	}
+	data := make([]*membershipAnswer, 0, len(records))
+	for _, m := range records {
+		a, err := s.answerMembership(ctx, m, org, nil)
+		if err != nil {
+			return nil, err
+		}
+		data = append(data, a)
+	}
+	return encodeJSON[clerk.OrganizationMemberships](page(data, total))
+}
+
+// mutateMembership changes a membership in a transaction.
+func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn func(m *membershipRecord) error) (JSON[clerk.OrganizationMembership], error) {
+	var m *membershipRecord
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+			return err
+		}
+		o, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("Organization membership")
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
+		if err != nil {
+			return err
+		}
+		m = rows[0]
+		if err := fn(m); err != nil {
+			return err
+		}
+		m.UpdatedAt = s.now().UnixMilli()
+		return putObject(ctx, tx, membershipObject(m), m, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerMembership(ctx, m, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationMembership](a)
+}
+
+// Update changes a member's role.
+func (s *OrganizationMemberships) Update(ctx context.Context, orgID, userID string, p *clerk.OrganizationMembershipsUpdateParams) (JSON[clerk.OrganizationMembership], error) {
+	if p == nil {
+		p = &clerk.OrganizationMembershipsUpdateParams{}
+	}
+	if err := checkRole(p.Role); err != nil {
+		return nil, err
+	}
+	return s.mutateMembership(ctx, orgID, userID, func(m *membershipRecord) error {
+		m.Role = p.Role
+		return nil
+	})
+}
+
+// UpdateMetadata merges metadata into a membership's, deeply; a null
+// value removes its key.
+func (s *OrganizationMemberships) UpdateMetadata(ctx context.Context, orgID, userID string, p *clerk.OrganizationMembershipsUpdateMetadataParams) (JSON[clerk.OrganizationMembership], error) {
+	if p == nil {
+		p = &clerk.OrganizationMembershipsUpdateMetadataParams{}
+	}
+	return s.mutateMembership(ctx, orgID, userID, func(m *membershipRecord) error {
+		m.PublicMetadata = mergeMetadata(m.PublicMetadata, p.PublicMetadata)
+		m.PrivateMetadata = mergeMetadata(m.PrivateMetadata, p.PrivateMetadata)
+		return nil
+	})
+}
+
+// Delete removes a member from an organization and answers the removed
+// membership.
+func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID string) (JSON[clerk.OrganizationMembership], error) {
+	var m *membershipRecord
+	var org *orgRecord
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		// The organization first, then the membership: the order every
+		// transaction locks them in.
+		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+			return err
+		}
+		o, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID)
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("Organization membership")
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
+		if err != nil {
+			return err
+		}
+		m = rows[0]
+		org, err = s.removeMembership(ctx, tx, m)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.answerMembership(ctx, m, &orgAnswer{orgRecord: org}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationMembership](a)
+}
+
+// removeMembership deletes a membership in tx and lowers its
+// organization's members count, with the organization locked.
+func (s *core) removeMembership(ctx context.Context, tx store.Store, m *membershipRecord) (*orgRecord, error) {
+	org, members, err := readOrg(ctx, tx, m.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.DeleteObject(ctx, kindMembership, m.ID); err != nil {
+		return nil, err
+	}
+	return org, putObject(ctx, tx, orgObject(org, max(0, members-1)), org, false)
+}
+
+// removeUserMemberships deletes every membership of a user in tx, lowering
+// the members counts: a user's deletion takes its memberships.
+func (s *core) removeUserMemberships(ctx context.Context, tx store.Store, userID string) error {
+	rows, err := tx.ListObjects(ctx, store.ObjectQuery{Kind: kindMembership, UserID: userID, Ascending: true})
+	if err != nil {
+		return err
+	}
+	records, err := decodeObjects[membershipRecord](rows)
+	if err != nil {
+		return err
+	}
+	// Organizations are locked in ID order, so that two such deletions
+	// never wait for each other in turn.
+	slices.SortFunc(records, func(a, b *membershipRecord) int { return strings.Compare(a.OrganizationID, b.OrganizationID) })
+	for _, m := range records {
+		if _, err := s.removeMembership(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
