@@ -71,6 +71,7 @@ type Generator struct {
 	secret   string
 	versions []string
 	ids      map[string][]string // by prefix: "user" -> user IDs seen
+	op       *Op                 // the operation of the request being made
 	names    []string            // JWT template names seen
 }
 
@@ -162,6 +163,7 @@ func (g *Generator) Next() *Request {
 			}
 		}
 	}
+	g.op = op
 	r := &Request{Op: op, Method: op.Method, Header: http.Header{}}
 	r.Header.Set("Authorization", "Bearer "+g.secret)
 	if op.Version != versionDefault || g.rng.IntN(4) == 0 {
@@ -169,7 +171,11 @@ func (g *Generator) Next() *Request {
 	}
 	pathVals := map[string]string{}
 	for _, p := range op.PathParams {
-		pathVals[p.Name] = url.PathEscape(g.pathValue(p.Name))
+		name := p.Name
+		if name == "invitation_id" && strings.HasPrefix(op.Path, "/organizations/") {
+			name = "organization_invitation_id" // orginv_..., not an instance invitation's inv_...
+		}
+		pathVals[p.Name] = url.PathEscape(g.pathValue(name))
 	}
 	q := url.Values{}
 	for _, p := range op.Query {
@@ -236,7 +242,8 @@ var pathPrefixes = map[string]string{
 	"user_id": "user", "session_id": "sess", "email_address_id": "idn", "phone_number_id": "idn",
 	"passkey_identification_id": "idn", "web3_wallet_identification_id": "idn", "template_id": "jtmp",
 	"client_id": "client", "sign_in_token_id": "sit", "actor_token_id": "act", "organization_id": "org",
-	"invitation_id": "inv", "external_account_id": "eac", "totp_id": "totp",
+	"invitation_id": "inv", "external_account_id": "eac", "totp_id": "totp", "domain_id": "orgdmn",
+	"organization_invitation_id": "orginv",
 }
 
 // pathValue returns a real ID for the parameter when one was learnt
@@ -388,6 +395,16 @@ func (g *Generator) text(s *openapi3.Schema, name string) string {
 		return fmt.Sprintf("ext%d", n)
 	case strings.Contains(name, "web3_wallet"):
 		return fmt.Sprintf("0x%040x", n)
+	case name == "created_by", name == "inviter_user_id", name == "uploader_user_id", name == "requesting_user_id":
+		return g.pathValue("user_id")
+	case name == "role":
+		return []string{"org:admin", "org:member", "org:viewer", "admin"}[n%4]
+	case name == "enrollment_mode":
+		return []string{"manual_invitation", "automatic_invitation", "automatic_suggestion", "never"}[n%4]
+	case name == "name" && g.op != nil && strings.Contains(g.op.Path, "/domains"):
+		return fmt.Sprintf("acme%d.example", n%20)
+	case name == "slug":
+		return fmt.Sprintf("org-%d", n%30)
 	case name == "first_name", name == "last_name", name == "name":
 		return []string{"Ada", "Grace", "Alan", "ada", "Émile", "Zoë", "", "Bob"}[n%8]
 	case name == "query":
