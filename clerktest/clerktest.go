@@ -103,15 +103,15 @@ func (s *Server) CreateUser(t testing.TB, params *clerk.UsersCreateParams) *cler
 func (s *Server) SessionToken(t testing.TB, userID string, opts ...TokenOption) string {
 	t.Helper()
 	ctx := context.Background()
-	sess, err := s.svc.CreateSession(ctx, userID)
-	if err != nil {
-		t.Fatalf("clerktest: creating a session: %v", err)
-	}
-	var o emulator.TokenOptions
+	var o tokenOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	tok, err := s.svc.CreateSessionToken(ctx, sess.ID, o)
+	sess, err := s.svc.CreateSessionInOrganization(ctx, userID, o.organizationID)
+	if err != nil {
+		t.Fatalf("clerktest: creating a session: %v", err)
+	}
+	tok, err := s.svc.CreateSessionToken(ctx, sess.ID, o.TokenOptions)
 	if err != nil {
 		t.Fatalf("clerktest: creating a session token: %v", err)
 	}
@@ -119,16 +119,29 @@ func (s *Server) SessionToken(t testing.TB, userID string, opts ...TokenOption) 
 }
 
 // TokenOption tunes SessionToken.
-type TokenOption func(*emulator.TokenOptions)
+type TokenOption func(*tokenOptions)
+
+type tokenOptions struct {
+	emulator.TokenOptions
+	organizationID string
+}
 
 // WithAuthorizedParty sets the token's azp claim.
 func WithAuthorizedParty(origin string) TokenOption {
-	return func(o *emulator.TokenOptions) { o.AuthorizedParty = origin }
+	return func(o *tokenOptions) { o.AuthorizedParty = origin }
 }
 
 // WithTokenVersion2 mints Clerk's session token v2.
 func WithTokenVersion2() TokenOption {
-	return func(o *emulator.TokenOptions) { o.Version = 2 }
+	return func(o *tokenOptions) { o.Version = 2 }
+}
+
+// WithActiveOrganization makes the session's active organization orgID
+// (the user must be a member): the token carries the organization, the
+// user's role and permissions (org_id, org_role, org_slug,
+// org_permissions; "o" and "fea" in version 2).
+func WithActiveOrganization(orgID string) TokenOption {
+	return func(o *tokenOptions) { o.organizationID = orgID }
 }
 
 // AuthOptions returns auth.Options that verify this server's tokens

@@ -3,13 +3,17 @@ package clerktest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/clerktest"
 )
 
@@ -498,4 +502,132 @@ func TestOrganizationAnswersMatchEveryAPIVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSessionTokensCarryTheActiveOrganization: a session with an active
+// organization mints tokens whose claims (v1 and v2) the auth package
+// reads back as the member's organization, role and permissions; a role
+// change shows in the next token; templates render org shortcodes.
+func TestSessionTokensCarryTheActiveOrganization(t *testing.T) {
+	srv := clerktest.NewServer(t)
+	ctx := context.Background()
+	c := srv.Client
+	ada := newUser(t, srv, "ada@example.com", "Ada")
+	bob := newUser(t, srv, "bob@example.com", "Bob")
+	org, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", Slug: clerk.Ptr("acme"), CreatedBy: ada.ID,
+		PublicMetadata: map[string]any{"tier": "gold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(srv.AuthOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, version := range []string{"v1", "v2"} {
+		opts := []clerktest.TokenOption{clerktest.WithActiveOrganization(org.ID)}
+		if version == "v2" {
+			opts = append(opts, clerktest.WithTokenVersion2())
+		}
+		claims, err := v.Verify(ctx, srv.SessionToken(t, ada.ID, opts...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"org:sys_profile:manage", "org:sys_profile:delete", "org:sys_memberships:read",
+			"org:sys_memberships:manage", "org:sys_domains:read", "org:sys_domains:manage"}
+		got := slices.Clone(claims.OrgPermissions)
+		slices.Sort(got)
+		slices.Sort(want)
+		if claims.OrgID != org.ID || claims.OrgSlug != "acme" || claims.OrgRole != "org:admin" || !slices.Equal(got, want) ||
+			!claims.HasPermission("org:sys_memberships:manage") {
+			t.Fatalf("%s claims: %+v", version, claims)
+		}
+	}
+	// Not a member: refused.
+	_, err = srv.Client.Organizations.Get(ctx, org.ID, nil) // (the server is up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := v.Verify(ctx, srv.SessionToken(t, bob.ID))
+	if err != nil || plain.OrgID != "" {
+		t.Fatalf("no organization: %+v %v", plain, err)
+	}
+
+	// Through the API (POST /v1/sessions with active_organization_id), a
+	// role change shows in the next token.
+	if _, err := c.OrganizationMemberships.Create(ctx, org.ID, &clerk.OrganizationMembershipsCreateParams{UserID: bob.ID, Role: "org:member"}); err != nil {
+		t.Fatal(err)
+	}
+	sessID := postJSON(t, srv, "/v1/sessions", `{"user_id":"`+bob.ID+`","active_organization_id":"`+org.ID+`"}`)["id"].(string)
+	token := func() *auth.Claims {
+		jwt := postJSON(t, srv, "/v1/sessions/"+sessID+"/tokens", `{}`)["jwt"].(string)
+		claims, err := v.Verify(ctx, jwt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return claims
+	}
+	if got := token(); got.OrgRole != "org:member" || !slices.Equal(got.OrgPermissions, []string{"org:sys_memberships:read"}) {
+		t.Fatalf("member's token: %+v", got)
+	}
+	if _, err := c.OrganizationMemberships.Update(ctx, org.ID, bob.ID, &clerk.OrganizationMembershipsUpdateParams{Role: "org:admin"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := token(); got.OrgRole != "org:admin" || len(got.OrgPermissions) != 6 {
+		t.Fatalf("after the role change: %+v", got)
+	}
+	status, body := post(t, srv, "/v1/sessions", `{"user_id":"`+newUser(t, srv, "cy@example.com", "Cy").ID+`","active_organization_id":"`+org.ID+`"}`)
+	if status != 403 || !strings.Contains(body, "not_a_member_in_organization") {
+		t.Fatalf("a non-member's session: %d %s", status, body)
+	}
+
+	// Template shortcodes.
+	if _, err := c.JWTTemplates.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("org"), Claims: map[string]any{
+		"oid": "{{org.id}}", "slug": "{{org.slug}}", "role": "{{org.role}}", "name": "{{org.name}}",
+		"tier": "{{org.public_metadata.tier}}", "orgs": "{{user.organizations}}"}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := c.Sessions.CreateTokenFromTemplate(ctx, sessID, "org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, payload := jwtPayload(t, tok.JWT)
+	if payload["oid"] != org.ID || payload["slug"] != "acme" || payload["role"] != "org:admin" || payload["name"] != "Acme" ||
+		payload["tier"] != "gold" || fmt.Sprint(payload["orgs"]) != "map["+org.ID+":org:admin]" {
+		t.Fatalf("template claims: %v", payload)
+	}
+}
+
+// post sends a JSON body to the server with API version 2026-05-12 (for
+// the operations of later versions the SDK does not have yet) and returns
+// the status and body.
+func post(t *testing.T, srv *clerktest.Server, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+srv.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Clerk-API-Version", "2026-05-12")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(data)
+}
+
+// postJSON is post, failing t unless the answer is 200, decoded.
+func postJSON(t *testing.T, srv *clerktest.Server, path, body string) map[string]any {
+	t.Helper()
+	status, data := post(t, srv, path, body)
+	var out map[string]any
+	if status != 200 || json.Unmarshal([]byte(data), &out) != nil {
+		t.Fatalf("POST %s: %d %s", path, status, data)
+	}
+	return out
 }

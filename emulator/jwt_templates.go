@@ -267,7 +267,17 @@ func (s *core) CreateSessionTokenFromTemplate(ctx context.Context, sessionID, na
 		return "", err
 	}
 	t := doc.Template
-	claims := renderClaims(t.Claims, shortcodeData(user.User, sess))
+	data := shortcodeData(user.User, sess)
+	org, m, err := s.activeOrganization(ctx, sess)
+	if err != nil {
+		return "", err
+	}
+	roles, err := s.organizationRoles(ctx, sess.UserID)
+	if err != nil {
+		return "", err
+	}
+	addOrgShortcodes(data, roles, org, m)
+	claims := renderClaims(t.Claims, data)
 	now := s.now()
 	life := time.Duration(t.Lifetime) * time.Second
 	if opts.ExpiresInSeconds > 0 {

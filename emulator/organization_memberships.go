@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/clerkgo/clerk"
@@ -430,4 +431,88 @@ func (s *core) removeUserMemberships(ctx context.Context, tx store.Store, userID
 		}
 	}
 	return nil
+}
+
+// activeOrganization returns a session's active organization and the
+// user's membership in it, read now (so that a changed role shows in the
+// next token); nil when the session has none or the user is no longer a
+// member.
+func (s *core) activeOrganization(ctx context.Context, sess *clerk.Session) (*orgRecord, *membershipRecord, error) {
+	if sess.LastActiveOrganizationID == nil || *sess.LastActiveOrganizationID == "" {
+		return nil, nil, nil
+	}
+	orgID := *sess.LastActiveOrganizationID
+	org, _, err := readOrg(ctx, s.store, orgID)
+	if isNotFound(err) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.store.ObjectByUnique(ctx, kindMembership, orgID+"/"+sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
+	if err != nil {
+		return nil, nil, err
+	}
+	return org, rows[0], nil
+}
+
+// orgClaimsV2 packs the active organization as Clerk's session token v2
+// does: "o" with the ID, slug, role (without "org:"), the permission
+// names ("per") and, for each organization feature of "fea" in order, a
+// bit mask over those names ("fpm", least significant bit first), so
+// that "org:<feature>:<permission>" unpacks to the member's permissions.
+func orgClaimsV2(org *orgRecord, m *membershipRecord) (map[string]any, string) {
+	var features, perms []string
+	masks := map[string]int{}
+	for _, p := range permissionsOf(m.Role) {
+		rest, ok := strings.CutPrefix(p, "org:")
+		feature, perm, ok2 := strings.Cut(rest, ":")
+		if !ok || !ok2 {
+			continue
+		}
+		if _, seen := masks[feature]; !seen {
+			features = append(features, feature)
+			masks[feature] = 0
+		}
+		i := slices.Index(perms, perm)
+		if i < 0 {
+			perms = append(perms, perm)
+			i = len(perms) - 1
+		}
+		masks[feature] |= 1 << i
+	}
+	fea := make([]string, len(features))
+	fpm := make([]string, len(features))
+	for i, f := range features {
+		fea[i] = "o:" + f
+		fpm[i] = strconv.Itoa(masks[f])
+	}
+	o := map[string]any{"id": org.ID, "slg": org.Slug, "rol": strings.TrimPrefix(m.Role, "org:"),
+		"per": strings.Join(perms, ","), "fpm": strings.Join(fpm, ",")}
+	return o, strings.Join(fea, ",")
+}
+
+// organizationRoles maps the ID of every organization the user is a
+// member of to the user's role there.
+func (s *core) organizationRoles(ctx context.Context, userID string) (map[string]any, error) {
+	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindMembership, UserID: userID})
+	if err != nil {
+		return nil, err
+	}
+	records, err := decodeObjects[membershipRecord](rows)
+	if err != nil {
+		return nil, err
+	}
+	roles := make(map[string]any, len(records))
+	for _, m := range records {
+		roles[m.OrganizationID] = m.Role
+	}
+	return roles, nil
 }

@@ -28,14 +28,39 @@ const (
 // POST /v1/sessions of the later API versions does (Clerk's recipe for
 // testing without a browser: create user, create session, create token).
 func (s *core) CreateSession(ctx context.Context, userID string) (*clerk.Session, error) {
+	return s.CreateSessionInOrganization(ctx, userID, "")
+}
+
+// CreateSessionInOrganization starts a session as CreateSession does,
+// with an active organization (active_organization_id) when orgID is not
+// "": the user must be a member. The session's tokens then carry the
+// organization, and the member's role and permissions as they are when
+// each token is minted.
+func (s *core) CreateSessionInOrganization(ctx context.Context, userID, orgID string) (*clerk.Session, error) {
 	if userID == "" {
 		return nil, missing("user_id")
 	}
 	var sess *clerk.Session
 	err := s.store.Tx(ctx, func(tx store.Store) error {
+		if orgID != "" {
+			if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+				return err
+			}
+			if _, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID); errors.Is(err, store.ErrNotFound) {
+				return &Error{Kind: KindForbidden, Code: "not_a_member_in_organization", Param: "active_organization_id",
+					Message:     "not a member",
+					LongMessage: "The user is not a member of the organization, so it cannot be the session's active organization."}
+			} else if err != nil {
+				return err
+			}
+		}
 		var err error
 		sess, err = s.startSession(ctx, tx, userID, nil, sessionLifetime, "")
-		return err
+		if err != nil || orgID == "" {
+			return err
+		}
+		sess.LastActiveOrganizationID = &orgID
+		return putObject(ctx, tx, sessionObject(sess, ""), sess, false)
 	})
 	if err != nil {
 		return nil, err
@@ -194,10 +219,21 @@ func (s *core) CreateSessionToken(ctx context.Context, sessionID string, opts To
 	if opts.Version == 0 {
 		opts.Version = s.tokenVersion
 	}
+	org, m, err := s.activeOrganization(ctx, sess)
+	if err != nil {
+		return "", err
+	}
 	if opts.Version == 2 {
 		claims["v"] = 2
 		claims["sts"] = sess.Status
 		claims["jti"] = s.rand.base62(20)
+		if org != nil {
+			o, fea := orgClaimsV2(org, m)
+			claims["o"], claims["fea"] = o, fea
+		}
+	} else if org != nil {
+		claims["org_id"], claims["org_slug"], claims["org_role"] = org.ID, org.Slug, m.Role
+		claims["org_permissions"] = permissionsOf(m.Role)
 	}
 	return s.signJWT(claims)
 }

@@ -309,6 +309,23 @@ func shortcodeData(u *clerk.User, sess *clerk.Session) map[string]any {
 	return data
 }
 
+// addOrgShortcodes adds the organization shortcodes: user.organizations
+// (organization ID to role, for every membership) and, for the session's
+// active organization, org.id, org.name, org.slug, org.role (with
+// "org:"), org.image_url, org.has_image and org.public_metadata.
+func addOrgShortcodes(data map[string]any, roles map[string]any, org *orgRecord, m *membershipRecord) {
+	if user, ok := data["user"].(map[string]any); ok {
+		user["organizations"] = roles
+	}
+	if org == nil {
+		return
+	}
+	data["org"] = map[string]any{
+		"id": org.ID, "name": org.Name, "slug": org.Slug, "role": m.Role, "image_url": org.ImageURL,
+		"has_image": org.HasImage, "public_metadata": orEmpty(org.PublicMetadata),
+	}
+}
+
 // userShortcodes are the user.* shortcodes Clerk documents. Timestamps are
 // Unix seconds, as in Clerk's example (registration_date). Private
 // metadata is never reachable.
@@ -334,8 +351,7 @@ func userShortcodes(u *clerk.User) map[string]any {
 		"updated_at":            u.UpdatedAt / 1000,
 		"last_sign_in_at":       nil,
 		"two_factor_enabled":    u.TwoFactorEnabled,
-		// Organizations arrive with the organizations feature: the map of
-		// organization ID to role is empty until then.
+		// The map of organization ID to role: set by orgShortcodes.
 		"organizations": map[string]any{},
 	}
 	if u.ProfileImageURL == "" {

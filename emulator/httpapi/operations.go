@@ -44,12 +44,13 @@ func (h *Handler) laterOperations() map[string]operation {
 	return map[string]operation{
 		"createSession": func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var p struct {
-				UserID string `json:"user_id"`
+				UserID               string `json:"user_id"`
+				ActiveOrganizationID string `json:"active_organization_id"`
 			}
 			if err := decodeJSON(req, &p, false); err != nil {
 				return 0, nil, err
 			}
-			sess, err := s.CreateSession(ctx, p.UserID)
+			sess, err := s.CreateSessionInOrganization(ctx, p.UserID, p.ActiveOrganizationID)
 			return http.StatusOK, sess, err
 		},
 		"CreateSessionToken": func(ctx context.Context, req *specs.Request) (int, any, error) {
