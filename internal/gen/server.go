@@ -26,7 +26,7 @@ var serverEncodedResults = map[string]bool{
 	"ListInstanceOrganizationInvitations": true, "CreateOrganizationInvitation": true, "ListOrganizationInvitations": true,
 	"CreateOrganizationInvitationBulk": true, "ListPendingOrganizationInvitations": true, "GetOrganizationInvitation": true,
 	"RevokeOrganizationInvitation": true,
-	"CreateOrganizationDomain": true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
+	"CreateOrganizationDomain":     true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
 	"UsersGetOrganizationMemberships": true, "UsersGetOrganizationInvitations": true,
 }
 
