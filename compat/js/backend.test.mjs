@@ -285,3 +285,98 @@ describe('session tokens', () => {
     assert.equal(state.toAuth().userId, user.id);
   });
 });
+
+describe('organizations', () => {
+  let ada;
+  let bob;
+  let org;
+
+  before(async () => {
+    ada = await sdk('users.createUser', () => clerk.users.createUser({ emailAddress: ['org-ada@example.com'], firstName: 'Ada' }));
+    bob = await sdk('users.createUser', () => clerk.users.createUser({ emailAddress: ['org-bob@example.com'], firstName: 'Bob' }));
+  });
+
+  test('organizations.createOrganization, getOrganization, updateOrganization', async () => {
+    org = await sdk('organizations.createOrganization', () =>
+      clerk.organizations.createOrganization({ name: 'Acme Rockets', createdBy: ada.id, maxAllowedMemberships: 5, publicMetadata: { tier: 'gold' } }),
+    );
+    assert.match(org.id, /^org_/);
+    assert.equal(org.slug, 'acme-rockets');
+    assert.deepEqual(org.publicMetadata, { tier: 'gold' });
+    const bySlug = await sdk('organizations.getOrganization by slug', () =>
+      clerk.organizations.getOrganization({ slug: 'acme-rockets', includeMembersCount: true }),
+    );
+    assert.equal(bySlug.id, org.id);
+    assert.equal(bySlug.membersCount, 1);
+    const updated = await sdk('organizations.updateOrganization', () => clerk.organizations.updateOrganization(org.id, { name: 'Acme' }));
+    assert.equal(updated.name, 'Acme');
+    const list = await sdk('organizations.getOrganizationList', () => clerk.organizations.getOrganizationList({ query: 'acme' }));
+    assert.equal(list.totalCount, 1);
+  });
+
+  test('memberships: create, list, update the role', async () => {
+    const m = await sdk('organizations.createOrganizationMembership', () =>
+      clerk.organizations.createOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:member' }),
+    );
+    assert.equal(m.role, 'org:member');
+    assert.equal(m.publicUserData.userId, bob.id);
+    assert.equal(m.organization.id, org.id);
+    const list = await sdk('organizations.getOrganizationMembershipList', () =>
+      clerk.organizations.getOrganizationMembershipList({ organizationId: org.id }),
+    );
+    assert.equal(list.totalCount, 2);
+    const updated = await sdk('organizations.updateOrganizationMembership', () =>
+      clerk.organizations.updateOrganizationMembership({ organizationId: org.id, userId: bob.id, role: 'org:admin' }),
+    );
+    assert.equal(updated.role, 'org:admin');
+    const mine = await sdk('users.getOrganizationMembershipList', () => clerk.users.getOrganizationMembershipList({ userId: bob.id }));
+    assert.equal(mine.totalCount, 1);
+    assert.equal(mine.data[0].organization.id, org.id);
+  });
+
+  test('organization invitations: create and revoke', async () => {
+    const inv = await sdk('organizations.createOrganizationInvitation', () =>
+      clerk.organizations.createOrganizationInvitation({ organizationId: org.id, emailAddress: 'org-cy@example.com', role: 'org:member', inviterUserId: ada.id }),
+    );
+    assert.equal(inv.status, 'pending');
+    assert.equal(inv.emailAddress, 'org-cy@example.com');
+    const pending = await sdk('organizations.getOrganizationInvitationList', () =>
+      clerk.organizations.getOrganizationInvitationList({ organizationId: org.id, status: ['pending'] }),
+    );
+    assert.equal(pending.totalCount, 1);
+    const revoked = await sdk('organizations.revokeOrganizationInvitation', () =>
+      clerk.organizations.revokeOrganizationInvitation({ organizationId: org.id, invitationId: inv.id, requestingUserId: ada.id }),
+    );
+    assert.equal(revoked.status, 'revoked');
+  });
+
+  test('invitations: create and revoke', async () => {
+    const inv = await sdk('invitations.createInvitation', () =>
+      clerk.invitations.createInvitation({ emailAddress: 'invited@example.com', redirectUrl: 'https://app.example.com/accept' }),
+    );
+    assert.equal(inv.status, 'pending');
+    assert.match(inv.url, /__clerk_ticket=/);
+    const revoked = await sdk('invitations.revokeInvitation', () => clerk.invitations.revokeInvitation(inv.id));
+    assert.equal(revoked.status, 'revoked');
+  });
+
+  test('a session token with the active organization reads back its role and permissions', async () => {
+    const session = await bapi('POST', '/sessions', { user_id: bob.id, active_organization_id: org.id });
+    const { jwt } = await bapi('POST', `/sessions/${session.id}/tokens`, {});
+    const request = new Request('http://localhost:3000/api/me', { headers: { Authorization: `Bearer ${jwt}` } });
+    const state = await sdk('authenticateRequest', () => clerk.authenticateRequest(request));
+    assert.equal(state.status, 'signed-in', `reason: ${state.reason} ${state.message}`);
+    const auth = state.toAuth();
+    assert.equal(auth.orgId, org.id);
+    assert.equal(auth.orgSlug, 'acme-rockets');
+    assert.equal(auth.orgRole, 'org:admin');
+    assert.ok(auth.orgPermissions.includes('org:sys_memberships:manage'), JSON.stringify(auth.orgPermissions));
+    assert.ok(auth.has({ permission: 'org:sys_memberships:manage' }));
+  });
+
+  test('organizations.deleteOrganization takes its memberships', async () => {
+    await sdk('organizations.deleteOrganization', () => clerk.organizations.deleteOrganization(org.id));
+    const mine = await sdk('users.getOrganizationMembershipList', () => clerk.users.getOrganizationMembershipList({ userId: bob.id }));
+    assert.equal(mine.totalCount, 0);
+  });
+});
