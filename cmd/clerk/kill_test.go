@@ -13,16 +13,19 @@ import (
 	"time"
 
 	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store/postgres/pgtest"
 )
 
 // TestMain lets the test binary stand in for the clerk command: with
 // CLERK_TEST_AS_CLI=1 it runs main's code instead of the tests, so a test
 // can start the real command in a process of its own (and kill it).
+// Otherwise it runs the tests through pgtest, for the tests that share a
+// throwaway PostgreSQL server between processes.
 func TestMain(m *testing.M) {
 	if os.Getenv("CLERK_TEST_AS_CLI") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m) // runs the tests, then stops the PostgreSQL server they started, if any
 }
 
 // startProcess runs `clerk serve` as a process and returns it with the API
