@@ -32,11 +32,16 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 		}
 		return json.Marshal(&doc)
 	},
-	kindTOTP:         roundTrip[totpRecord],
-	kindBackupCode:   roundTrip[backupCodeRecord],
-	kindSignInToken:  roundTrip[signInTokenDoc],
-	kindActorToken:   roundTrip[actorTokenDoc],
-	kindProfileImage: roundTrip[profileImage],
+	kindTOTP:          roundTrip[totpRecord],
+	kindBackupCode:    roundTrip[backupCodeRecord],
+	kindSignInToken:   roundTrip[signInTokenDoc],
+	kindActorToken:    roundTrip[actorTokenDoc],
+	kindProfileImage:  roundTrip[profileImage],
+	kindOrganization:  roundTrip[orgRecord],
+	kindMembership:    roundTrip[membershipRecord],
+	kindOrgInvitation: roundTrip[orgInvitationRecord],
+	kindInvitation:    roundTrip[clerk.Invitation],
+	kindOrgDomain:     roundTrip[domainRecord],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -101,6 +106,28 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if _, err := s.ActorTokens.Create(ctx, &clerk.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}); err != nil {
 		t.Fatal(err)
 	}
+	org, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: u.ID,
+		MaxAllowedMemberships: clerk.Ptr[int64](5), PublicMetadata: map[string]any{"tier": "gold"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgID struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(org, &orgID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OrganizationInvitations.Create(ctx, orgID.ID, &clerk.OrganizationInvitationsCreateParams{
+		EmailAddress: "bob@example.com", Role: "org:member", InviterUserID: &u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OrganizationDomains.Create(ctx, orgID.ID, &clerk.OrganizationDomainsCreateParams{Name: clerk.Ptr("acme.com"),
+		Verified: clerk.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Invitations.Create(ctx, &clerk.InvitationsCreateParams{EmailAddress: "cy@example.com"}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -110,7 +137,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	for _, r := range users {
 		check(t, &got, "user", r.ID, r.Doc, roundTrip[userDoc])
 	}
-	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken, kindProfileImage} {
+	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
+		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -122,8 +150,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 8 {
-		t.Errorf("storedKinds has %d kinds, the test stores 8: keep both in step", len(storedKinds))
+	if len(storedKinds) != 13 {
+		t.Errorf("storedKinds has %d kinds, the test stores 13: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))
