@@ -205,7 +205,7 @@ func checkUsersDB(path string, n int) error {
 	if err != nil {
 		return err
 	}
-	c, err := svc.CountUsers(ctx, nil)
+	c, err := svc.Users.Count(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func fillUsers(ctx context.Context, st store.Store, n int) error {
 				return err
 			}
 			for i = start; i < min(start+batch, n); i++ {
-				_, err := svc.CreateUser(ctx, &clerk.UsersCreateParams{
+				_, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{
 					EmailAddress: []string{fmt.Sprintf("person%d@example.com", i)},
 					Username:     clerk.Ptr(fmt.Sprintf("person%d", i)),
 					FirstName:    clerk.Ptr("First"),
