@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -26,6 +27,8 @@ import (
 	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/httpapi"
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/postgres"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
 )
 
@@ -53,15 +56,41 @@ var (
 	keyErr  error
 )
 
+// Option configures NewServer.
+type Option func(*options)
+
+type options struct {
+	database string
+}
+
+// WithDatabase keeps the server's data where `clerk serve --database`
+// would: a postgres:// (or postgresql://) URL for PostgreSQL, else a
+// SQLite file path. The default is an in-memory SQLite database. The
+// database should be the test's own (a fresh one): the server's instance
+// and data are kept in it.
+func WithDatabase(database string) Option {
+	return func(o *options) { o.database = database }
+}
+
 // NewServer starts a server for the test and stops it when the test ends.
-func NewServer(t testing.TB) *Server {
+func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	keyOnce.Do(func() { key, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
 	if keyErr != nil {
 		t.Fatal(keyErr)
 	}
+	o := options{database: ":memory:"}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, ":memory:")
+	var st store.Store
+	var err error
+	if strings.HasPrefix(o.database, "postgres://") || strings.HasPrefix(o.database, "postgresql://") {
+		st, err = postgres.Open(ctx, o.database)
+	} else {
+		st, err = sqlite.Open(ctx, o.database)
+	}
 	if err != nil {
 		t.Fatalf("clerktest: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/clerktest"
+	"github.com/clerkgo/clerk/emulator/store/postgres/pgtest"
 )
 
 // wantErr fails t unless err is an API error with this status and code
@@ -41,8 +42,9 @@ func membersCount(t *testing.T, c *clerk.Client, orgID string) int64 {
 	return *org.MembersCount
 }
 
-func TestOrganizationsThroughTheSDK(t *testing.T) {
-	srv := clerktest.NewServer(t)
+func TestOrganizationsThroughTheSDK(t *testing.T) { eachStore(t, testOrganizationsThroughTheSDK) }
+
+func testOrganizationsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	ada := newUser(t, srv, "ada@example.com", "Ada")
@@ -145,7 +147,10 @@ func TestOrganizationsThroughTheSDK(t *testing.T) {
 }
 
 func TestOrganizationMembershipsThroughTheSDK(t *testing.T) {
-	srv := clerktest.NewServer(t)
+	eachStore(t, testOrganizationMembershipsThroughTheSDK)
+}
+
+func testOrganizationMembershipsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	ada := newUser(t, srv, "ada@example.com", "Ada")
@@ -233,7 +238,10 @@ func TestOrganizationMembershipsThroughTheSDK(t *testing.T) {
 }
 
 func TestOrganizationInvitationsThroughTheSDK(t *testing.T) {
-	srv := clerktest.NewServer(t)
+	eachStore(t, testOrganizationInvitationsThroughTheSDK)
+}
+
+func testOrganizationInvitationsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	ada := newUser(t, srv, "ada@example.com", "Ada")
@@ -299,8 +307,9 @@ func TestOrganizationInvitationsThroughTheSDK(t *testing.T) {
 	}
 }
 
-func TestInvitationsThroughTheSDK(t *testing.T) {
-	srv := clerktest.NewServer(t)
+func TestInvitationsThroughTheSDK(t *testing.T) { eachStore(t, testInvitationsThroughTheSDK) }
+
+func testInvitationsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	newUser(t, srv, "ada@example.com", "Ada")
@@ -333,7 +342,10 @@ func TestInvitationsThroughTheSDK(t *testing.T) {
 }
 
 func TestOrganizationDomainsThroughTheSDK(t *testing.T) {
-	srv := clerktest.NewServer(t)
+	eachStore(t, testOrganizationDomainsThroughTheSDK)
+}
+
+func testOrganizationDomainsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	org, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme"})
@@ -379,7 +391,10 @@ func TestOrganizationDomainsThroughTheSDK(t *testing.T) {
 // members (the creator counts), and 20 concurrent creates with one slug
 // give one organization.
 func TestOrganizationLimitsHoldUnderConcurrency(t *testing.T) {
-	srv := clerktest.NewServer(t)
+	eachStore(t, testOrganizationLimitsHoldUnderConcurrency)
+}
+
+func testOrganizationLimitsHoldUnderConcurrency(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	creator := newUser(t, srv, "creator@example.com", "Creator")
@@ -509,7 +524,10 @@ func TestOrganizationAnswersMatchEveryAPIVersion(t *testing.T) {
 // reads back as the member's organization, role and permissions; a role
 // change shows in the next token; templates render org shortcodes.
 func TestSessionTokensCarryTheActiveOrganization(t *testing.T) {
-	srv := clerktest.NewServer(t)
+	eachStore(t, testSessionTokensCarryTheActiveOrganization)
+}
+
+func testSessionTokensCarryTheActiveOrganization(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
 	ada := newUser(t, srv, "ada@example.com", "Ada")
@@ -630,4 +648,13 @@ func postJSON(t *testing.T, srv *clerktest.Server, path, body string) map[string
 		t.Fatalf("POST %s: %d %s", path, status, data)
 	}
 	return out
+}
+
+// eachStore runs a test against a server on each store: in-memory SQLite
+// (clerktest's default) and a PostgreSQL database of its own.
+func eachStore(t *testing.T, test func(t *testing.T, srv *clerktest.Server)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, clerktest.NewServer(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		test(t, clerktest.NewServer(t, clerktest.WithDatabase(pgtest.NewDatabase(t))))
+	})
 }
