@@ -178,3 +178,15 @@ func WithActiveOrganization(orgID string) TokenOption {
 func (s *Server) AuthOptions() auth.Options {
 	return auth.Options{JWTKey: s.JWTKey}
 }
+
+// CreateSignUp starts a sign-up, as a user filling in Clerk's sign-up form
+// would (the emulator has no frontend API to do it through), failing the
+// test on error: for tests of PATCH /v1/sign_ups/{id}.
+func (s *Server) CreateSignUp(t testing.TB, o emulator.SignUpOptions) *clerk.SignUp {
+	t.Helper()
+	su, err := s.svc.CreateSignUp(context.Background(), o)
+	if err != nil {
+		t.Fatalf("clerktest: creating a sign-up: %v", err)
+	}
+	return su
+}

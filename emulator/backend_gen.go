@@ -374,7 +374,14 @@ type SignInTokensCreateLater struct {
 // SignUpsBackend serves the signUps group: the SDK's SignUpsService.
 type SignUpsBackend interface {
 	// Update serves UpdateSignUp (PATCH /sign_ups/{id}).
-	Update(ctx context.Context, id string, params *clerk.SignUpsUpdateParams) (*clerk.SignUp, error)
+	Update(ctx context.Context, id string, params *clerk.SignUpsUpdateParams, later *SignUpsUpdateLater) (*clerk.SignUp, error)
+}
+
+// SignUpsUpdateLater holds what later API versions add to the parameters of
+// SignUps.Update and the server honours, until the SDK's params
+// have them.
+type SignUpsUpdateLater struct {
+	CustomAction *bool `json:"custom_action"`
 }
 
 // TemplatesBackend serves the templates group: the SDK's TemplatesService.

@@ -25,6 +25,9 @@ type Service struct {
 	OrganizationDomains     *OrganizationDomains
 	OrganizationDomain      *OrganizationDomain
 	Invitations             *Invitations
+	Webhooks                *Webhooks
+	Miscellaneous           *Miscellaneous
+	SignUps                 *SignUps
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -63,6 +66,12 @@ type (
 	OrganizationDomain struct{ *core }
 	// Invitations serves the invitations group.
 	Invitations struct{ *core }
+	// Webhooks serves the webhooks group (the instance's Svix app).
+	Webhooks struct{ *core }
+	// Miscellaneous serves the miscellaneous group (the interstitial).
+	Miscellaneous struct{ *core }
+	// SignUps serves the signUps group.
+	SignUps struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -73,6 +82,7 @@ func newService(c *core) *Service {
 		Organizations: &Organizations{c}, OrganizationMemberships: &OrganizationMemberships{c},
 		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
+		Webhooks: &Webhooks{c}, Miscellaneous: &Miscellaneous{c}, SignUps: &SignUps{c},
 	}
 }
 
@@ -86,5 +96,6 @@ func (s *Service) Backend() *Backend {
 		Organizations: s.Organizations, OrganizationMemberships: s.OrganizationMemberships,
 		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
+		Webhooks: s.Webhooks, Miscellaneous: s.Miscellaneous, SignUps: s.SignUps,
 	}
 }

@@ -694,11 +694,15 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.SignUps; impl != nil {
 		ops["UpdateSignUp"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.SignUpsUpdateLater
 			var params clerk.SignUpsUpdateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.SignUpsUpdateParams
+				*emulator.SignUpsUpdateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.Update(ctx, req.Route.PathParams["id"], &params)
+			v, err := impl.Update(ctx, req.Route.PathParams["id"], &params, &later)
 			return 200, v, err
 		}
 	}

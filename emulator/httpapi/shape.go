@@ -17,7 +17,8 @@ var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 // shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
 // the SDK's models, into the shape of a later API version: users get the
 // enterprise_accounts list the later versions require, clients their
-// last_authentication_strategy (null), and the verifications of
+// last_authentication_strategy (null), sign-ups their legal_accepted_at
+// (null), and the verifications of
 // identifications (email addresses, phone numbers, web3
 // wallets, passkeys, SAML and external accounts) their "object"
 // discriminator (verification_admin, ...).
@@ -36,7 +37,7 @@ func shapeForVersion(data []byte, version string) []byte {
 	}
 	// Most answers need nothing: no user, client or verification.
 	if !bytes.Contains(data, []byte(`"object":"user"`)) && !bytes.Contains(data, []byte(`"verification":{`)) &&
-		!bytes.Contains(data, []byte(`"object":"client"`)) {
+		!bytes.Contains(data, []byte(`"object":"client"`)) && !bytes.Contains(data, []byte(`"object":"sign_up_attempt"`)) {
 		return data
 	}
 	var s shaper
@@ -142,7 +143,7 @@ var identificationObjects = map[string]bool{
 // resource reshapes the object at i, whose members are members.
 func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 	object, objectEnd := "", -1
-	deleted, enterprise, lastStrategy := false, false, false
+	deleted, enterprise, lastStrategy, legalAccepted := false, false, false, false
 	for _, m := range members {
 		switch string(m.name) {
 		case "object":
@@ -154,6 +155,8 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 			enterprise = true
 		case "last_authentication_strategy":
 			lastStrategy = true
+		case "legal_accepted_at":
+			legalAccepted = true
 		}
 	}
 	switch {
@@ -184,6 +187,9 @@ func (s *shaper) resource(data []byte, i int, members []jsonMember) bool {
 				}
 			}
 		}
+	case object == "sign_up_attempt" && !legalAccepted:
+		// The emulator records no legal acceptance.
+		s.inserts = append(s.inserts, insertion{objectEnd, `,"legal_accepted_at":null`})
 	case object == "client" && !deleted && !lastStrategy:
 		// Always null: the emulator's sessions are created by the Backend
 		// API, not by a sign-in strategy.

@@ -40,7 +40,7 @@ var serverNumberBodies = map[string]bool{"CreateJWTTemplate": true, "UpdateJWTTe
 type laterParam struct {
 	Name string // spec name, e.g. "expires_in_seconds"
 	In   string // "query" or "body"
-	Kind string // Go type of the value: "string", "int64"
+	Kind string // Go type of the value: "string", "int64", "bool"
 }
 
 // Field is the Go field name of p.
@@ -55,6 +55,7 @@ var serverLaterParams = map[string][]laterParam{
 	"ListJWTTemplates":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
 	"CreateSessionTokenFromTemplate": {{"expires_in_seconds", "body", "int64"}},
 	"CreateSignInToken":              {{"org_id", "body", "string"}},
+	"UpdateSignUp":                   {{"custom_action", "body", "bool"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
