@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,4 +117,57 @@ func patch(t *testing.T, srv *clerktest.Server, path, body string) (int, string)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(data)
+}
+
+func TestMessageTemplatesThroughTheSDK(t *testing.T) { eachStore(t, testMessageTemplatesThroughTheSDK) }
+
+func testMessageTemplatesThroughTheSDK(t *testing.T, srv *clerktest.Server) {
+	ctx := context.Background()
+	c := srv.Client
+	list, err := c.EmailSMSTemplates.List(ctx, "email")
+	if err != nil || list.TotalCount < 5 || list.Data[0].Slug != "verification_code" || list.Data[0].ResourceType != "system" ||
+		!slices.Contains(list.Data[0].AvailableVariables, "otp_code") || list.Data[0].Subject == nil {
+		t.Fatalf("email templates: %+v %v", list, err)
+	}
+	sms, err := c.EmailSMSTemplates.List(ctx, "sms")
+	if err != nil || sms.TotalCount < 2 || sms.Data[0].Subject != nil {
+		t.Fatalf("sms templates: %+v %v", sms, err)
+	}
+	_, err = c.EmailSMSTemplates.List(ctx, "fax")
+	wantErr(t, "unknown type (the spec's enum)", err, 422, "form_param_format_invalid", "template_type")
+	_, err = c.EmailSMSTemplates.Get(ctx, "email", "nope")
+	wantErr(t, "unknown slug", err, 404, "resource_not_found", "")
+	_, err = c.EmailSMSTemplates.Revert(ctx, "email", "verification_code")
+	wantErr(t, "revert a standard template", err, 400, "template_revert_error", "")
+
+	// Upsert: the required variable must stay; the change is kept.
+	_, err = c.EmailAndSMSTemplates.Upsert(ctx, "email", "verification_code", &clerk.EmailAndSMSTemplatesUpsertParams{
+		Body: clerk.Ptr("<p>no code here</p>")})
+	wantErr(t, "body without its code", err, 422, "required_variable_missing", "body")
+	up, err := c.EmailAndSMSTemplates.Upsert(ctx, "email", "verification_code", &clerk.EmailAndSMSTemplatesUpsertParams{
+		Name: clerk.Ptr("Code"), Subject: clerk.Ptr("Your {{app.name}} code"), Body: clerk.Ptr("<p>Code: {{otp_code}}</p>")})
+	if err != nil || up.Name != "Code" || up.ResourceType != "user" || !up.CanRevert || up.Body != "<p>Code: {{otp_code}}</p>" {
+		t.Fatalf("upsert: %+v %v", up, err)
+	}
+	got, err := c.EmailSMSTemplates.Get(ctx, "email", "verification_code")
+	if err != nil || got.ID != up.ID || *got.Subject != "Your {{app.name}} code" {
+		t.Fatalf("get after upsert: %+v %v", got, err)
+	}
+	preview, err := c.Templates.Preview(ctx, "email", "verification_code", nil)
+	if err != nil || preview["body"] != "<p>Code: 123456</p>" || preview["subject"] != "Your Emulated instance code" {
+		t.Fatalf("preview: %v %v", preview, err)
+	}
+	preview, err = c.Templates.Preview(ctx, "sms", "verification_code", &clerk.TemplatesPreviewParams{Body: clerk.Ptr("{{otp_code}}!")})
+	if err != nil || preview["body"] != "123456!" {
+		t.Fatalf("preview of a given body: %v %v", preview, err)
+	}
+	toggled, err := c.EmailSMSTemplates.ToggleTemplateDelivery(ctx, "sms", "verification_code",
+		&clerk.EmailSMSTemplatesToggleTemplateDeliveryParams{DeliveredByClerk: clerk.Ptr(false)})
+	if err != nil || toggled.DeliveredByClerk {
+		t.Fatalf("toggle: %+v %v", toggled, err)
+	}
+	reverted, err := c.EmailSMSTemplates.Revert(ctx, "email", "verification_code")
+	if err != nil || reverted.ResourceType != "system" || reverted.Name != "Verification code" || reverted.ID != up.ID {
+		t.Fatalf("revert: %+v %v", reverted, err)
+	}
 }

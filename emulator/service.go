@@ -28,6 +28,9 @@ type Service struct {
 	Webhooks                *Webhooks
 	Miscellaneous           *Miscellaneous
 	SignUps                 *SignUps
+	EmailSMSTemplates       *EmailSMSTemplates
+	EmailAndSMSTemplates    *EmailAndSMSTemplates
+	Templates               *Templates
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -72,6 +75,12 @@ type (
 	Miscellaneous struct{ *core }
 	// SignUps serves the signUps group.
 	SignUps struct{ *core }
+	// EmailSMSTemplates serves the emailSMSTemplates group.
+	EmailSMSTemplates struct{ *core }
+	// EmailAndSMSTemplates serves the emailAndSmsTemplates group.
+	EmailAndSMSTemplates struct{ *core }
+	// Templates serves the templates group (previews).
+	Templates struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -83,6 +92,7 @@ func newService(c *core) *Service {
 		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
 		Webhooks: &Webhooks{c}, Miscellaneous: &Miscellaneous{c}, SignUps: &SignUps{c},
+		EmailSMSTemplates: &EmailSMSTemplates{c}, EmailAndSMSTemplates: &EmailAndSMSTemplates{c}, Templates: &Templates{c},
 	}
 }
 
@@ -97,5 +107,6 @@ func (s *Service) Backend() *Backend {
 		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
 		Webhooks: s.Webhooks, Miscellaneous: s.Miscellaneous, SignUps: s.SignUps,
+		EmailSMSTemplates: s.EmailSMSTemplates, EmailAndSMSTemplates: s.EmailAndSMSTemplates, Templates: s.Templates,
 	}
 }

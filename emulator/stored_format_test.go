@@ -32,18 +32,19 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 		}
 		return json.Marshal(&doc)
 	},
-	kindTOTP:          roundTrip[totpRecord],
-	kindBackupCode:    roundTrip[backupCodeRecord],
-	kindSignInToken:   roundTrip[signInTokenDoc],
-	kindActorToken:    roundTrip[actorTokenDoc],
-	kindProfileImage:  roundTrip[profileImage],
-	kindOrganization:  roundTrip[orgRecord],
-	kindMembership:    roundTrip[membershipRecord],
-	kindOrgInvitation: roundTrip[orgInvitationRecord],
-	kindInvitation:    roundTrip[clerk.Invitation],
-	kindOrgDomain:     roundTrip[domainRecord],
-	kindSvixApp:       roundTrip[svixAppRecord],
-	kindSignUp:        roundTrip[clerk.SignUp],
+	kindTOTP:            roundTrip[totpRecord],
+	kindBackupCode:      roundTrip[backupCodeRecord],
+	kindSignInToken:     roundTrip[signInTokenDoc],
+	kindActorToken:      roundTrip[actorTokenDoc],
+	kindProfileImage:    roundTrip[profileImage],
+	kindOrganization:    roundTrip[orgRecord],
+	kindMembership:      roundTrip[membershipRecord],
+	kindOrgInvitation:   roundTrip[orgInvitationRecord],
+	kindInvitation:      roundTrip[clerk.Invitation],
+	kindOrgDomain:       roundTrip[domainRecord],
+	kindSvixApp:         roundTrip[svixAppRecord],
+	kindSignUp:          roundTrip[clerk.SignUp],
+	kindMessageTemplate: roundTrip[templateRecord],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -136,6 +137,10 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if _, err := s.CreateSignUp(ctx, SignUpOptions{EmailAddress: "dee@example.com", FirstName: "Dee"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.EmailAndSMSTemplates.Upsert(ctx, "sms", "verification_code", &clerk.EmailAndSMSTemplatesUpsertParams{
+		Body: clerk.Ptr("Code {{otp_code}}")}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -147,7 +152,7 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
 		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
-		kindSvixApp, kindSignUp} {
+		kindSvixApp, kindSignUp, kindMessageTemplate} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -159,8 +164,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 15 {
-		t.Errorf("storedKinds has %d kinds, the test stores 15: keep both in step", len(storedKinds))
+	if len(storedKinds) != 16 {
+		t.Errorf("storedKinds has %d kinds, the test stores 16: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))
