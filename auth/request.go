@@ -20,7 +20,9 @@ const (
 	SignedOut Status = "signed-out"
 )
 
-// RequestState is what AuthenticateRequest decided about a request.
+// RequestState is what AuthenticateRequest decided about a request. With
+// Options.TokenCacheSize set, the signed-in state of a cached token is
+// shared by every request that presents the token: treat it as read-only.
 type RequestState struct {
 	// Status is SignedIn or SignedOut.
 	Status Status
