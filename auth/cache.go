@@ -26,12 +26,16 @@ const (
 // entry, its claims and signed-in state (one allocation), and its slot.
 var entryOverhead = int(reflect.TypeFor[cacheEntry]().Size() + reflect.TypeFor[verified]().Size() + 16)
 
-// verified is a token that passed every check: its claims, and the
-// signed-in state AuthenticateRequest returns for it, in one allocation.
-// The token cache shares it among all the calls that present the token.
+// verified is a token that passed every check: its claims and the
+// signed-in state AuthenticateRequest returns for it, in one allocation,
+// and what a cache hit needs to know whether the token still verifies: the
+// header's kid and the key that verified the signature. The token cache
+// shares it among all the calls that present the token.
 type verified struct {
 	claims Claims
 	state  RequestState
+	kid    string
+	key    *verificationKey
 }
 
 // tokenCache keeps the outcome of successful verifications, keyed by the
@@ -67,9 +71,7 @@ type cacheBucket struct {
 // entry is in a slot.
 type cacheEntry struct {
 	hash   uint64
-	token  string           // a copy, so no request's memory is kept
-	kid    string           // the header's kid
-	key    *verificationKey // the key that verified the signature
+	token  string // a copy, so no request's memory is kept
 	v      *verified
 	expiry time.Time // the claims' Verifier.expiry: no hit from then on
 	cost   int       // bytes the entry counts (entryCost)
@@ -187,10 +189,10 @@ func (b *cacheBucket) evict() int {
 	}
 }
 
-// entryCost is what an entry counts towards the cache's memory bound: its
-// token, its claims and a fixed overhead.
-func entryCost(token, kid string, c *Claims) int {
-	return entryOverhead + len(token) + len(kid) + c.heapBytes()
+// entryCost is what the entry of a verified token counts towards the
+// cache's memory bound: its token, kid and claims, and a fixed overhead.
+func entryCost(t *verified) int {
+	return entryOverhead + len(t.state.Token) + len(t.kid) + t.claims.heapBytes()
 }
 
 // heapBytes estimates the memory the claims hold outside their struct: the

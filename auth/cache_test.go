@@ -479,7 +479,8 @@ func syntheticEntry(c *tokenCache, token string, expiry time.Time) *cacheEntry {
 	v := new(verified)
 	v.claims.raw = `{"sub":"u"}`
 	v.claims.Subject = "u"
-	return &cacheEntry{hash: c.hash(token), token: token, v: v, expiry: expiry, cost: entryCost(token, "", &v.claims)}
+	v.state.Token = token
+	return &cacheEntry{hash: c.hash(token), token: token, v: v, expiry: expiry, cost: entryCost(v)}
 }
 
 // checkBound checks the cache's bounds and that its byte count is the sum

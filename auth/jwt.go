@@ -131,8 +131,7 @@ type keyResolver func(ctx context.Context, kid string) (*verificationKey, *Error
 func (v *Verifier) verify(ctx context.Context, token string) (*verified, *Error) {
 	if v.cache == nil || len(token) > cacheMaxEntryBytes {
 		// (A token that long could not be cached: it is not even hashed.)
-		t, _, _, err := v.verifyToken(ctx, token)
-		return t, err
+		return v.verifyToken(ctx, token)
 	}
 	hash := v.cache.hash(token)
 	if e := v.cache.get(hash, token); e != nil {
@@ -140,8 +139,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*verified, *Error)
 		// header, signature, parsing the claims) and redoes the rest as
 		// verifyToken would: resolve the kid (a JWKS refresh may have
 		// dropped it or changed its key), then check the claims now.
-		key, err := v.resolve(ctx, e.kid)
-		if err == nil && key.equal(e.key) {
+		key, err := v.resolve(ctx, e.v.kid)
+		if err == nil && key.equal(e.v.key) {
 			if err = v.checkClaims(&e.v.claims); err == nil {
 				return e.v, nil
 			}
@@ -152,7 +151,7 @@ func (v *Verifier) verify(ctx context.Context, token string) (*verified, *Error)
 		}
 		// The kid names another key now: verify in full, against it.
 	}
-	t, key, kid, err := v.verifyToken(ctx, token)
+	t, err := v.verifyToken(ctx, token)
 	if err != nil {
 		return nil, err // failures are never cached
 	}
@@ -160,33 +159,32 @@ func (v *Verifier) verify(ctx context.Context, token string) (*verified, *Error)
 	// around it; the shared signed-in state refers to that copy.
 	t.state.Token = strings.Clone(token)
 	v.cache.add(&cacheEntry{
-		hash: hash, token: t.state.Token, kid: kid, key: key, v: t,
-		expiry: v.expiry(&t.claims), cost: entryCost(token, kid, &t.claims),
+		hash: hash, token: t.state.Token, v: t,
+		expiry: v.expiry(&t.claims), cost: entryCost(t),
 	}, v.now())
 	return t, nil
 }
 
 // verifyToken runs every check of a session token in order, each failing
-// closed: shape and size, header, algorithm, signature, then the claims. It
-// also returns the key that verified the signature and the header's kid.
-func (v *Verifier) verifyToken(ctx context.Context, token string) (*verified, *verificationKey, string, *Error) {
+// closed: shape and size, header, algorithm, signature, then the claims.
+func (v *Verifier) verifyToken(ctx context.Context, token string) (*verified, *Error) {
 	dot1, dot2, e := splitToken(token)
 	if e != nil {
-		return nil, nil, "", e
+		return nil, e
 	}
 	h, e := v.header(token[:dot1])
 	if e != nil {
-		return nil, nil, "", e
+		return nil, e
 	}
 	key, e := v.resolve(ctx, h.kid)
 	if e != nil {
-		return nil, nil, "", e
+		return nil, e
 	}
 	if h.alg != key.alg {
-		return nil, nil, "", fail(ReasonTokenInvalidAlgorithm, fmt.Sprintf("token algorithm %s does not match the key's %s", h.alg, key.alg))
+		return nil, fail(ReasonTokenInvalidAlgorithm, fmt.Sprintf("token algorithm %s does not match the key's %s", h.alg, key.alg))
 	}
 	if e := verifySignature(key, h.alg, token[:dot2], token[dot2+1:]); e != nil {
-		return nil, nil, "", e
+		return nil, e
 	}
 	// Decode on the stack when the payload fits (session tokens do), so
 	// that the claims' one string is the only copy.
@@ -197,21 +195,22 @@ func (v *Verifier) verifyToken(ctx context.Context, token string) (*verified, *v
 	}
 	n, ok := decodeSegment(payload, token[dot1+1:dot2])
 	if !ok {
-		return nil, nil, "", fail(ReasonTokenInvalid, "token payload is not base64url")
+		return nil, fail(ReasonTokenInvalid, "token payload is not base64url")
 	}
 	t := new(verified)
 	if err := parseClaims(string(payload[:n]), &t.claims); err != nil {
 		if errors.Is(err, errClaim) {
 			// Valid JSON, but a registered claim of the wrong type.
-			return nil, nil, "", failWrap(ReasonTokenVerificationFailed, err.Error(), err)
+			return nil, failWrap(ReasonTokenVerificationFailed, err.Error(), err)
 		}
-		return nil, nil, "", failWrap(ReasonTokenInvalid, "token payload is not a JSON object", err)
+		return nil, failWrap(ReasonTokenInvalid, "token payload is not a JSON object", err)
 	}
 	if e := v.checkClaims(&t.claims); e != nil {
-		return nil, nil, "", e
+		return nil, e
 	}
 	t.state = RequestState{Status: SignedIn, Token: token, Claims: &t.claims}
-	return t, key, h.kid, nil
+	t.key, t.kid = key, h.kid
+	return t, nil
 }
 
 func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Error {
