@@ -19,6 +19,9 @@ import (
 //
 // Every claim of the token, including the custom claims of a JWT template,
 // is reachable through Get, Custom and RawJSON.
+//
+// With Options.TokenCacheSize set, the Claims of a cached token are shared
+// by every call that presents the token: treat them as read-only.
 type Claims struct {
 	// Version is the session-token version: 1, or 2 when the token says
 	// "v": 2.

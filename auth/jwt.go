@@ -125,9 +125,49 @@ func (v *Verifier) header(seg string) (tokenHeader, *Error) {
 // keyResolver finds the key for a token's kid.
 type keyResolver func(ctx context.Context, kid string) (*verificationKey, *Error)
 
-// verify runs every check of a session token in order, each failing
+// verify returns a session token's verified claims and signed-in state:
+// from the token cache when it holds the token and the token still passes,
+// else by verifyToken, whose success the cache then keeps.
+func (v *Verifier) verify(ctx context.Context, token string) (*verified, *Error) {
+	if v.cache == nil || len(token) > cacheMaxEntryBytes {
+		// (A token that long could not be cached: it is not even hashed.)
+		return v.verifyToken(ctx, token)
+	}
+	hash := v.cache.hash(token)
+	if e := v.cache.get(hash, token); e != nil {
+		// A hit skips what depends on the token's bytes alone (shape,
+		// header, signature, parsing the claims) and redoes the rest as
+		// verifyToken would: resolve the kid (a JWKS refresh may have
+		// dropped it or changed its key), then check the claims now.
+		key, err := v.resolve(ctx, e.v.kid)
+		if err == nil && key.equal(e.v.key) {
+			if err = v.checkClaims(&e.v.claims); err == nil {
+				return e.v, nil
+			}
+		}
+		v.cache.remove(e)
+		if err != nil {
+			return nil, err
+		}
+		// The kid names another key now: verify in full, against it.
+	}
+	t, err := v.verifyToken(ctx, token)
+	if err != nil {
+		return nil, err // failures are never cached
+	}
+	// The cache keeps its own copy of the token, not the request's memory
+	// around it; the shared signed-in state refers to that copy.
+	t.state.Token = strings.Clone(token)
+	v.cache.add(&cacheEntry{
+		hash: hash, token: t.state.Token, v: t,
+		expiry: v.expiry(&t.claims), cost: entryCost(t),
+	}, v.now())
+	return t, nil
+}
+
+// verifyToken runs every check of a session token in order, each failing
 // closed: shape and size, header, algorithm, signature, then the claims.
-func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
+func (v *Verifier) verifyToken(ctx context.Context, token string) (*verified, *Error) {
 	dot1, dot2, e := splitToken(token)
 	if e != nil {
 		return nil, e
@@ -143,8 +183,8 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if h.alg != key.alg {
 		return nil, fail(ReasonTokenInvalidAlgorithm, fmt.Sprintf("token algorithm %s does not match the key's %s", h.alg, key.alg))
 	}
-	if err := verifySignature(key, h.alg, token[:dot2], token[dot2+1:]); err != nil {
-		return nil, err
+	if e := verifySignature(key, h.alg, token[:dot2], token[dot2+1:]); e != nil {
+		return nil, e
 	}
 	// Decode on the stack when the payload fits (session tokens do), so
 	// that the claims' one string is the only copy.
@@ -157,18 +197,20 @@ func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	if !ok {
 		return nil, fail(ReasonTokenInvalid, "token payload is not base64url")
 	}
-	c := new(Claims)
-	if err := parseClaims(string(payload[:n]), c); err != nil {
+	t := new(verified)
+	if err := parseClaims(string(payload[:n]), &t.claims); err != nil {
 		if errors.Is(err, errClaim) {
 			// Valid JSON, but a registered claim of the wrong type.
 			return nil, failWrap(ReasonTokenVerificationFailed, err.Error(), err)
 		}
 		return nil, failWrap(ReasonTokenInvalid, "token payload is not a JSON object", err)
 	}
-	if err := v.checkClaims(c); err != nil {
-		return nil, err
+	if e := v.checkClaims(&t.claims); e != nil {
+		return nil, e
 	}
-	return c, nil
+	t.state = RequestState{Status: SignedIn, Token: token, Claims: &t.claims}
+	t.key, t.kid = key, h.kid
+	return t, nil
 }
 
 func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Error {
@@ -207,8 +249,14 @@ func verifySignature(key *verificationKey, alg, signingInput, sigSeg string) *Er
 	return nil
 }
 
+// expiry is the instant from which a token with claims c is expired: its
+// exp plus the clock skew.
+func (v *Verifier) expiry(c *Claims) time.Time { return c.ExpiresAt.Add(v.skew) }
+
 // checkClaims checks the registered claims of a token whose signature is
-// valid.
+// valid, at the Verifier's current time. The token cache runs it on every
+// hit: all that may change between two verifications of the same token is
+// checked here.
 func (v *Verifier) checkClaims(c *Claims) *Error {
 	if c.Subject == "" {
 		return fail(ReasonTokenVerificationFailed, "token has no subject (sub)")
@@ -218,7 +266,7 @@ func (v *Verifier) checkClaims(c *Claims) *Error {
 	}
 	now := v.now()
 	skew := v.skew
-	if !now.Before(c.ExpiresAt.Add(skew)) {
+	if !now.Before(v.expiry(c)) {
 		return fail(ReasonTokenExpired, fmt.Sprintf("token expired at %s (now %s, clock skew %s)", c.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), skew))
 	}
 	if !c.NotBefore.IsZero() && c.NotBefore.After(now.Add(skew)) {

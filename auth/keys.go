@@ -24,6 +24,13 @@ type verificationKey struct {
 	alg string
 }
 
+// equal reports whether k and o verify the same signatures: the same
+// algorithm and public key. Keys of two JWKS fetches are equal when the
+// JWK did not change.
+func (k *verificationKey) equal(o *verificationKey) bool {
+	return k == o || (k.alg == o.alg && k.pub.E == o.pub.E && k.pub.N.Cmp(o.pub.N) == 0)
+}
+
 // parsePEMKey reads an RSA public key in PEM ("PUBLIC KEY", PKIX, as the
 // Clerk dashboard shows it, or "RSA PUBLIC KEY", PKCS #1). Like Clerk's
 // other SDKs it also accepts the PEM body on one line without its armour.

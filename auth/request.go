@@ -20,7 +20,9 @@ const (
 	SignedOut Status = "signed-out"
 )
 
-// RequestState is what AuthenticateRequest decided about a request.
+// RequestState is what AuthenticateRequest decided about a request. With
+// Options.TokenCacheSize set, the signed-in state of a cached token is
+// shared by every request that presents the token: treat it as read-only.
 type RequestState struct {
 	// Status is SignedIn or SignedOut.
 	Status Status
@@ -100,20 +102,20 @@ func (v *Verifier) authenticate(r *http.Request, token string, src tokenSource) 
 		case uat <= 0:
 			return signedOut(ReasonSessionTokenWithoutClientUAT, "the session cookie comes without a client_uat cookie", token, nil)
 		}
-		claims, err := v.verify(r.Context(), token)
+		t, err := v.verify(r.Context(), token)
 		if err != nil {
-			return signedOut(ReasonOf(err), err.(*Error).Message, token, err)
+			return signedOut(err.Reason, err.Message, token, err)
 		}
-		if uat > 0 && claims.IssuedAt.Unix() < uat {
+		if uat > 0 && t.claims.IssuedAt.Unix() < uat {
 			return signedOut(ReasonSessionTokenIATBeforeClientUAT, "the session token is older than the browser's last client change", token, nil)
 		}
-		return &RequestState{Status: SignedIn, Token: token, Claims: claims}
+		return &t.state
 	}
-	claims, err := v.verify(r.Context(), token)
+	t, err := v.verify(r.Context(), token)
 	if err != nil {
-		return signedOut(ReasonOf(err), err.(*Error).Message, token, err)
+		return signedOut(err.Reason, err.Message, token, err)
 	}
-	return &RequestState{Status: SignedIn, Token: token, Claims: claims}
+	return &t.state
 }
 
 func signedOut(reason Reason, msg, token string, err error) *RequestState {

@@ -2,11 +2,12 @@
 # Instructions per verification, counted by valgrind's callgrind: a
 # measure that does not depend on the machine's timing noise. It runs the
 # auth package's own benchmarks (BenchmarkFloor, BenchmarkVerify,
-# BenchmarkAuthenticateRequestWarmJWKS) twice, with 300 and 600
-# iterations, collecting only inside the measured calls, and divides the
-# difference by 300 so that setup cancels out.
+# BenchmarkAuthenticateRequestWarmJWKS, and with the token cache on
+# BenchmarkVerifyCachedFirstSeen and BenchmarkVerifyCachedHit) twice, with
+# 300 and 600 iterations, collecting only inside the measured calls, and
+# divides the difference by 300 so that setup cancels out.
 #
-# Usage: bench/callgrind.sh   (needs valgrind; about 2 minutes)
+# Usage: bench/callgrind.sh   (needs valgrind; about 4 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)/auth.test
@@ -31,10 +32,12 @@ perop() { # name, benchmark, functions...
 floor=$(perop Floor BenchmarkFloor 'crypto/rsa.VerifyPKCS1v15' 'crypto/sha256.Sum256')
 verify=$(perop Verify BenchmarkVerify 'github.com/clerkgo/clerk/auth.(*Verifier).verify')
 authreq=$(perop AuthenticateRequest BenchmarkAuthenticateRequestWarmJWKS 'github.com/clerkgo/clerk/auth.(*Verifier).AuthenticateRequest')
+firstseen=$(perop 'Verify, cache on, first-seen token' BenchmarkVerifyCachedFirstSeen 'github.com/clerkgo/clerk/auth.(*Verifier).verify')
+hit=$(perop 'Verify, cache on, repeated token' BenchmarkVerifyCachedHit 'github.com/clerkgo/clerk/auth.(*Verifier).verify')
 f=${floor#* }
 echo "| measured | instructions per op | × floor |"
 echo "| --- | ---: | ---: |"
-for row in "$floor" "$verify" "$authreq"; do
-	n=${row#* }
+for row in "$floor" "$verify" "$authreq" "$firstseen" "$hit"; do
+	n=${row##* }
 	printf '| %s | %d | %s× |\n' "${row% *}" "$n" "$(awk -v n="$n" -v f="$f" 'BEGIN { printf "%.3f", n / f }')"
 done

@@ -84,7 +84,32 @@ func newFixture(now time.Time) (*fixture, error) {
 	}
 	f.jwksJSON = []byte(`{"keys":[` + string(f.jwkJSON) + `]}`)
 
-	header := `{"alg":"RS256","kid":"` + testKID + `","typ":"JWT"}`
+	f.token, f.payload, err = signToken(priv, now, testJTI)
+	if err != nil {
+		return nil, err
+	}
+	f.signInput, f.signature, err = splitToken(f.token)
+	if err != nil {
+		return nil, err
+	}
+
+	// Change one byte of the decoded payload (a character of the user ID)
+	// and keep the original signature: the result is still well-formed
+	// base64url and JSON, so only the signature check can reject it.
+	bad := []byte(string(f.payload))
+	i := strings.Index(string(bad), testSubject) + len(testSubject) - 1
+	bad[i] ^= 0x01
+	f.tampered = b64([]byte(testHeader)) + "." + b64(bad) + "." + b64(f.signature)
+	return f, nil
+}
+
+// testHeader is the JOSE header of every token.
+const testHeader = `{"alg":"RS256","kid":"` + testKID + `","typ":"JWT"}`
+
+// signToken signs the session token of the fixture, issued at now, with
+// the given jti (of 20 characters, so that every token has the same
+// length), and returns it and its decoded claims.
+func signToken(priv *rsa.PrivateKey, now time.Time, jti string) (token string, payload []byte, err error) {
 	iat := now.Unix() - 5
 	// encoding/json sorts map keys, which is also the order Clerk uses.
 	claims := map[string]any{
@@ -94,7 +119,7 @@ func newFixture(now time.Time) (*fixture, error) {
 		"fva": []int{0, -1},
 		"iat": iat,
 		"iss": testIssuer,
-		"jti": testJTI,
+		"jti": jti,
 		"nbf": iat - 10,
 		"o": map[string]string{
 			"fpm": "3,2",
@@ -109,25 +134,43 @@ func newFixture(now time.Time) (*fixture, error) {
 		"sub": testSubject,
 		"v":   2,
 	}
-	if f.payload, err = json.Marshal(claims); err != nil {
-		return nil, err
+	if payload, err = json.Marshal(claims); err != nil {
+		return "", nil, err
 	}
-	f.signInput = []byte(b64([]byte(header)) + "." + b64(f.payload))
-	sum := sha256.Sum256(f.signInput)
-	if f.signature, err = rsa.SignPKCS1v15(nil, priv, crypto.SHA256, sum[:]); err != nil {
-		return nil, err
+	signInput := b64([]byte(testHeader)) + "." + b64(payload)
+	sum := sha256.Sum256([]byte(signInput))
+	sig, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, sum[:])
+	if err != nil {
+		return "", nil, err
 	}
-	f.token = string(f.signInput) + "." + b64(f.signature)
-
-	// Change one byte of the decoded payload (a character of the user ID)
-	// and keep the original signature: the result is still well-formed
-	// base64url and JSON, so only the signature check can reject it.
-	bad := []byte(string(f.payload))
-	i := strings.Index(string(bad), testSubject) + len(testSubject) - 1
-	bad[i] ^= 0x01
-	f.tampered = b64([]byte(header)) + "." + b64(bad) + "." + b64(f.signature)
-	return f, nil
+	return signInput + "." + b64(sig), payload, nil
 }
+
+// firstSeenTokens is how many tokens firstSeen signs, and
+// firstSeenCacheSize the token cache of the benchmarks that verify them:
+// a token comes again only after 1,023 others have passed through the 8
+// buckets of 8 entries, so it has always been evicted by then.
+const (
+	firstSeenTokens    = 1024
+	firstSeenCacheSize = 64
+)
+
+// firstSeen returns tokens that differ from the fixture's token, and from
+// each other, only in their jti, for the benchmarks of tokens a cache has
+// not seen. They are signed once per process, when first needed (about
+// 1.5 s), never inside a timed loop.
+var firstSeen = sync.OnceValue(func() []string {
+	f := fx()
+	tokens := make([]string, firstSeenTokens)
+	for i := range tokens {
+		tok, _, err := signToken(f.priv, time.Now(), fmt.Sprintf("%020d", i))
+		if err != nil {
+			panic(err)
+		}
+		tokens[i] = tok
+	}
+	return tokens
+})
 
 // splitToken returns a compact JWS's signing input and decoded signature.
 func splitToken(token string) (signInput, sig []byte, err error) {

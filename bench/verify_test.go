@@ -6,7 +6,7 @@ import (
 )
 
 // verifiers lists every benchmarked verifier by benchmark name. ours_test.go
-// adds github.com/clerkgo/clerk/auth's two entries.
+// adds github.com/clerkgo/clerk/auth's three entries.
 var verifiers = []namedVerifier{
 	{"Floor", newFloor},
 	{"ClerkSDKGo", newClerkSDKGo},
@@ -39,8 +39,8 @@ func newFloor(testing.TB) verifyFunc {
 func TestEveryVerifierAcceptsTheTokenAndRejectsATamperedOne(t *testing.T) {
 	f := fx()
 	ctx := context.Background()
-	if len(verifiers) != 7 {
-		t.Errorf("%d verifiers registered, want the floor, ours (2) and the four peers", len(verifiers))
+	if len(verifiers) != 8 {
+		t.Errorf("%d verifiers registered, want the floor, ours (3) and the four peers", len(verifiers))
 	}
 	for _, v := range verifiers {
 		t.Run(v.name, func(t *testing.T) {
