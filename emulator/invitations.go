@@ -103,18 +103,7 @@ func (s *Invitations) List(ctx context.Context, p *clerk.InvitationsListParams) 
 		}
 		q.Status = *p.Status
 	}
-	total, err := s.store.CountObjects(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListObjects(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	data, err := decodeObjects[clerk.Invitation](rows)
+	data, total, err := listPage[clerk.Invitation](ctx, s.store, q, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}

@@ -133,11 +133,11 @@ func (s *core) template(ctx context.Context, st store.Store, typ, slug string) (
 	o, err := st.ObjectByUnique(ctx, kindMessageTemplate, typ+"/"+slug)
 	switch {
 	case err == nil:
-		rows, err := decodeObjects[templateRecord]([]*store.Object{o})
+		rec, err := decodeObject[templateRecord](o)
 		if err != nil {
 			return nil, false, err
 		}
-		return &rows[0].Template, true, nil
+		return &rec.Template, true, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, false, err
 	}

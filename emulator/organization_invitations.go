@@ -243,28 +243,15 @@ func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, stat
 		}
 		q.Status = *status
 	}
-	total, err := s.store.CountObjects(ctx, q)
+	records, total, err := listPage[orgInvitationRecord](ctx, s.store, q, limit, offset)
 	if err != nil {
 		return nil, err
 	}
-	if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListObjects(ctx, q)
+	data, err := answerAll(records, func(inv *orgInvitationRecord) (*orgInvitationAnswer, error) {
+		return s.answerOrgInvitation(ctx, inv, withOrg)
+	})
 	if err != nil {
 		return nil, err
-	}
-	records, err := decodeObjects[orgInvitationRecord](rows)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*orgInvitationAnswer, 0, len(records))
-	for _, inv := range records {
-		a, err := s.answerOrgInvitation(ctx, inv, withOrg)
-		if err != nil {
-			return nil, err
-		}
-		data = append(data, a)
 	}
 	return encodeJSON[clerk.OrganizationInvitations](page(data, total))
 }

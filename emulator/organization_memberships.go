@@ -274,28 +274,15 @@ func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *
 	if q.OrderBy, q.Ascending, err = orderBy(order, "-created_at", membershipOrders); err != nil {
 		return nil, err
 	}
-	total, err := s.store.CountObjects(ctx, q)
+	records, total, err := listPage[membershipRecord](ctx, s.store, q, limit, offset)
 	if err != nil {
 		return nil, err
 	}
-	if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
-		return nil, err
-	}
-	rows, err := s.store.ListObjects(ctx, q)
+	data, err := answerAll(records, func(m *membershipRecord) (*membershipAnswer, error) {
+		return s.answerMembership(ctx, m, org, nil)
+	})
 	if err != nil {
 		return nil, err
-	}
-	records, err := decodeObjects[membershipRecord](rows)
-	if err != nil {
-		return nil, err
-	}
-	data := make([]*membershipAnswer, 0, len(records))
-	for _, m := range records {
-		a, err := s.answerMembership(ctx, m, org, nil)
-		if err != nil {
-			return nil, err
-		}
-		data = append(data, a)
 	}
 	return encodeJSON[clerk.OrganizationMemberships](page(data, total))
 }
@@ -304,21 +291,10 @@ func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *
 func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn func(m *membershipRecord) error) (JSON[clerk.OrganizationMembership], error) {
 	var m *membershipRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
-		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+		var err error
+		if _, m, err = readMembership(ctx, tx, orgID, userID); err != nil {
 			return err
 		}
-		o, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("Organization membership")
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
-		if err != nil {
-			return err
-		}
-		m = rows[0]
 		if err := fn(m); err != nil {
 			return err
 		}
@@ -368,23 +344,10 @@ func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID stri
 	var m *membershipRecord
 	var org *orgRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
-		// The organization first, then the membership: the order every
-		// transaction locks them in.
-		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
+		var err error
+		if _, m, err = readMembership(ctx, tx, orgID, userID); err != nil {
 			return err
 		}
-		o, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("Organization membership")
-		}
-		if err != nil {
-			return err
-		}
-		rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
-		if err != nil {
-			return err
-		}
-		m = rows[0]
 		org, err = s.removeMembership(ctx, tx, m)
 		return err
 	})
@@ -396,6 +359,25 @@ func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID stri
 		return nil, err
 	}
 	return encodeJSON[clerk.OrganizationMembership](a)
+}
+
+// readMembership reads a user's membership of an organization through st,
+// the organization first: the order every transaction locks them in, so
+// that two never wait for each other in turn.
+func readMembership(ctx context.Context, st store.Store, orgID, userID string) (*orgRecord, *membershipRecord, error) {
+	org, _, err := readOrg(ctx, st, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := st.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, notFound("Organization membership")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := decodeObject[membershipRecord](o)
+	return org, m, err
 }
 
 // removeMembership deletes a membership in tx and lowers its
@@ -456,11 +438,11 @@ func (s *core) activeOrganization(ctx context.Context, sess *clerk.Session) (*or
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := decodeObjects[membershipRecord]([]*store.Object{o})
+	rec, err := decodeObject[membershipRecord](o)
 	if err != nil {
 		return nil, nil, err
 	}
-	return org, rows[0], nil
+	return org, rec, nil
 }
 
 // orgClaimsV2 packs the active organization as Clerk's session token v2

@@ -79,13 +79,7 @@ func readOrg(ctx context.Context, st store.Store, id string) (*orgRecord, int64,
 	return rec, o.SortNum, err
 }
 
-func decodeOrg(o *store.Object) (*orgRecord, error) {
-	rows, err := decodeObjects[orgRecord]([]*store.Object{o})
-	if err != nil {
-		return nil, err
-	}
-	return rows[0], nil
-}
+func decodeOrg(o *store.Object) (*orgRecord, error) { return decodeObject[orgRecord](o) }
 
 func orgNotFound() *Error { return notFound("Organization") }
 

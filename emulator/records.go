@@ -115,3 +115,43 @@ func encodeJSON[T any](v any) (JSON[T], error) {
 	data, err := json.Marshal(v)
 	return JSON[T](data), err
 }
+
+// decodeObject decodes the document of one stored object.
+func decodeObject[T any](o *store.Object) (*T, error) {
+	rows, err := decodeObjects[T]([]*store.Object{o})
+	if err != nil {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// listPage reads a page of the objects q selects, decoded, with the count
+// of all of them: limit and offset as paging checks them.
+func listPage[T any](ctx context.Context, st store.Store, q store.ObjectQuery, limit, offset *int64) ([]*T, int64, error) {
+	total, err := st.CountObjects(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.Limit, q.Offset, err = paging(limit, offset); err != nil {
+		return nil, 0, err
+	}
+	rows, err := st.ListObjects(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := decodeObjects[T](rows)
+	return out, total, err
+}
+
+// answerAll builds the answer of each record.
+func answerAll[R, A any](records []*R, answer func(*R) (A, error)) ([]A, error) {
+	out := make([]A, 0, len(records))
+	for _, r := range records {
+		a, err := answer(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}

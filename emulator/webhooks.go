@@ -64,11 +64,11 @@ func (s *core) svixApp(ctx context.Context) (*svixAppRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := decodeObjects[svixAppRecord]([]*store.Object{o})
+	rec, err := decodeObject[svixAppRecord](o)
 	if err != nil {
 		return nil, err
 	}
-	return rows[0], nil
+	return rec, nil
 }
 
 // GenerateSvixAuthURL answers a new dashboard URL of the Svix app.
