@@ -44,7 +44,7 @@ func (s *core) CreateSignUp(ctx context.Context, o SignUpOptions) (*clerk.SignUp
 	su := &clerk.SignUp{Object: "sign_up_attempt", ID: s.rand.id("sua"), Status: signUpMissingRequirements,
 		AbandonAt: now.Add(signUpAbandonLifetime).UnixMilli(), RequiredFields: []string{}, OptionalFields: []string{},
 		MissingFields: []string{}, UnverifiedFields: []string{},
-		Verifications: map[string]any{"email_address": nil, "phone_number": nil, "web3_wallet": nil, "external_account": nil},
+		Verifications:  map[string]any{"email_address": nil, "phone_number": nil, "web3_wallet": nil, "external_account": nil},
 		PublicMetadata: map[string]any{}, UnsafeMetadata: orEmpty(o.UnsafeMetadata)}
 	set := func(dst **string, v string) {
 		if v != "" {
