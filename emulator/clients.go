@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/clerkgo/clerk"
@@ -45,29 +44,14 @@ func (s *Clients) List(ctx context.Context, p *clerk.ClientsListParams) (*clerk.
 	if p == nil {
 		p = &clerk.ClientsListParams{}
 	}
-	q := store.ObjectQuery{Kind: kindClient}
-	var err error
-	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
-		return nil, err
-	}
-	total, err := s.store.CountObjects(ctx, store.ObjectQuery{Kind: kindClient})
+	out, total, err := listPage[clerk.ClientObject](ctx, s.store, store.ObjectQuery{Kind: kindClient}, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.store.ListObjects(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*clerk.ClientObject, 0, len(rows))
-	for _, r := range rows {
-		var c clerk.ClientObject
-		if err := json.Unmarshal(r.Doc, &c); err != nil {
-			return nil, fmt.Errorf("emulator: client %s: %w", r.ID, err)
-		}
-		if err := s.fillClient(ctx, &c); err != nil {
+	for _, c := range out {
+		if err := s.fillClient(ctx, c); err != nil {
 			return nil, err
 		}
-		out = append(out, &c)
 	}
 	return &clerk.ClientObjectList{Data: out, TotalCount: total}, nil
 }

@@ -138,20 +138,7 @@ func (s *Sessions) List(ctx context.Context, p *clerk.SessionsListParams) (*cler
 			Message: "missing", LongMessage: "Either user_id or client_id must be given."}
 	}
 	q := store.ObjectQuery{Kind: kindSession, UserID: deref(p.UserID), Ref: deref(p.ClientID), Status: deref(p.Status)}
-	total, err := s.store.CountObjects(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	var lerr error
-	q.Limit, q.Offset, lerr = paging(p.Limit, p.Offset)
-	if lerr != nil {
-		return nil, lerr
-	}
-	rows, err := s.store.ListObjects(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeObjects[clerk.Session](rows)
+	out, total, err := listPage[clerk.Session](ctx, s.store, q, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
