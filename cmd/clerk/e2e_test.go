@@ -20,6 +20,7 @@ import (
 
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/httpapi"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
 )
 
@@ -28,7 +29,9 @@ import (
 // back (a created thing comes back from get and list, an update shows, a
 // delete is then a 404). Which operations were exercised is read off the
 // requests themselves, matched to the table's method and path: an
-// operation no call reached is reported by name, without a list to keep.
+// operation the server implements that no call reached is a failure,
+// reported by name, without a list to keep; the ones the server does not
+// implement yet are listed.
 
 // recorder is an http.RoundTripper that notes the answered requests.
 type recorder struct {
@@ -188,15 +191,24 @@ func TestEveryOperationAgainstClerkServe(t *testing.T) {
 
 	rows := readOperations(t)
 	ok, other := rec.exercised(rows)
-	var missing []string
+	served := httpapi.New(local, nil) // what the server implements, to tell a gap in this test from one in the server
+	var missing, notServed []string
 	for _, row := range rows {
-		if !ok[row.id] && !expectedError[row.id] {
-			status := "not called"
-			if s, reached := other[row.id]; reached {
-				status = fmt.Sprintf("answered %d", s)
-			}
-			missing = append(missing, fmt.Sprintf("%s.%s (%s): %s", row.group, row.method, row.id, status))
+		if ok[row.id] || expectedError[row.id] {
+			continue
 		}
+		if !served.Implements(row.id) {
+			notServed = append(notServed, fmt.Sprintf("%s.%s (%s)", row.group, row.method, row.id))
+			continue
+		}
+		status := "not called"
+		if s, reached := other[row.id]; reached {
+			status = fmt.Sprintf("answered %d", s)
+		}
+		missing = append(missing, fmt.Sprintf("%s.%s (%s): %s", row.group, row.method, row.id, status))
+	}
+	if len(notServed) > 0 {
+		t.Logf("%d operations the server does not serve yet (501):\n  %s", len(notServed), strings.Join(notServed, "\n  "))
 	}
 	for id := range expectedError {
 		if other[id] == 0 {
@@ -207,6 +219,9 @@ func TestEveryOperationAgainstClerkServe(t *testing.T) {
 		t.Errorf("%d of %d operations not exercised with a 2xx answer:\n  %s", len(missing), len(rows), strings.Join(missing, "\n  "))
 	}
 	t.Logf("%d operations answered 2xx, %d answered the errors expected of them", len(ok), len(expectedError))
+	if len(notServed) > 0 && len(ok)+len(expectedError)+len(notServed) != len(rows) {
+		t.Errorf("%d + %d + %d operations do not add up to %d", len(ok), len(expectedError), len(notServed), len(rows))
+	}
 }
 
 // expectedError are the operations whose success needs what the Backend
