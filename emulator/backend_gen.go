@@ -317,7 +317,15 @@ type RedirectURLsBackend interface {
 	Delete(ctx context.Context, id string) (*clerk.DeletedObject, error)
 	// List serves ListRedirectURLs (GET /redirect_urls). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context) (*clerk.RedirectURLList, error)
+	List(ctx context.Context, later *RedirectURLsListLater) (*clerk.RedirectURLList, error)
+}
+
+// RedirectURLsListLater holds what later API versions add to the parameters of
+// RedirectURLs.List and the server honours, until the SDK's params
+// have them.
+type RedirectURLsListLater struct {
+	Limit  *int64 `json:"limit"`
+	Offset *int64 `json:"offset"`
 }
 
 // SAMLConnectionsBackend serves the samlConnections group: the SDK's SAMLConnectionsService.

@@ -25,6 +25,10 @@ type Service struct {
 	OrganizationDomains     *OrganizationDomains
 	OrganizationDomain      *OrganizationDomain
 	Invitations             *Invitations
+
+	RedirectURLs *RedirectURLs
+	Domains      *Domains
+	ProxyChecks  *ProxyChecks
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -63,6 +67,12 @@ type (
 	OrganizationDomain struct{ *core }
 	// Invitations serves the invitations group.
 	Invitations struct{ *core }
+	// RedirectURLs serves the redirectUrls and redirectURLs groups.
+	RedirectURLs struct{ *core }
+	// Domains serves the domains group.
+	Domains struct{ *core }
+	// ProxyChecks serves the proxyChecks group.
+	ProxyChecks struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -73,6 +83,7 @@ func newService(c *core) *Service {
 		Organizations: &Organizations{c}, OrganizationMemberships: &OrganizationMemberships{c},
 		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
+		RedirectURLs: &RedirectURLs{c}, Domains: &Domains{c}, ProxyChecks: &ProxyChecks{c},
 	}
 }
 
@@ -86,5 +97,6 @@ func (s *Service) Backend() *Backend {
 		Organizations: s.Organizations, OrganizationMemberships: s.OrganizationMemberships,
 		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
+		RedirectURLs: s.RedirectURLs, Domains: s.Domains, ProxyChecks: s.ProxyChecks,
 	}
 }

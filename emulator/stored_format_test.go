@@ -42,6 +42,8 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 	kindOrgInvitation: roundTrip[orgInvitationRecord],
 	kindInvitation:    roundTrip[clerk.Invitation],
 	kindOrgDomain:     roundTrip[domainRecord],
+	kindRedirectURL:   roundTrip[clerk.RedirectURL],
+	kindDomain:        roundTrip[satelliteRecord],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -128,6 +130,13 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if _, err := s.Invitations.Create(ctx, &clerk.InvitationsCreateParams{EmailAddress: "cy@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://acme.com/oauth-callback")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "sat.acme.com", IsSatellite: true,
+		ProxyURL: clerk.Ptr("https://sat.acme.com/__clerk")}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -138,7 +147,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 		check(t, &got, "user", r.ID, r.Doc, roundTrip[userDoc])
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
-		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain} {
+		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
+		kindRedirectURL, kindDomain} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -150,8 +160,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 13 {
-		t.Errorf("storedKinds has %d kinds, the test stores 13: keep both in step", len(storedKinds))
+	if len(storedKinds) != 15 {
+		t.Errorf("storedKinds has %d kinds, the test stores 15: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))

@@ -595,7 +595,10 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["ListRedirectURLs"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			v, err := impl.List(ctx)
+			var later emulator.RedirectURLsListLater
+			later.Limit = queryInt(req.Query, "limit")
+			later.Offset = queryInt(req.Query, "offset")
+			v, err := impl.List(ctx, &later)
 			if err == nil && !paginated(req) {
 				return 200, v.Data, nil
 			}

@@ -55,6 +55,7 @@ var serverLaterParams = map[string][]laterParam{
 	"ListJWTTemplates":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
 	"CreateSessionTokenFromTemplate": {{"expires_in_seconds", "body", "int64"}},
 	"CreateSignInToken":              {{"org_id", "body", "string"}},
+	"ListRedirectURLs":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
