@@ -206,17 +206,35 @@ type MiscellaneousBackend interface {
 // OAuthApplicationsBackend serves the oauthApplications group: the SDK's OAuthApplicationsService.
 type OAuthApplicationsBackend interface {
 	// List serves ListOAuthApplications (GET /oauth_applications).
-	List(ctx context.Context, params *clerk.OAuthApplicationsListParams) (*clerk.OAuthApplications, error)
+	List(ctx context.Context, params *clerk.OAuthApplicationsListParams) (JSON[clerk.OAuthApplications], error)
 	// Create serves CreateOAuthApplication (POST /oauth_applications).
-	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams) (*clerk.OAuthApplicationWithSecret, error)
+	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[clerk.OAuthApplicationWithSecret], error)
 	// Get serves GetOAuthApplication (GET /oauth_applications/{oauth_application_id}).
-	Get(ctx context.Context, oauthApplicationID string) (*clerk.OAuthApplication, error)
+	Get(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplication], error)
 	// Update serves UpdateOAuthApplication (PATCH /oauth_applications/{oauth_application_id}).
-	Update(ctx context.Context, oauthApplicationID string, params *clerk.OAuthApplicationsUpdateParams) (*clerk.OAuthApplication, error)
+	Update(ctx context.Context, oauthApplicationID string, params *clerk.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[clerk.OAuthApplication], error)
 	// Delete serves DeleteOAuthApplication (DELETE /oauth_applications/{oauth_application_id}).
 	Delete(ctx context.Context, oauthApplicationID string) (*clerk.DeletedObject, error)
 	// RotateSecret serves RotateOAuthApplicationSecret (POST /oauth_applications/{oauth_application_id}/rotate_secret).
-	RotateSecret(ctx context.Context, oauthApplicationID string) (*clerk.OAuthApplicationWithSecret, error)
+	RotateSecret(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplicationWithSecret], error)
+}
+
+// OAuthApplicationsCreateLater holds what later API versions add to the parameters of
+// OAuthApplications.Create and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsCreateLater struct {
+	RedirectUris         *[]string `json:"redirect_uris"`
+	ConsentScreenEnabled *bool     `json:"consent_screen_enabled"`
+	PkceRequired         *bool     `json:"pkce_required"`
+}
+
+// OAuthApplicationsUpdateLater holds what later API versions add to the parameters of
+// OAuthApplications.Update and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsUpdateLater struct {
+	RedirectUris         *[]string `json:"redirect_uris"`
+	ConsentScreenEnabled *bool     `json:"consent_screen_enabled"`
+	PkceRequired         *bool     `json:"pkce_required"`
 }
 
 // OrganizationDomainBackend serves the organizationDomain group: the SDK's OrganizationDomainService.
@@ -331,13 +349,13 @@ type RedirectURLsListLater struct {
 // SAMLConnectionsBackend serves the samlConnections group: the SDK's SAMLConnectionsService.
 type SAMLConnectionsBackend interface {
 	// List serves ListSAMLConnections (GET /saml_connections).
-	List(ctx context.Context, params *clerk.SAMLConnectionsListParams) (*clerk.SAMLConnections, error)
+	List(ctx context.Context, params *clerk.SAMLConnectionsListParams) (JSON[clerk.SAMLConnections], error)
 	// Create serves CreateSAMLConnection (POST /saml_connections).
-	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (*clerk.SAMLConnection, error)
+	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (JSON[clerk.SAMLConnection], error)
 	// Get serves GetSAMLConnection (GET /saml_connections/{saml_connection_id}).
-	Get(ctx context.Context, samlConnectionID string) (*clerk.SAMLConnection, error)
+	Get(ctx context.Context, samlConnectionID string) (JSON[clerk.SAMLConnection], error)
 	// Update serves UpdateSAMLConnection (PATCH /saml_connections/{saml_connection_id}).
-	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (*clerk.SAMLConnection, error)
+	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (JSON[clerk.SAMLConnection], error)
 	// Delete serves DeleteSAMLConnection (DELETE /saml_connections/{saml_connection_id}).
 	Delete(ctx context.Context, samlConnectionID string) (*clerk.DeletedObject, error)
 }

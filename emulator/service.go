@@ -29,6 +29,9 @@ type Service struct {
 	RedirectURLs *RedirectURLs
 	Domains      *Domains
 	ProxyChecks  *ProxyChecks
+
+	OAuthApplications *OAuthApplications
+	SAMLConnections   *SAMLConnections
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -73,6 +76,10 @@ type (
 	Domains struct{ *core }
 	// ProxyChecks serves the proxyChecks group.
 	ProxyChecks struct{ *core }
+	// OAuthApplications serves the oauthApplications group.
+	OAuthApplications struct{ *core }
+	// SAMLConnections serves the samlConnections group.
+	SAMLConnections struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -84,6 +91,7 @@ func newService(c *core) *Service {
 		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
 		RedirectURLs: &RedirectURLs{c}, Domains: &Domains{c}, ProxyChecks: &ProxyChecks{c},
+		OAuthApplications: &OAuthApplications{c}, SAMLConnections: &SAMLConnections{c},
 	}
 }
 
@@ -98,5 +106,6 @@ func (s *Service) Backend() *Backend {
 		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
 		RedirectURLs: s.RedirectURLs, Domains: s.Domains, ProxyChecks: s.ProxyChecks,
+		OAuthApplications: s.OAuthApplications, SAMLConnections: s.SAMLConnections,
 	}
 }

@@ -32,18 +32,20 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 		}
 		return json.Marshal(&doc)
 	},
-	kindTOTP:          roundTrip[totpRecord],
-	kindBackupCode:    roundTrip[backupCodeRecord],
-	kindSignInToken:   roundTrip[signInTokenDoc],
-	kindActorToken:    roundTrip[actorTokenDoc],
-	kindProfileImage:  roundTrip[profileImage],
-	kindOrganization:  roundTrip[orgRecord],
-	kindMembership:    roundTrip[membershipRecord],
-	kindOrgInvitation: roundTrip[orgInvitationRecord],
-	kindInvitation:    roundTrip[clerk.Invitation],
-	kindOrgDomain:     roundTrip[domainRecord],
-	kindRedirectURL:   roundTrip[clerk.RedirectURL],
-	kindDomain:        roundTrip[satelliteRecord],
+	kindTOTP:           roundTrip[totpRecord],
+	kindBackupCode:     roundTrip[backupCodeRecord],
+	kindSignInToken:    roundTrip[signInTokenDoc],
+	kindActorToken:     roundTrip[actorTokenDoc],
+	kindProfileImage:   roundTrip[profileImage],
+	kindOrganization:   roundTrip[orgRecord],
+	kindMembership:     roundTrip[membershipRecord],
+	kindOrgInvitation:  roundTrip[orgInvitationRecord],
+	kindInvitation:     roundTrip[clerk.Invitation],
+	kindOrgDomain:      roundTrip[domainRecord],
+	kindRedirectURL:    roundTrip[clerk.RedirectURL],
+	kindDomain:         roundTrip[satelliteRecord],
+	kindOAuthApp:       roundTrip[oauthAppRecord],
+	kindSAMLConnection: roundTrip[samlConnection],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -137,6 +139,15 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 		ProxyURL: clerk.Ptr("https://sat.acme.com/__clerk")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "Partner",
+		CallbackURL: "https://partner.example.com/callback", Scopes: clerk.Ptr("profile email")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com",
+		Provider: "saml_okta", IdpEntityID: clerk.Ptr("https://okta.example.com"), IdpSSOURL: clerk.Ptr("https://okta.example.com/sso"),
+		IdpCertificate: clerk.Ptr("MIIC"), AttributeMapping: &clerk.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -148,7 +159,7 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
 		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
-		kindRedirectURL, kindDomain} {
+		kindRedirectURL, kindDomain, kindOAuthApp, kindSAMLConnection} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -160,8 +171,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 15 {
-		t.Errorf("storedKinds has %d kinds, the test stores 15: keep both in step", len(storedKinds))
+	if len(storedKinds) != 17 {
+		t.Errorf("storedKinds has %d kinds, the test stores 17: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))

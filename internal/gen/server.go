@@ -28,6 +28,9 @@ var serverEncodedResults = map[string]bool{
 	"RevokeOrganizationInvitation": true,
 	"CreateOrganizationDomain":     true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
 	"UsersGetOrganizationMemberships": true, "UsersGetOrganizationInvitations": true,
+	"ListOAuthApplications": true, "CreateOAuthApplication": true, "GetOAuthApplication": true,
+	"UpdateOAuthApplication": true, "RotateOAuthApplicationSecret": true,
+	"ListSAMLConnections": true, "CreateSAMLConnection": true, "GetSAMLConnection": true, "UpdateSAMLConnection": true,
 }
 
 // serverNumberBodies are the operations whose JSON body is decoded with
@@ -56,6 +59,10 @@ var serverLaterParams = map[string][]laterParam{
 	"CreateSessionTokenFromTemplate": {{"expires_in_seconds", "body", "int64"}},
 	"CreateSignInToken":              {{"org_id", "body", "string"}},
 	"ListRedirectURLs":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
+	"CreateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
+		{"pkce_required", "body", "bool"}},
+	"UpdateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
+		{"pkce_required", "body", "bool"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
