@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/clerkgo/clerk"
@@ -38,6 +39,8 @@ func TestRedirectURLs(t *testing.T) {
 		}
 		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{})
 		wantErr(t, "no url", err, 422, "form_param_missing", "url")
+		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://my-app.com/" + strings.Repeat("a", 1024))})
+		wantErr(t, "too long", err, 422, "form_param_max_length_exceeded", "url")
 
 		got, err := c.RedirectURLs.Get(ctx, b.ID)
 		if err != nil || got.URL != "my-app://oauth-callback" {
@@ -209,8 +212,32 @@ func TestOAuthApplications(t *testing.T) {
 			t.Fatalf("get: %+v %v", got, err)
 		}
 		list, err := c.OAuthApplications.List(ctx, &clerk.OAuthApplicationsListParams{Limit: clerk.Ptr[int64](1)})
-		if err != nil || list.TotalCount != 2 || len(list.Data) != 1 || list.Data[0].ID != pub.ID {
+		if err != nil || list.TotalCount != 2 || len(list.Data) != 1 || list.Data[0].ID != a.ID {
 			t.Fatalf("list: %+v %v", list, err)
+		}
+		// Later versions order and search the list.
+		for query, want := range map[string][]string{
+			"order_by=-created_at":              {pub.ID, a.ID},
+			"order_by=%2Bname":                  {a.ID, pub.ID},
+			"order_by=-name":                    {pub.ID, a.ID},
+			"name_query=PART":                   {a.ID},
+			"name_query=" + pub.ClientID:        {pub.ID},
+			"name_query=nothing&order_by=-name": {},
+		} {
+			status, body := raw(t, srv, "GET", "/v1/oauth_applications?"+query, "2026-05-12", srv.SecretKey, nil)
+			var got clerk.OAuthApplications
+			if err := json.Unmarshal(body, &got); status != 200 || err != nil || int(got.TotalCount) != len(want) || len(got.Data) != len(want) {
+				t.Fatalf("%s: %d %s", query, status, body)
+			}
+			for i, id := range want {
+				if got.Data[i].ID != id {
+					t.Fatalf("%s: %d %s, want %v", query, status, body, want)
+				}
+			}
+		}
+		status, body := raw(t, srv, "GET", "/v1/oauth_applications?order_by=secret", "2026-05-12", srv.SecretKey, nil)
+		if status != 422 || !bytes.Contains(body, []byte(`"form_param_format_invalid"`)) {
+			t.Fatalf("bad order_by: %d %s", status, body)
 		}
 		_, err = c.OAuthApplications.List(ctx, &clerk.OAuthApplicationsListParams{Limit: clerk.Ptr[int64](501)})
 		wantErr(t, "limit", err, 422, "form_param_format_invalid", "limit")
@@ -233,7 +260,7 @@ func TestOAuthApplications(t *testing.T) {
 		}
 
 		// Later versions: redirect_uris, consent screen and PKCE.
-		status, body := raw(t, srv, "POST", "/v1/oauth_applications", "2026-05-12", srv.SecretKey, map[string]any{
+		status, body = raw(t, srv, "POST", "/v1/oauth_applications", "2026-05-12", srv.SecretKey, map[string]any{
 			"name": "Later", "redirect_uris": []string{"https://l.example.com/a", "https://l.example.com/b"}, "pkce_required": true,
 			"consent_screen_enabled": false})
 		var later struct {
@@ -331,6 +358,24 @@ func TestSAMLConnections(t *testing.T) {
 		list, err := c.SAMLConnections.List(ctx, &clerk.SAMLConnectionsListParams{Offset: clerk.Ptr[int64](1)})
 		if err != nil || list.TotalCount != 2 || len(list.Data) != 1 || list.Data[0].ID != a.ID {
 			t.Fatalf("list: %+v %v", list, err)
+		}
+		for query, want := range map[string][]string{
+			"order_by=%2Bcreated_at": {a.ID, b.ID},
+			"order_by=name":          {a.ID, b.ID}, // no sign: descending, as for other lists
+			"order_by=%2Bname":       {b.ID, a.ID},
+			"query=okta":             {a.ID},
+			"query=zzz":              {},
+		} {
+			status, body := raw(t, srv, "GET", "/v1/saml_connections?"+query, "2026-05-12", srv.SecretKey, nil)
+			var got clerk.SAMLConnections
+			if err := json.Unmarshal(body, &got); status != 200 || err != nil || int(got.TotalCount) != len(want) || len(got.Data) != len(want) {
+				t.Fatalf("%s: %d %s", query, status, body)
+			}
+			for i, id := range want {
+				if got.Data[i].ID != id {
+					t.Fatalf("%s: %d %s, want %v", query, status, body, want)
+				}
+			}
 		}
 		del, err := c.SAMLConnections.Delete(ctx, a.ID)
 		if err != nil || !del.Deleted || del.Object != "saml_connection" {

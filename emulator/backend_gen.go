@@ -206,7 +206,7 @@ type MiscellaneousBackend interface {
 // OAuthApplicationsBackend serves the oauthApplications group: the SDK's OAuthApplicationsService.
 type OAuthApplicationsBackend interface {
 	// List serves ListOAuthApplications (GET /oauth_applications).
-	List(ctx context.Context, params *clerk.OAuthApplicationsListParams) (JSON[clerk.OAuthApplications], error)
+	List(ctx context.Context, params *clerk.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[clerk.OAuthApplications], error)
 	// Create serves CreateOAuthApplication (POST /oauth_applications).
 	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[clerk.OAuthApplicationWithSecret], error)
 	// Get serves GetOAuthApplication (GET /oauth_applications/{oauth_application_id}).
@@ -217,6 +217,14 @@ type OAuthApplicationsBackend interface {
 	Delete(ctx context.Context, oauthApplicationID string) (*clerk.DeletedObject, error)
 	// RotateSecret serves RotateOAuthApplicationSecret (POST /oauth_applications/{oauth_application_id}/rotate_secret).
 	RotateSecret(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplicationWithSecret], error)
+}
+
+// OAuthApplicationsListLater holds what later API versions add to the parameters of
+// OAuthApplications.List and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsListLater struct {
+	NameQuery *string `json:"name_query"`
+	OrderBy   *string `json:"order_by"`
 }
 
 // OAuthApplicationsCreateLater holds what later API versions add to the parameters of
@@ -349,7 +357,7 @@ type RedirectURLsListLater struct {
 // SAMLConnectionsBackend serves the samlConnections group: the SDK's SAMLConnectionsService.
 type SAMLConnectionsBackend interface {
 	// List serves ListSAMLConnections (GET /saml_connections).
-	List(ctx context.Context, params *clerk.SAMLConnectionsListParams) (JSON[clerk.SAMLConnections], error)
+	List(ctx context.Context, params *clerk.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[clerk.SAMLConnections], error)
 	// Create serves CreateSAMLConnection (POST /saml_connections).
 	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (JSON[clerk.SAMLConnection], error)
 	// Get serves GetSAMLConnection (GET /saml_connections/{saml_connection_id}).
@@ -358,6 +366,14 @@ type SAMLConnectionsBackend interface {
 	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (JSON[clerk.SAMLConnection], error)
 	// Delete serves DeleteSAMLConnection (DELETE /saml_connections/{saml_connection_id}).
 	Delete(ctx context.Context, samlConnectionID string) (*clerk.DeletedObject, error)
+}
+
+// SAMLConnectionsListLater holds what later API versions add to the parameters of
+// SAMLConnections.List and the server honours, until the SDK's params
+// have them.
+type SAMLConnectionsListLater struct {
+	Query   *string `json:"query"`
+	OrderBy *string `json:"order_by"`
 }
 
 // SessionsBackend serves the sessions group: the SDK's SessionsService.

@@ -182,21 +182,28 @@ func (s *OAuthApplications) Create(ctx context.Context, p *clerk.OAuthApplicatio
 	return encodeJSON[clerk.OAuthApplicationWithSecret](oauthAppWithSecret{&a.oauthApp, secret})
 }
 
-// List lists the applications, newest first.
-func (s *OAuthApplications) List(ctx context.Context, p *clerk.OAuthApplicationsListParams) (JSON[clerk.OAuthApplications], error) {
+// appOrders are the orders of a list of applications or connections.
+var appOrders = map[string]store.ObjectOrder{"created_at": store.ObjectOrderCreatedAt, "name": store.ObjectOrderSortKey}
+
+// List lists the applications, oldest first unless order_by (created_at
+// or name, later API versions) says otherwise; name_query keeps those
+// whose name contains it, case-insensitively, or whose client ID it is.
+func (s *OAuthApplications) List(ctx context.Context, p *clerk.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[clerk.OAuthApplications], error) {
 	if p == nil {
 		p = &clerk.OAuthApplicationsListParams{}
 	}
-	q := store.ObjectQuery{Kind: kindOAuthApp}
-	var err error
-	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
-		return nil, err
+	if later == nil {
+		later = &OAuthApplicationsListLater{}
 	}
-	total, err := s.store.CountObjects(ctx, q)
+	limit, offset, err := paging(p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.store.ListObjects(ctx, q)
+	order, asc, err := orderBy(later.OrderBy, "+created_at", appOrders)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindOAuthApp, OrderBy: order, Ascending: asc})
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +211,16 @@ func (s *OAuthApplications) List(ctx context.Context, p *clerk.OAuthApplications
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*oauthApp, len(all))
-	for i, a := range all {
-		out[i] = &a.oauthApp
+	out := make([]*oauthApp, 0, len(all))
+	q := strings.ToLower(deref(later.NameQuery))
+	for _, a := range all {
+		if q == "" || strings.Contains(strings.ToLower(a.Name), q) || a.ClientID == deref(later.NameQuery) {
+			out = append(out, &a.oauthApp)
+		}
 	}
+	total := int64(len(out))
+	out = out[min(offset, len(out)):]
+	out = out[:min(limit, len(out))]
 	return encodeJSON[clerk.OAuthApplications](page(out, total))
 }
 

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -26,8 +27,9 @@ func checkRedirectURL(param, raw string) error {
 	if raw == "" {
 		return missing(param)
 	}
-	if len(raw) > 2048 {
-		return checkLength(param, raw, 2048)
+	if len(raw) > store.MaxKeyBytes { // a redirect URL is a unique key
+		return &Error{Kind: KindInvalid, Code: "form_param_max_length_exceeded", Param: param, Message: "exceeds maximum length",
+			LongMessage: fmt.Sprintf("%s should not exceed %d bytes.", param, store.MaxKeyBytes)}
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Scheme == "" || prohibitedSchemes[strings.ToLower(u.Scheme)] ||

@@ -212,21 +212,25 @@ func (s *SAMLConnections) Create(ctx context.Context, p *clerk.SAMLConnectionsCr
 	return encodeJSON[clerk.SAMLConnection](c)
 }
 
-// List lists the connections, newest first.
-func (s *SAMLConnections) List(ctx context.Context, p *clerk.SAMLConnectionsListParams) (JSON[clerk.SAMLConnections], error) {
+// List lists the connections, newest first unless order_by (created_at
+// or name, later API versions) says otherwise; query keeps those whose
+// name contains it, case-insensitively.
+func (s *SAMLConnections) List(ctx context.Context, p *clerk.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[clerk.SAMLConnections], error) {
 	if p == nil {
 		p = &clerk.SAMLConnectionsListParams{}
 	}
-	q := store.ObjectQuery{Kind: kindSAMLConnection}
-	var err error
-	if q.Limit, q.Offset, err = paging(p.Limit, p.Offset); err != nil {
-		return nil, err
+	if later == nil {
+		later = &SAMLConnectionsListLater{}
 	}
-	total, err := s.store.CountObjects(ctx, q)
+	limit, offset, err := paging(p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.store.ListObjects(ctx, q)
+	order, asc, err := orderBy(later.OrderBy, "-created_at", appOrders)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindSAMLConnection, OrderBy: order, Ascending: asc})
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +238,17 @@ func (s *SAMLConnections) List(ctx context.Context, p *clerk.SAMLConnectionsList
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.SAMLConnections](page(all, total))
+	q := strings.ToLower(deref(later.Query))
+	kept := all[:0]
+	for _, c := range all {
+		if q == "" || strings.Contains(strings.ToLower(c.Name), q) {
+			kept = append(kept, c)
+		}
+	}
+	total := int64(len(kept))
+	kept = kept[min(offset, len(kept)):]
+	kept = kept[:min(limit, len(kept))]
+	return encodeJSON[clerk.SAMLConnections](page(kept, total))
 }
 
 // Get returns a connection.

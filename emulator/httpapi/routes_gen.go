@@ -310,10 +310,13 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OAuthApplications; impl != nil {
 		ops["ListOAuthApplications"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.OAuthApplicationsListLater
+			later.NameQuery = queryString(req.Query, "name_query")
+			later.OrderBy = queryString(req.Query, "order_by")
 			var params clerk.OAuthApplicationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
-			v, err := impl.List(ctx, &params)
+			v, err := impl.List(ctx, &params, &later)
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
@@ -615,10 +618,13 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.SAMLConnections; impl != nil {
 		ops["ListSAMLConnections"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.SAMLConnectionsListLater
+			later.Query = queryString(req.Query, "query")
+			later.OrderBy = queryString(req.Query, "order_by")
 			var params clerk.SAMLConnectionsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
-			v, err := impl.List(ctx, &params)
+			v, err := impl.List(ctx, &params, &later)
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {

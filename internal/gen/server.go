@@ -63,6 +63,8 @@ var serverLaterParams = map[string][]laterParam{
 		{"pkce_required", "body", "bool"}},
 	"UpdateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
 		{"pkce_required", "body", "bool"}},
+	"ListOAuthApplications": {{"name_query", "query", "string"}, {"order_by", "query", "string"}},
+	"ListSAMLConnections":   {{"query", "query", "string"}, {"order_by", "query", "string"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
