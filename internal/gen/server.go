@@ -14,11 +14,11 @@ import (
 // serverEncodedResults are the operations whose server method returns its
 // answer already encoded, as emulator.JSON[T] of the SDK's result type T:
 // GET user and list users are served from the stored JSON without decoding
-// and encoding it (their fast paths), and the organizations' answers carry
-// what later API versions add to the 2021-02-05 models (an invitation's
-// url and expires_at, an organization's has_image, an OAuth application's
-// redirect_uris, a SAML connection's login_hint, ...), and an OAuth
-// application's client secret is in the answers of create and rotate only.
+// and encoding it (their fast paths), and the answers of organizations,
+// OAuth applications and SAML connections carry what later API versions
+// add to the 2021-02-05 models (an invitation's url and expires_at, an
+// organization's has_image, an OAuth application's redirect_uris, a SAML
+// connection's login_hint, ...).
 var serverEncodedResults = map[string]bool{
 	"GetUser": true, "GetUserList": true,
 	"ListOrganizations": true, "CreateOrganization": true, "GetOrganization": true, "UpdateOrganization": true,
