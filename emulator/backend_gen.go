@@ -206,17 +206,43 @@ type MiscellaneousBackend interface {
 // OAuthApplicationsBackend serves the oauthApplications group: the SDK's OAuthApplicationsService.
 type OAuthApplicationsBackend interface {
 	// List serves ListOAuthApplications (GET /oauth_applications).
-	List(ctx context.Context, params *clerk.OAuthApplicationsListParams) (*clerk.OAuthApplications, error)
+	List(ctx context.Context, params *clerk.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[clerk.OAuthApplications], error)
 	// Create serves CreateOAuthApplication (POST /oauth_applications).
-	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams) (*clerk.OAuthApplicationWithSecret, error)
+	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[clerk.OAuthApplicationWithSecret], error)
 	// Get serves GetOAuthApplication (GET /oauth_applications/{oauth_application_id}).
-	Get(ctx context.Context, oauthApplicationID string) (*clerk.OAuthApplication, error)
+	Get(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplication], error)
 	// Update serves UpdateOAuthApplication (PATCH /oauth_applications/{oauth_application_id}).
-	Update(ctx context.Context, oauthApplicationID string, params *clerk.OAuthApplicationsUpdateParams) (*clerk.OAuthApplication, error)
+	Update(ctx context.Context, oauthApplicationID string, params *clerk.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[clerk.OAuthApplication], error)
 	// Delete serves DeleteOAuthApplication (DELETE /oauth_applications/{oauth_application_id}).
 	Delete(ctx context.Context, oauthApplicationID string) (*clerk.DeletedObject, error)
 	// RotateSecret serves RotateOAuthApplicationSecret (POST /oauth_applications/{oauth_application_id}/rotate_secret).
-	RotateSecret(ctx context.Context, oauthApplicationID string) (*clerk.OAuthApplicationWithSecret, error)
+	RotateSecret(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplicationWithSecret], error)
+}
+
+// OAuthApplicationsListLater holds what later API versions add to the parameters of
+// OAuthApplications.List and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsListLater struct {
+	NameQuery *string `json:"name_query"`
+	OrderBy   *string `json:"order_by"`
+}
+
+// OAuthApplicationsCreateLater holds what later API versions add to the parameters of
+// OAuthApplications.Create and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsCreateLater struct {
+	RedirectUris         *[]string `json:"redirect_uris"`
+	ConsentScreenEnabled *bool     `json:"consent_screen_enabled"`
+	PkceRequired         *bool     `json:"pkce_required"`
+}
+
+// OAuthApplicationsUpdateLater holds what later API versions add to the parameters of
+// OAuthApplications.Update and the server honours, until the SDK's params
+// have them.
+type OAuthApplicationsUpdateLater struct {
+	RedirectUris         *[]string `json:"redirect_uris"`
+	ConsentScreenEnabled *bool     `json:"consent_screen_enabled"`
+	PkceRequired         *bool     `json:"pkce_required"`
 }
 
 // OrganizationDomainBackend serves the organizationDomain group: the SDK's OrganizationDomainService.
@@ -317,21 +343,37 @@ type RedirectURLsBackend interface {
 	Delete(ctx context.Context, id string) (*clerk.DeletedObject, error)
 	// List serves ListRedirectURLs (GET /redirect_urls). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context) (*clerk.RedirectURLList, error)
+	List(ctx context.Context, later *RedirectURLsListLater) (*clerk.RedirectURLList, error)
+}
+
+// RedirectURLsListLater holds what later API versions add to the parameters of
+// RedirectURLs.List and the server honours, until the SDK's params
+// have them.
+type RedirectURLsListLater struct {
+	Limit  *int64 `json:"limit"`
+	Offset *int64 `json:"offset"`
 }
 
 // SAMLConnectionsBackend serves the samlConnections group: the SDK's SAMLConnectionsService.
 type SAMLConnectionsBackend interface {
 	// List serves ListSAMLConnections (GET /saml_connections).
-	List(ctx context.Context, params *clerk.SAMLConnectionsListParams) (*clerk.SAMLConnections, error)
+	List(ctx context.Context, params *clerk.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[clerk.SAMLConnections], error)
 	// Create serves CreateSAMLConnection (POST /saml_connections).
-	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (*clerk.SAMLConnection, error)
+	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (JSON[clerk.SAMLConnection], error)
 	// Get serves GetSAMLConnection (GET /saml_connections/{saml_connection_id}).
-	Get(ctx context.Context, samlConnectionID string) (*clerk.SAMLConnection, error)
+	Get(ctx context.Context, samlConnectionID string) (JSON[clerk.SAMLConnection], error)
 	// Update serves UpdateSAMLConnection (PATCH /saml_connections/{saml_connection_id}).
-	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (*clerk.SAMLConnection, error)
+	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (JSON[clerk.SAMLConnection], error)
 	// Delete serves DeleteSAMLConnection (DELETE /saml_connections/{saml_connection_id}).
 	Delete(ctx context.Context, samlConnectionID string) (*clerk.DeletedObject, error)
+}
+
+// SAMLConnectionsListLater holds what later API versions add to the parameters of
+// SAMLConnections.List and the server honours, until the SDK's params
+// have them.
+type SAMLConnectionsListLater struct {
+	Query   *string `json:"query"`
+	OrderBy *string `json:"order_by"`
 }
 
 // SessionsBackend serves the sessions group: the SDK's SessionsService.

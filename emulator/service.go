@@ -31,6 +31,12 @@ type Service struct {
 	EmailSMSTemplates       *EmailSMSTemplates
 	EmailAndSMSTemplates    *EmailAndSMSTemplates
 	Templates               *Templates
+	RedirectURLs            *RedirectURLs
+	Domains                 *Domains
+	ProxyChecks             *ProxyChecks
+
+	OAuthApplications *OAuthApplications
+	SAMLConnections   *SAMLConnections
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -81,6 +87,16 @@ type (
 	EmailAndSMSTemplates struct{ *core }
 	// Templates serves the templates group (previews).
 	Templates struct{ *core }
+	// RedirectURLs serves the redirectUrls and redirectURLs groups.
+	RedirectURLs struct{ *core }
+	// Domains serves the domains group.
+	Domains struct{ *core }
+	// ProxyChecks serves the proxyChecks group.
+	ProxyChecks struct{ *core }
+	// OAuthApplications serves the oauthApplications group.
+	OAuthApplications struct{ *core }
+	// SAMLConnections serves the samlConnections group.
+	SAMLConnections struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -93,6 +109,8 @@ func newService(c *core) *Service {
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
 		Webhooks: &Webhooks{c}, Miscellaneous: &Miscellaneous{c}, SignUps: &SignUps{c},
 		EmailSMSTemplates: &EmailSMSTemplates{c}, EmailAndSMSTemplates: &EmailAndSMSTemplates{c}, Templates: &Templates{c},
+		RedirectURLs: &RedirectURLs{c}, Domains: &Domains{c}, ProxyChecks: &ProxyChecks{c},
+		OAuthApplications: &OAuthApplications{c}, SAMLConnections: &SAMLConnections{c},
 	}
 }
 
@@ -108,5 +126,7 @@ func (s *Service) Backend() *Backend {
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
 		Webhooks: s.Webhooks, Miscellaneous: s.Miscellaneous, SignUps: s.SignUps,
 		EmailSMSTemplates: s.EmailSMSTemplates, EmailAndSMSTemplates: s.EmailAndSMSTemplates, Templates: s.Templates,
+		RedirectURLs: s.RedirectURLs, Domains: s.Domains, ProxyChecks: s.ProxyChecks,
+		OAuthApplications: s.OAuthApplications, SAMLConnections: s.SAMLConnections,
 	}
 }

@@ -45,6 +45,10 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 	kindSvixApp:         roundTrip[svixAppRecord],
 	kindSignUp:          roundTrip[clerk.SignUp],
 	kindMessageTemplate: roundTrip[templateRecord],
+	kindRedirectURL:     roundTrip[clerk.RedirectURL],
+	kindDomain:          roundTrip[satelliteRecord],
+	kindOAuthApp:        roundTrip[oauthAppRecord],
+	kindSAMLConnection:  roundTrip[samlConnection],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -141,6 +145,22 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 		Body: clerk.Ptr("Code {{otp_code}}")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://acme.com/oauth-callback")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "sat.acme.com", IsSatellite: true,
+		ProxyURL: clerk.Ptr("https://sat.acme.com/__clerk")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "Partner",
+		CallbackURL: "https://partner.example.com/callback", Scopes: clerk.Ptr("profile email")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com",
+		Provider: "saml_okta", IdpEntityID: clerk.Ptr("https://okta.example.com"), IdpSSOURL: clerk.Ptr("https://okta.example.com/sso"),
+		IdpCertificate: clerk.Ptr("MIIC"), AttributeMapping: &clerk.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -152,7 +172,7 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
 		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
-		kindSvixApp, kindSignUp, kindMessageTemplate} {
+		kindSvixApp, kindSignUp, kindMessageTemplate, kindRedirectURL, kindDomain, kindOAuthApp, kindSAMLConnection} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -164,8 +184,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 16 {
-		t.Errorf("storedKinds has %d kinds, the test stores 16: keep both in step", len(storedKinds))
+	if len(storedKinds) != 20 {
+		t.Errorf("storedKinds has %d kinds, the test stores 20: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))

@@ -310,31 +310,42 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OAuthApplications; impl != nil {
 		ops["ListOAuthApplications"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.OAuthApplicationsListLater
+			later.NameQuery = queryString(req.Query, "name_query")
+			later.OrderBy = queryString(req.Query, "order_by")
 			var params clerk.OAuthApplicationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
-			v, err := impl.List(ctx, &params)
-			return 200, v, err
+			v, err := impl.List(ctx, &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.OAuthApplicationsCreateLater
 			var params clerk.OAuthApplicationsCreateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.OAuthApplicationsCreateParams
+				*emulator.OAuthApplicationsCreateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.Create(ctx, &params)
-			return 200, v, err
+			v, err := impl.Create(ctx, &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 		ops["GetOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Get(ctx, req.Route.PathParams["oauth_application_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.OAuthApplicationsUpdateLater
 			var params clerk.OAuthApplicationsUpdateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.OAuthApplicationsUpdateParams
+				*emulator.OAuthApplicationsUpdateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.Update(ctx, req.Route.PathParams["oauth_application_id"], &params)
-			return 200, v, err
+			v, err := impl.Update(ctx, req.Route.PathParams["oauth_application_id"], &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["oauth_application_id"])
@@ -342,7 +353,7 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["RotateOAuthApplicationSecret"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.RotateSecret(ctx, req.Route.PathParams["oauth_application_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.OrganizationDomain; impl != nil {
@@ -595,7 +606,10 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["ListRedirectURLs"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			v, err := impl.List(ctx)
+			var later emulator.RedirectURLsListLater
+			later.Limit = queryInt(req.Query, "limit")
+			later.Offset = queryInt(req.Query, "offset")
+			v, err := impl.List(ctx, &later)
 			if err == nil && !paginated(req) {
 				return 200, v.Data, nil
 			}
@@ -604,11 +618,14 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.SAMLConnections; impl != nil {
 		ops["ListSAMLConnections"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.SAMLConnectionsListLater
+			later.Query = queryString(req.Query, "query")
+			later.OrderBy = queryString(req.Query, "order_by")
 			var params clerk.SAMLConnectionsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
-			v, err := impl.List(ctx, &params)
-			return 200, v, err
+			v, err := impl.List(ctx, &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 		ops["CreateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.SAMLConnectionsCreateParams
@@ -616,11 +633,11 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Create(ctx, &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["GetSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Get(ctx, req.Route.PathParams["saml_connection_id"])
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params clerk.SAMLConnectionsUpdateParams
@@ -628,7 +645,7 @@ func routes(b *emulator.Backend) map[string]operation {
 				return 0, nil, err
 			}
 			v, err := impl.Update(ctx, req.Route.PathParams["saml_connection_id"], &params)
-			return 200, v, err
+			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["saml_connection_id"])

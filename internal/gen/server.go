@@ -14,9 +14,11 @@ import (
 // serverEncodedResults are the operations whose server method returns its
 // answer already encoded, as emulator.JSON[T] of the SDK's result type T:
 // GET user and list users are served from the stored JSON without decoding
-// and encoding it (their fast paths), and the organizations' answers carry
-// what later API versions add to the 2021-02-05 models (an invitation's
-// url and expires_at, an organization's has_image, ...).
+// and encoding it (their fast paths), and the answers of organizations,
+// OAuth applications and SAML connections carry what later API versions
+// add to the 2021-02-05 models (an invitation's url and expires_at, an
+// organization's has_image, an OAuth application's redirect_uris, a SAML
+// connection's login_hint, ...).
 var serverEncodedResults = map[string]bool{
 	"GetUser": true, "GetUserList": true,
 	"ListOrganizations": true, "CreateOrganization": true, "GetOrganization": true, "UpdateOrganization": true,
@@ -28,6 +30,9 @@ var serverEncodedResults = map[string]bool{
 	"RevokeOrganizationInvitation": true,
 	"CreateOrganizationDomain":     true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
 	"UsersGetOrganizationMemberships": true, "UsersGetOrganizationInvitations": true,
+	"ListOAuthApplications": true, "CreateOAuthApplication": true, "GetOAuthApplication": true,
+	"UpdateOAuthApplication": true, "RotateOAuthApplicationSecret": true,
+	"ListSAMLConnections": true, "CreateSAMLConnection": true, "GetSAMLConnection": true, "UpdateSAMLConnection": true,
 }
 
 // serverNumberBodies are the operations whose JSON body is decoded with
@@ -56,6 +61,13 @@ var serverLaterParams = map[string][]laterParam{
 	"CreateSessionTokenFromTemplate": {{"expires_in_seconds", "body", "int64"}},
 	"CreateSignInToken":              {{"org_id", "body", "string"}},
 	"UpdateSignUp":                   {{"custom_action", "body", "bool"}},
+	"ListRedirectURLs":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
+	"CreateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
+		{"pkce_required", "body", "bool"}},
+	"UpdateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
+		{"pkce_required", "body", "bool"}},
+	"ListOAuthApplications": {{"name_query", "query", "string"}, {"order_by", "query", "string"}},
+	"ListSAMLConnections":   {{"query", "query", "string"}, {"order_by", "query", "string"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
