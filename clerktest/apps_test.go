@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/clerktest"
@@ -27,6 +28,7 @@ func TestRedirectURLs(t *testing.T) {
 		if a.Object != "redirect_url" || a.URL != "https://my-app.com/oauth-callback" || a.ID == "" || a.CreatedAt == 0 {
 			t.Fatalf("created %+v", a)
 		}
+		nextMillisecond() // the lists order by created_at: keep the order of creation
 		b, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("my-app://oauth-callback")})
 		if err != nil {
 			t.Fatal(err)
@@ -117,6 +119,7 @@ func TestDomains(t *testing.T) {
 		wantErr(t, "bad name", err, 422, "form_param_format_invalid", "name")
 		_, err = c.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "b.example.com", IsSatellite: true, ProxyURL: clerk.Ptr("http://b.example.com/__clerk")})
 		wantErr(t, "insecure proxy", err, 422, "insecure_url", "proxy_url")
+		nextMillisecond() // the lists order by created_at: keep the order of creation
 		dev, err := c.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "localhost:3001", IsSatellite: true})
 		if err != nil || dev.Name != "localhost:3001" {
 			t.Fatalf("with a port: %+v %v", dev, err)
@@ -183,6 +186,7 @@ func TestOAuthApplications(t *testing.T) {
 			a.AuthorizeURL != "https://clerk.emulator.localhost/oauth/authorize" {
 			t.Fatalf("created %+v", a)
 		}
+		nextMillisecond() // the lists order by created_at: keep the order of creation
 		pub, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "SPA", CallbackURL: "my-app://callback", Public: clerk.Ptr(true)})
 		if err != nil {
 			t.Fatal(err)
@@ -328,6 +332,7 @@ func TestSAMLConnections(t *testing.T) {
 		wantErr(t, "bad metadata", err, 422, "saml_failed_to_parse_idp_metadata", "")
 
 		// Metadata by URL or as XML is kept as given; nothing is fetched.
+		nextMillisecond() // the lists order by created_at: keep the order of creation
 		b, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Google", Domain: "beta.com", Provider: "saml_google",
 			IdpMetadataURL: clerk.Ptr("http://127.0.0.1:1/metadata"), IdpMetadata: clerk.Ptr(idpMetadataXML)})
 		if err != nil || b.IdpMetadataURL == nil || *b.IdpMetadataURL != "http://127.0.0.1:1/metadata" || b.IdpMetadata == nil || *b.IdpMetadata != idpMetadataXML {
@@ -464,3 +469,8 @@ func TestAppAnswersMatchEveryAPIVersion(t *testing.T) {
 		})
 	}
 }
+
+// nextMillisecond waits until the clock has moved on by a millisecond, so
+// that two resources created one after the other have distinct
+// created_at (resources created in one millisecond list in ID order).
+func nextMillisecond() { time.Sleep(2 * time.Millisecond) }
