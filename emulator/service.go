@@ -25,6 +25,12 @@ type Service struct {
 	OrganizationDomains     *OrganizationDomains
 	OrganizationDomain      *OrganizationDomain
 	Invitations             *Invitations
+
+	AllowlistBlocklist   *AllowlistBlocklist
+	AllowlistIdentifiers *AllowlistIdentifiers
+	BlocklistIdentifiers *BlocklistIdentifiers
+	InstanceSettings     *InstanceSettings
+	BetaFeatures         *BetaFeatures
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -63,6 +69,16 @@ type (
 	OrganizationDomain struct{ *core }
 	// Invitations serves the invitations group.
 	Invitations struct{ *core }
+	// AllowlistBlocklist serves the allowlistBlocklist group.
+	AllowlistBlocklist struct{ *core }
+	// AllowlistIdentifiers serves the allowlistIdentifiers group.
+	AllowlistIdentifiers struct{ *core }
+	// BlocklistIdentifiers serves the blocklistIdentifiers group.
+	BlocklistIdentifiers struct{ *core }
+	// InstanceSettings serves the instanceSettings group.
+	InstanceSettings struct{ *core }
+	// BetaFeatures serves the betaFeatures group.
+	BetaFeatures struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -73,6 +89,8 @@ func newService(c *core) *Service {
 		Organizations: &Organizations{c}, OrganizationMemberships: &OrganizationMemberships{c},
 		OrganizationInvitations: &OrganizationInvitations{c}, OrganizationDomains: &OrganizationDomains{c},
 		OrganizationDomain: &OrganizationDomain{c}, Invitations: &Invitations{c},
+		AllowlistBlocklist: &AllowlistBlocklist{c}, AllowlistIdentifiers: &AllowlistIdentifiers{c},
+		BlocklistIdentifiers: &BlocklistIdentifiers{c}, InstanceSettings: &InstanceSettings{c}, BetaFeatures: &BetaFeatures{c},
 	}
 }
 
@@ -86,5 +104,7 @@ func (s *Service) Backend() *Backend {
 		Organizations: s.Organizations, OrganizationMemberships: s.OrganizationMemberships,
 		OrganizationInvitations: s.OrganizationInvitations, OrganizationDomains: s.OrganizationDomains,
 		OrganizationDomain: s.OrganizationDomain, Invitations: s.Invitations,
+		AllowlistBlocklist: s.AllowlistBlocklist, AllowlistIdentifiers: s.AllowlistIdentifiers,
+		BlocklistIdentifiers: s.BlocklistIdentifiers, InstanceSettings: s.InstanceSettings, BetaFeatures: s.BetaFeatures,
 	}
 }

@@ -32,16 +32,19 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 		}
 		return json.Marshal(&doc)
 	},
-	kindTOTP:          roundTrip[totpRecord],
-	kindBackupCode:    roundTrip[backupCodeRecord],
-	kindSignInToken:   roundTrip[signInTokenDoc],
-	kindActorToken:    roundTrip[actorTokenDoc],
-	kindProfileImage:  roundTrip[profileImage],
-	kindOrganization:  roundTrip[orgRecord],
-	kindMembership:    roundTrip[membershipRecord],
-	kindOrgInvitation: roundTrip[orgInvitationRecord],
-	kindInvitation:    roundTrip[clerk.Invitation],
-	kindOrgDomain:     roundTrip[domainRecord],
+	kindTOTP:                roundTrip[totpRecord],
+	kindBackupCode:          roundTrip[backupCodeRecord],
+	kindSignInToken:         roundTrip[signInTokenDoc],
+	kindActorToken:          roundTrip[actorTokenDoc],
+	kindProfileImage:        roundTrip[profileImage],
+	kindOrganization:        roundTrip[orgRecord],
+	kindMembership:          roundTrip[membershipRecord],
+	kindOrgInvitation:       roundTrip[orgInvitationRecord],
+	kindInvitation:          roundTrip[clerk.Invitation],
+	kindOrgDomain:           roundTrip[domainRecord],
+	kindAllowlistIdentifier: roundTrip[clerk.AllowlistIdentifier],
+	kindBlocklistIdentifier: roundTrip[clerk.BlocklistIdentifier],
+	kindInstanceSettings:    roundTrip[settingsRecord],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -128,6 +131,31 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if _, err := s.Invitations.Create(ctx, &clerk.InvitationsCreateParams{EmailAddress: "cy@example.com"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{
+		Identifier: "*@Example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AllowlistBlocklist.CreateBlocklistIdentifier(ctx, &clerk.AllowlistBlocklistCreateBlocklistIdentifierParams{
+		Identifier: "+15555550199"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstanceSettings.UpdateRestrictions(ctx, &clerk.InstanceSettingsUpdateRestrictionsParams{
+		Blocklist: clerk.NullableOf(true)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{
+		MaxAllowedMemberships: clerk.NullableOf[int64](7), DomainsEnrollmentModes: []string{"automatic_invitation"}},
+		&InstanceSettingsUpdateOrganizationSettingsLater{SlugDisabled: clerk.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{SupportEmail: clerk.NullableOf("help@example.com"),
+		AllowedOrigins: []string{"chrome-extension://abc"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{
+		FromEmailAddress: clerk.NullableOf("hello"), ProgressiveSignUp: clerk.NullableOf(false)}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -138,7 +166,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 		check(t, &got, "user", r.ID, r.Doc, roundTrip[userDoc])
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
-		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain} {
+		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
+		kindAllowlistIdentifier, kindBlocklistIdentifier, kindInstanceSettings} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -150,8 +179,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 13 {
-		t.Errorf("storedKinds has %d kinds, the test stores 13: keep both in step", len(storedKinds))
+	if len(storedKinds) != 16 {
+		t.Errorf("storedKinds has %d kinds, the test stores 16: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))

@@ -16,7 +16,9 @@ import (
 // GET user and list users are served from the stored JSON without decoding
 // and encoding it (their fast paths), and the organizations' answers carry
 // what later API versions add to the 2021-02-05 models (an invitation's
-// url and expires_at, an organization's has_image, ...).
+// url and expires_at, an organization's has_image, ...), as do the
+// instance's restrictions and organization settings (block_disposable_email_domains,
+// max_allowed_domains, slug_disabled, ...).
 var serverEncodedResults = map[string]bool{
 	"GetUser": true, "GetUserList": true,
 	"ListOrganizations": true, "CreateOrganization": true, "GetOrganization": true, "UpdateOrganization": true,
@@ -28,6 +30,7 @@ var serverEncodedResults = map[string]bool{
 	"RevokeOrganizationInvitation": true,
 	"CreateOrganizationDomain":     true, "ListOrganizationDomains": true, "UpdateOrganizationDomain": true,
 	"UsersGetOrganizationMemberships": true, "UsersGetOrganizationInvitations": true,
+	"UpdateInstanceRestrictions": true, "UpdateInstanceOrganizationSettings": true,
 }
 
 // serverNumberBodies are the operations whose JSON body is decoded with
@@ -52,9 +55,13 @@ func (p laterParam) Field() string { return goName(p.Name) }
 // own (<Service><Method>Later). Moving the SDK to the current API version
 // makes this table unnecessary.
 var serverLaterParams = map[string][]laterParam{
-	"ListJWTTemplates":               {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
-	"CreateSessionTokenFromTemplate": {{"expires_in_seconds", "body", "int64"}},
-	"CreateSignInToken":              {{"org_id", "body", "string"}},
+	"ListJWTTemplates":                   {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
+	"CreateSessionTokenFromTemplate":     {{"expires_in_seconds", "body", "int64"}},
+	"CreateSignInToken":                  {{"org_id", "body", "string"}},
+	"ListAllowlistIdentifiers":           {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
+	"UpdateInstance":                     {{"preferred_sign_in_strategy_when_password_required", "body", "string"}},
+	"UpdateInstanceRestrictions":         {{"allowlist_blocklist_disabled_on_sign_in", "body", "bool"}},
+	"UpdateInstanceOrganizationSettings": {{"slug_disabled", "body", "bool"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has
