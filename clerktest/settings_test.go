@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/clerkgo/clerk"
@@ -442,4 +443,41 @@ func TestSettingsAnswersMatchEveryAPIVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSettingsConcurrentFirstChanges: the first changes of a new
+// instance's settings, concurrent, all succeed and none is lost.
+func TestSettingsConcurrentFirstChanges(t *testing.T) {
+	eachStore(t, func(t *testing.T, srv *clerktest.Server) {
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := srv.Client.InstanceSettings.UpdateRestrictions(ctx, &clerk.InstanceSettingsUpdateRestrictionsParams{Blocklist: clerk.NullableOf(true)})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := srv.Client.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{
+				MaxAllowedMemberships: clerk.NullableOf[int64](4)})
+			errs <- err
+		}()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := srv.Client.InstanceSettings.UpdateRestrictions(ctx, nil)
+		if err != nil || !r.Blocklist {
+			t.Fatalf("restrictions: %+v %v", r, err)
+		}
+		o, err := srv.Client.InstanceSettings.UpdateOrganizationSettings(ctx, nil)
+		if err != nil || o.MaxAllowedMemberships != 4 {
+			t.Fatalf("organization settings: %+v %v", o, err)
+		}
+	})
 }
