@@ -62,13 +62,21 @@ type ActorTokensBackend interface {
 type AllowlistBlocklistBackend interface {
 	// ListAllowlistIdentifiers serves ListAllowlistIdentifiers (GET /allowlist_identifiers). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	ListAllowlistIdentifiers(ctx context.Context) (*clerk.AllowlistIdentifierList, error)
+	ListAllowlistIdentifiers(ctx context.Context, later *AllowlistBlocklistListAllowlistIdentifiersLater) (*clerk.AllowlistIdentifierList, error)
 	// CreateAllowlistIdentifier serves CreateAllowlistIdentifier (POST /allowlist_identifiers).
 	CreateAllowlistIdentifier(ctx context.Context, params *clerk.AllowlistBlocklistCreateAllowlistIdentifierParams) (*clerk.AllowlistIdentifier, error)
 	// CreateBlocklistIdentifier serves CreateBlocklistIdentifier (POST /blocklist_identifiers).
 	CreateBlocklistIdentifier(ctx context.Context, params *clerk.AllowlistBlocklistCreateBlocklistIdentifierParams) (*clerk.BlocklistIdentifier, error)
 	// DeleteBlocklistIdentifier serves DeleteBlocklistIdentifier (DELETE /blocklist_identifiers/{identifier_id}).
 	DeleteBlocklistIdentifier(ctx context.Context, identifierID string) (*clerk.DeletedObject, error)
+}
+
+// AllowlistBlocklistListAllowlistIdentifiersLater holds what later API versions add to the parameters of
+// AllowlistBlocklist.ListAllowlistIdentifiers and the server honours, until the SDK's params
+// have them.
+type AllowlistBlocklistListAllowlistIdentifiersLater struct {
+	Limit  *int64 `json:"limit"`
+	Offset *int64 `json:"offset"`
 }
 
 // AllowlistIdentifiersBackend serves the allowlistIdentifiers group: the SDK's AllowlistIdentifiersService.
@@ -150,11 +158,32 @@ type EmailSMSTemplatesBackend interface {
 // InstanceSettingsBackend serves the instanceSettings group: the SDK's InstanceSettingsService.
 type InstanceSettingsBackend interface {
 	// Update serves UpdateInstance (PATCH /instance).
-	Update(ctx context.Context, params *clerk.InstanceSettingsUpdateParams) error
+	Update(ctx context.Context, params *clerk.InstanceSettingsUpdateParams, later *InstanceSettingsUpdateLater) error
 	// UpdateRestrictions serves UpdateInstanceRestrictions (PATCH /instance/restrictions).
-	UpdateRestrictions(ctx context.Context, params *clerk.InstanceSettingsUpdateRestrictionsParams) (*clerk.InstanceRestrictions, error)
+	UpdateRestrictions(ctx context.Context, params *clerk.InstanceSettingsUpdateRestrictionsParams, later *InstanceSettingsUpdateRestrictionsLater) (JSON[clerk.InstanceRestrictions], error)
 	// UpdateOrganizationSettings serves UpdateInstanceOrganizationSettings (PATCH /instance/organization_settings).
-	UpdateOrganizationSettings(ctx context.Context, params *clerk.InstanceSettingsUpdateOrganizationSettingsParams) (*clerk.OrganizationSettings, error)
+	UpdateOrganizationSettings(ctx context.Context, params *clerk.InstanceSettingsUpdateOrganizationSettingsParams, later *InstanceSettingsUpdateOrganizationSettingsLater) (JSON[clerk.OrganizationSettings], error)
+}
+
+// InstanceSettingsUpdateLater holds what later API versions add to the parameters of
+// InstanceSettings.Update and the server honours, until the SDK's params
+// have them.
+type InstanceSettingsUpdateLater struct {
+	PreferredSignInStrategyWhenPasswordRequired *string `json:"preferred_sign_in_strategy_when_password_required"`
+}
+
+// InstanceSettingsUpdateRestrictionsLater holds what later API versions add to the parameters of
+// InstanceSettings.UpdateRestrictions and the server honours, until the SDK's params
+// have them.
+type InstanceSettingsUpdateRestrictionsLater struct {
+	AllowlistBlocklistDisabledOnSignIn *bool `json:"allowlist_blocklist_disabled_on_sign_in"`
+}
+
+// InstanceSettingsUpdateOrganizationSettingsLater holds what later API versions add to the parameters of
+// InstanceSettings.UpdateOrganizationSettings and the server honours, until the SDK's params
+// have them.
+type InstanceSettingsUpdateOrganizationSettingsLater struct {
+	SlugDisabled *bool `json:"slug_disabled"`
 }
 
 // InvitationsBackend serves the invitations group: the SDK's InvitationsService.

@@ -39,6 +39,9 @@ func (s *EmailAddresses) Create(ctx context.Context, p *clerk.EmailAddressesCrea
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkRestrictions(ctx, []restrictedIdentifier{{store.KindEmailAddress, addr}}); err != nil {
+		return nil, err
+	}
 	now := s.now().UnixMilli()
 	e := &clerk.EmailAddress{ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr,
 		CreatedAt: now, UpdatedAt: now, LinkedTo: []*clerk.IdentificationLink{}}
@@ -170,6 +173,9 @@ func (s *PhoneNumbers) Create(ctx context.Context, p *clerk.PhoneNumbersCreatePa
 	reserved := p.ReservedForSecondFactor != nil && *p.ReservedForSecondFactor
 	if reserved && !verified {
 		return nil, secondFactorNeedsVerified("reserved_for_second_factor")
+	}
+	if err := s.checkRestrictions(ctx, []restrictedIdentifier{{store.KindPhoneNumber, num}}); err != nil {
+		return nil, err
 	}
 	now := s.now().UnixMilli()
 	ph := &clerk.PhoneNumber{ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num,

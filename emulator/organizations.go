@@ -111,8 +111,20 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 	if err := checkLength("name", name, maxNameLength); err != nil {
 		return nil, err
 	}
+	set, err := s.settings(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	orgs := set.Organizations
+	if !orgs.Enabled {
+		return nil, &Error{Kind: KindForbidden, Code: "organization_not_enabled_in_instance", Message: "access denied",
+			LongMessage: "The organizations feature is not enabled for this instance. You can enable it at https://dashboard.clerk.com."}
+	}
 	slug, generated := "", false
 	if p.Slug != nil && *p.Slug != "" {
+		if orgs.SlugDisabled {
+			return nil, slugsDisabled()
+		}
 		slug = *p.Slug
 		if err := checkSlug(slug); err != nil {
 			return nil, err
@@ -120,7 +132,7 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 	} else {
 		slug, generated = slugFrom(name), true
 	}
-	maxMembers := int64(0)
+	maxMembers := orgs.MaxAllowedMemberships // the instance's default
 	if p.MaxAllowedMemberships != nil {
 		if *p.MaxAllowedMemberships < 0 {
 			return nil, invalid("max_allowed_memberships", "max_allowed_memberships must be 0 (no limit) or more.")
@@ -129,11 +141,11 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 	}
 	now := s.now().UnixMilli()
 	rec := &orgRecord{Object: "organization", ID: s.rand.id("org"), Name: name, Slug: slug, ImageURL: defaultOrgImageURL,
-		MaxAllowedMemberships: maxMembers, AdminDeleteEnabled: true,
+		MaxAllowedMemberships: maxMembers, AdminDeleteEnabled: orgs.AdminDeleteEnabled,
 		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata),
 		CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
 	members := int64(0)
-	err := s.store.Tx(ctx, func(tx store.Store) error {
+	err = s.store.Tx(ctx, func(tx store.Store) error {
 		if p.CreatedBy != "" {
 			if _, err := tx.User(ctx, p.CreatedBy); errors.Is(err, store.ErrNotFound) {
 				return &Error{Kind: KindBadRequest, Code: "organization_creator_not_found", Param: "created_by",
@@ -155,7 +167,7 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 		if err != nil || p.CreatedBy == "" {
 			return err
 		}
-		m := &membershipRecord{ID: s.rand.id("orgmem"), OrganizationID: rec.ID, UserID: p.CreatedBy, Role: roleAdmin,
+		m := &membershipRecord{ID: s.rand.id("orgmem"), OrganizationID: rec.ID, UserID: p.CreatedBy, Role: orgs.CreatorRole,
 			PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
 		return putObject(ctx, tx, membershipObject(m), m, true)
 	})
@@ -163,6 +175,13 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 		return nil, err
 	}
 	return encodeJSON[clerk.Organization](&orgAnswer{orgRecord: rec})
+}
+
+// slugsDisabled is Clerk's answer to a slug given while the instance's
+// organization settings turn slugs off (slug_disabled).
+func slugsDisabled() *Error {
+	return &Error{Kind: KindForbidden, Code: "organization_slugs_disabled", Param: "slug",
+		Message: "organization slugs not enabled", LongMessage: "This instance does not have slugs enabled for organizations."}
 }
 
 // checkSlug refuses a slug that is not lowercase letters, digits, "-" and
@@ -306,6 +325,15 @@ func orderNames(orders map[string]store.ObjectOrder) string {
 func (s *Organizations) Update(ctx context.Context, id string, p *clerk.OrganizationsUpdateParams) (JSON[clerk.Organization], error) {
 	if p == nil {
 		p = &clerk.OrganizationsUpdateParams{}
+	}
+	if slug, ok := p.Slug.Get(); ok && slug != "" {
+		set, err := s.settings(ctx, s.store)
+		if err != nil {
+			return nil, err
+		}
+		if set.Organizations.SlugDisabled {
+			return nil, slugsDisabled()
+		}
 	}
 	return s.mutateOrg(ctx, id, func(rec *orgRecord, members int64) error {
 		if name, ok := p.Name.Get(); ok {

@@ -35,8 +35,13 @@ type Service struct {
 	Domains                 *Domains
 	ProxyChecks             *ProxyChecks
 
-	OAuthApplications *OAuthApplications
-	SAMLConnections   *SAMLConnections
+	OAuthApplications    *OAuthApplications
+	SAMLConnections      *SAMLConnections
+	AllowlistBlocklist   *AllowlistBlocklist
+	AllowlistIdentifiers *AllowlistIdentifiers
+	BlocklistIdentifiers *BlocklistIdentifiers
+	InstanceSettings     *InstanceSettings
+	BetaFeatures         *BetaFeatures
 }
 
 // The groups of operations the emulator serves. Each implements the
@@ -97,6 +102,16 @@ type (
 	OAuthApplications struct{ *core }
 	// SAMLConnections serves the samlConnections group.
 	SAMLConnections struct{ *core }
+	// AllowlistBlocklist serves the allowlistBlocklist group.
+	AllowlistBlocklist struct{ *core }
+	// AllowlistIdentifiers serves the allowlistIdentifiers group.
+	AllowlistIdentifiers struct{ *core }
+	// BlocklistIdentifiers serves the blocklistIdentifiers group.
+	BlocklistIdentifiers struct{ *core }
+	// InstanceSettings serves the instanceSettings group.
+	InstanceSettings struct{ *core }
+	// BetaFeatures serves the betaFeatures group.
+	BetaFeatures struct{ *core }
 )
 
 func newService(c *core) *Service {
@@ -111,6 +126,8 @@ func newService(c *core) *Service {
 		EmailSMSTemplates: &EmailSMSTemplates{c}, EmailAndSMSTemplates: &EmailAndSMSTemplates{c}, Templates: &Templates{c},
 		RedirectURLs: &RedirectURLs{c}, Domains: &Domains{c}, ProxyChecks: &ProxyChecks{c},
 		OAuthApplications: &OAuthApplications{c}, SAMLConnections: &SAMLConnections{c},
+		AllowlistBlocklist: &AllowlistBlocklist{c}, AllowlistIdentifiers: &AllowlistIdentifiers{c},
+		BlocklistIdentifiers: &BlocklistIdentifiers{c}, InstanceSettings: &InstanceSettings{c}, BetaFeatures: &BetaFeatures{c},
 	}
 }
 
@@ -128,5 +145,7 @@ func (s *Service) Backend() *Backend {
 		EmailSMSTemplates: s.EmailSMSTemplates, EmailAndSMSTemplates: s.EmailAndSMSTemplates, Templates: s.Templates,
 		RedirectURLs: s.RedirectURLs, Domains: s.Domains, ProxyChecks: s.ProxyChecks,
 		OAuthApplications: s.OAuthApplications, SAMLConnections: s.SAMLConnections,
+		AllowlistBlocklist: s.AllowlistBlocklist, AllowlistIdentifiers: s.AllowlistIdentifiers,
+		BlocklistIdentifiers: s.BlocklistIdentifiers, InstanceSettings: s.InstanceSettings, BetaFeatures: s.BetaFeatures,
 	}
 }

@@ -32,23 +32,26 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 		}
 		return json.Marshal(&doc)
 	},
-	kindTOTP:            roundTrip[totpRecord],
-	kindBackupCode:      roundTrip[backupCodeRecord],
-	kindSignInToken:     roundTrip[signInTokenDoc],
-	kindActorToken:      roundTrip[actorTokenDoc],
-	kindProfileImage:    roundTrip[profileImage],
-	kindOrganization:    roundTrip[orgRecord],
-	kindMembership:      roundTrip[membershipRecord],
-	kindOrgInvitation:   roundTrip[orgInvitationRecord],
-	kindInvitation:      roundTrip[clerk.Invitation],
-	kindOrgDomain:       roundTrip[domainRecord],
-	kindSvixApp:         roundTrip[svixAppRecord],
-	kindSignUp:          roundTrip[clerk.SignUp],
-	kindMessageTemplate: roundTrip[templateRecord],
-	kindRedirectURL:     roundTrip[clerk.RedirectURL],
-	kindDomain:          roundTrip[satelliteRecord],
-	kindOAuthApp:        roundTrip[oauthAppRecord],
-	kindSAMLConnection:  roundTrip[samlConnection],
+	kindTOTP:                roundTrip[totpRecord],
+	kindBackupCode:          roundTrip[backupCodeRecord],
+	kindSignInToken:         roundTrip[signInTokenDoc],
+	kindActorToken:          roundTrip[actorTokenDoc],
+	kindProfileImage:        roundTrip[profileImage],
+	kindOrganization:        roundTrip[orgRecord],
+	kindMembership:          roundTrip[membershipRecord],
+	kindOrgInvitation:       roundTrip[orgInvitationRecord],
+	kindInvitation:          roundTrip[clerk.Invitation],
+	kindOrgDomain:           roundTrip[domainRecord],
+	kindSvixApp:             roundTrip[svixAppRecord],
+	kindSignUp:              roundTrip[clerk.SignUp],
+	kindMessageTemplate:     roundTrip[templateRecord],
+	kindRedirectURL:         roundTrip[clerk.RedirectURL],
+	kindDomain:              roundTrip[satelliteRecord],
+	kindOAuthApp:            roundTrip[oauthAppRecord],
+	kindSAMLConnection:      roundTrip[samlConnection],
+	kindAllowlistIdentifier: roundTrip[clerk.AllowlistIdentifier],
+	kindBlocklistIdentifier: roundTrip[clerk.BlocklistIdentifier],
+	kindInstanceSettings:    roundTrip[settingsRecord],
 }
 
 // roundTrip decodes a stored document into T and encodes it again.
@@ -161,6 +164,31 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 		IdpCertificate: clerk.Ptr("MIIC"), AttributeMapping: &clerk.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{
+		Identifier: "*@Example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AllowlistBlocklist.CreateBlocklistIdentifier(ctx, &clerk.AllowlistBlocklistCreateBlocklistIdentifierParams{
+		Identifier: "+15555550199"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstanceSettings.UpdateRestrictions(ctx, &clerk.InstanceSettingsUpdateRestrictionsParams{
+		Blocklist: clerk.NullableOf(true)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{
+		MaxAllowedMemberships: clerk.NullableOf[int64](7), DomainsEnrollmentModes: []string{"automatic_invitation"}},
+		&InstanceSettingsUpdateOrganizationSettingsLater{SlugDisabled: clerk.Ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{SupportEmail: clerk.NullableOf("help@example.com"),
+		AllowedOrigins: []string{"chrome-extension://abc"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{
+		FromEmailAddress: clerk.NullableOf("hello"), ProgressiveSignUp: clerk.NullableOf(false)}); err != nil {
+		t.Fatal(err)
+	}
 
 	var got strings.Builder
 	users, err := st.ListUsers(ctx, store.UserQuery{})
@@ -172,7 +200,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	for _, kind := range []string{kindSession, kindClient, kindJWTTemplate, kindTOTP, kindBackupCode, kindSignInToken, kindActorToken,
 		kindProfileImage, kindOrganization, kindMembership, kindOrgInvitation, kindInvitation, kindOrgDomain,
-		kindSvixApp, kindSignUp, kindMessageTemplate, kindRedirectURL, kindDomain, kindOAuthApp, kindSAMLConnection} {
+		kindSvixApp, kindSignUp, kindMessageTemplate, kindRedirectURL, kindDomain, kindOAuthApp, kindSAMLConnection,
+		kindAllowlistIdentifier, kindBlocklistIdentifier, kindInstanceSettings} {
 		rows, err := st.ListObjects(ctx, store.ObjectQuery{Kind: kind, Ascending: true})
 		if err != nil {
 			t.Fatal(err)
@@ -184,8 +213,8 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 			check(t, &got, kind, r.ID, r.Doc, storedKinds[kind])
 		}
 	}
-	if len(storedKinds) != 20 {
-		t.Errorf("storedKinds has %d kinds, the test stores 20: keep both in step", len(storedKinds))
+	if len(storedKinds) != 23 {
+		t.Errorf("storedKinds has %d kinds, the test stores 23: keep both in step", len(storedKinds))
 	}
 
 	golden := filepath.Join("testdata", fmt.Sprintf("stored-format-%d.txt", storedFormat))

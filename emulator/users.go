@@ -101,10 +101,29 @@ func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.
 		doc.Secrets = userSecrets{PasswordDigest: *p.PasswordDigest, PasswordHasher: hasher}
 	}
 	u.PasswordEnabled = doc.Secrets.PasswordDigest != ""
+	if err := s.checkRestrictions(ctx, userIdentifiers(u, p.Web3Wallet)); err != nil {
+		return nil, err
+	}
 	if err := s.insertUserWithExtras(ctx, doc, p); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// userIdentifiers are the email addresses, phone numbers and web3 wallets
+// of a new user, for the instance's restrictions.
+func userIdentifiers(u *clerk.User, wallets []string) []restrictedIdentifier {
+	var ids []restrictedIdentifier
+	for _, e := range u.EmailAddresses {
+		ids = append(ids, restrictedIdentifier{store.KindEmailAddress, e.EmailAddress})
+	}
+	for _, ph := range u.PhoneNumbers {
+		ids = append(ids, restrictedIdentifier{store.KindPhoneNumber, ph.PhoneNumber})
+	}
+	for _, w := range wallets {
+		ids = append(ids, restrictedIdentifier{store.KindWeb3Wallet, w})
+	}
+	return ids
 }
 
 // User returns a user by ID.

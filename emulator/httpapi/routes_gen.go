@@ -33,7 +33,10 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.AllowlistBlocklist; impl != nil {
 		ops["ListAllowlistIdentifiers"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			v, err := impl.ListAllowlistIdentifiers(ctx)
+			var later emulator.AllowlistBlocklistListAllowlistIdentifiersLater
+			later.Limit = queryInt(req.Query, "limit")
+			later.Offset = queryInt(req.Query, "offset")
+			v, err := impl.ListAllowlistIdentifiers(ctx, &later)
 			if err == nil && !paginated(req) {
 				return 200, v.Data, nil
 			}
@@ -209,27 +212,39 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.InstanceSettings; impl != nil {
 		ops["UpdateInstance"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.InstanceSettingsUpdateLater
 			var params clerk.InstanceSettingsUpdateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.InstanceSettingsUpdateParams
+				*emulator.InstanceSettingsUpdateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			return 204, nil, impl.Update(ctx, &params)
+			return 204, nil, impl.Update(ctx, &params, &later)
 		}
 		ops["UpdateInstanceRestrictions"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.InstanceSettingsUpdateRestrictionsLater
 			var params clerk.InstanceSettingsUpdateRestrictionsParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.InstanceSettingsUpdateRestrictionsParams
+				*emulator.InstanceSettingsUpdateRestrictionsLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.UpdateRestrictions(ctx, &params)
-			return 200, v, err
+			v, err := impl.UpdateRestrictions(ctx, &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateInstanceOrganizationSettings"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.InstanceSettingsUpdateOrganizationSettingsLater
 			var params clerk.InstanceSettingsUpdateOrganizationSettingsParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*clerk.InstanceSettingsUpdateOrganizationSettingsParams
+				*emulator.InstanceSettingsUpdateOrganizationSettingsLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.UpdateOrganizationSettings(ctx, &params)
-			return 200, v, err
+			v, err := impl.UpdateOrganizationSettings(ctx, &params, &later)
+			return 200, json.RawMessage(v), err
 		}
 	}
 	if impl := b.Invitations; impl != nil {

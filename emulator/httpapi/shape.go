@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -33,7 +34,7 @@ var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 // as it is. 2021-02-05 and 2025-03-12 keep the old shape.
 func shapeForVersion(data []byte, version string) []byte {
 	if legacyShapes[version] {
-		return data
+		return legacyOrganizationSettings(data)
 	}
 	// Most answers need nothing: no user, client or verification.
 	if !bytes.Contains(data, []byte(`"object":"user"`)) && !bytes.Contains(data, []byte(`"verification":{`)) &&
@@ -364,4 +365,32 @@ func stringContent(data []byte, m jsonMember) (string, bool) {
 		return "", false
 	}
 	return string(v[1 : len(v)-1]), true
+}
+
+// legacyOrgSettingsFields are the members of the organization settings
+// (PATCH /v1/instance/organization_settings) that the legacy specs do not
+// allow (additionalProperties: false) while the later ones require
+// max_allowed_domains: the domain answers the later shape, and the legacy
+// versions get it without them.
+var legacyOrgSettingsFields = []string{"max_allowed_domains", "max_role_sets_allowed", "slug_disabled", "initial_role_set_key"}
+
+// legacyOrganizationSettings drops legacyOrgSettingsFields from an answer
+// that is the instance's organization settings; other answers are
+// returned as they are.
+func legacyOrganizationSettings(data []byte) []byte {
+	if !bytes.HasPrefix(data, []byte(`{"object":"organization_settings"`)) {
+		return data
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	for _, f := range legacyOrgSettingsFields {
+		delete(m, f)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return out
 }

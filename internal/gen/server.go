@@ -15,10 +15,11 @@ import (
 // answer already encoded, as emulator.JSON[T] of the SDK's result type T:
 // GET user and list users are served from the stored JSON without decoding
 // and encoding it (their fast paths), and the answers of organizations,
-// OAuth applications and SAML connections carry what later API versions
-// add to the 2021-02-05 models (an invitation's url and expires_at, an
-// organization's has_image, an OAuth application's redirect_uris, a SAML
-// connection's login_hint, ...).
+// OAuth applications, SAML connections, the instance's restrictions and
+// organization settings carry what later API versions add to the
+// 2021-02-05 models (an invitation's url and expires_at, an organization's
+// has_image, an OAuth application's redirect_uris, a SAML connection's
+// login_hint, max_allowed_domains, ...).
 var serverEncodedResults = map[string]bool{
 	"GetUser": true, "GetUserList": true,
 	"ListOrganizations": true, "CreateOrganization": true, "GetOrganization": true, "UpdateOrganization": true,
@@ -33,6 +34,7 @@ var serverEncodedResults = map[string]bool{
 	"ListOAuthApplications": true, "CreateOAuthApplication": true, "GetOAuthApplication": true,
 	"UpdateOAuthApplication": true, "RotateOAuthApplicationSecret": true,
 	"ListSAMLConnections": true, "CreateSAMLConnection": true, "GetSAMLConnection": true, "UpdateSAMLConnection": true,
+	"UpdateInstanceRestrictions": true, "UpdateInstanceOrganizationSettings": true,
 }
 
 // serverNumberBodies are the operations whose JSON body is decoded with
@@ -66,8 +68,12 @@ var serverLaterParams = map[string][]laterParam{
 		{"pkce_required", "body", "bool"}},
 	"UpdateOAuthApplication": {{"redirect_uris", "body", "[]string"}, {"consent_screen_enabled", "body", "bool"},
 		{"pkce_required", "body", "bool"}},
-	"ListOAuthApplications": {{"name_query", "query", "string"}, {"order_by", "query", "string"}},
-	"ListSAMLConnections":   {{"query", "query", "string"}, {"order_by", "query", "string"}},
+	"ListOAuthApplications":              {{"name_query", "query", "string"}, {"order_by", "query", "string"}},
+	"ListSAMLConnections":                {{"query", "query", "string"}, {"order_by", "query", "string"}},
+	"ListAllowlistIdentifiers":           {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
+	"UpdateInstance":                     {{"preferred_sign_in_strategy_when_password_required", "body", "string"}},
+	"UpdateInstanceRestrictions":         {{"allowlist_blocklist_disabled_on_sign_in", "body", "bool"}},
+	"UpdateInstanceOrganizationSettings": {{"slug_disabled", "body", "bool"}},
 }
 
 // laterType names the struct of o's later parameters, "" when it has

@@ -193,13 +193,17 @@ func TestProperties(t *testing.T) {
 	}
 }
 
-// wantAlive fails t unless srv still reads and writes.
+// wantAlive fails t unless srv still reads and writes. The run may have
+// turned the instance's restrictions on (the allowlist would refuse the
+// new user's address): they are turned off first.
 func wantAlive(t *testing.T, client *http.Client, srv *server) {
 	t.Helper()
 	h := http.Header{"Authorization": {"Bearer " + secretKey}, "Content-Type": {"application/json"}}
 	email := fmt.Sprintf("alive%d@example.com", time.Now().UnixNano())
 	for _, r := range []*Request{
 		{Op: &Op{ID: "GetJWKS"}, Method: "GET", Path: "/jwks", Header: h},
+		{Op: &Op{ID: "UpdateInstanceRestrictions"}, Method: "PATCH", Path: "/instance/restrictions", Header: h,
+			Body: []byte(`{"allowlist":false,"blocklist":false}`)},
 		{Op: &Op{ID: "CreateUser"}, Method: "POST", Path: "/users", Header: h, Body: []byte(`{"email_address":["` + email + `"]}`)},
 	} {
 		a, err := Send(t.Context(), client, srv.url, r, requestTimeout)
