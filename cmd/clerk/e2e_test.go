@@ -188,6 +188,8 @@ func TestEveryOperationAgainstClerkServe(t *testing.T) {
 	t.Run("sessions and tokens", func(t *testing.T) { e2eSessions(t, c, local) })
 	t.Run("organizations", func(t *testing.T) { e2eOrganizations(t, c) })
 	t.Run("instance", func(t *testing.T) { e2eInstance(t, c, local, key) })
+	t.Run("settings and restrictions", func(t *testing.T) { e2eSettings(t, c) })
+	t.Run("applications and domains", func(t *testing.T) { e2eApps(t, c) })
 
 	rows := readOperations(t)
 	ok, other := rec.exercised(rows)
@@ -229,6 +231,12 @@ func TestEveryOperationAgainstClerkServe(t *testing.T) {
 var expectedError = map[string]bool{
 	"UserPasskeyDelete":     true, // passkeys are registered in the browser (frontend API)
 	"DeleteExternalAccount": true, // external accounts come from OAuth sign-ins (frontend API)
+	// The emulated instance is a development instance, which has no
+	// production domain to change.
+	"UpdateProductionInstanceDomain": true,
+	"ChangeProductionInstanceDomain": true,
+	// The emulator makes no outbound call: no proxy can be reached.
+	"VerifyDomainProxy": true,
 }
 
 func errorsAs(err error, target **clerk.APIError) bool {
@@ -513,4 +521,113 @@ func e2eInstance(t *testing.T, c *clerk.Client, local *emulator.Service, publish
 	if r := must[*clerk.Template](t, "revert")(c.EmailSMSTemplates.Revert(ctx, "email", "verification_code")); r.Name == "Code" {
 		t.Fatal("not reverted")
 	}
+}
+
+func e2eSettings(t *testing.T, c *clerk.Client) {
+	ctx := context.Background()
+	al := must[*clerk.AllowlistIdentifier](t, "allowlist")(c.AllowlistBlocklist.CreateAllowlistIdentifier(ctx,
+		&clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{Identifier: "*@allowed.example"}))
+	if l := must[*clerk.AllowlistIdentifierList](t, "allowlist list")(c.AllowlistBlocklist.ListAllowlistIdentifiers(ctx)); !slices.ContainsFunc(l.Data, func(x *clerk.AllowlistIdentifier) bool { return x.ID == al.ID }) {
+		t.Fatalf("allowlist list %+v", l)
+	}
+	bl := must[*clerk.BlocklistIdentifier](t, "blocklist")(c.AllowlistBlocklist.CreateBlocklistIdentifier(ctx,
+		&clerk.AllowlistBlocklistCreateBlocklistIdentifierParams{Identifier: "blocked@example.com"}))
+	if l := must[*clerk.BlocklistIdentifiers](t, "blocklist list")(c.BlocklistIdentifiers.List(ctx)); l.TotalCount != 1 || l.Data[0].ID != bl.ID {
+		t.Fatalf("blocklist list %+v", l)
+	}
+	if r := must[*clerk.InstanceRestrictions](t, "restrictions")(c.InstanceSettings.UpdateRestrictions(ctx,
+		&clerk.InstanceSettingsUpdateRestrictionsParams{Blocklist: clerk.NullableOf(true)})); !r.Blocklist {
+		t.Fatalf("restrictions %+v", r)
+	}
+	_, err := c.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"Blocked@Example.com"}})
+	wantStatus(t, "a blocked address", err, 403)
+	must[*clerk.DeletedObject](t, "delete blocklisted")(c.AllowlistBlocklist.DeleteBlocklistIdentifier(ctx, bl.ID))
+	must[*clerk.DeletedObject](t, "delete allowlisted")(c.AllowlistIdentifiers.Delete(ctx, al.ID))
+	must[*clerk.User](t, "no longer blocked")(c.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"blocked@example.com"}}))
+	must[*clerk.InstanceRestrictions](t, "restrictions off")(c.InstanceSettings.UpdateRestrictions(ctx,
+		&clerk.InstanceSettingsUpdateRestrictionsParams{Blocklist: clerk.NullableOf(false)}))
+
+	if err := c.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{SupportEmail: clerk.NullableOf("help@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if o := must[*clerk.OrganizationSettings](t, "organization settings")(c.InstanceSettings.UpdateOrganizationSettings(ctx,
+		&clerk.InstanceSettingsUpdateOrganizationSettingsParams{MaxAllowedMemberships: clerk.NullableOf[int64](7)})); o.MaxAllowedMemberships != 7 {
+		t.Fatalf("organization settings %+v", o)
+	}
+	if org := must[*clerk.Organization](t, "organization with the default limit")(c.Organizations.Create(ctx,
+		&clerk.OrganizationsCreateParams{Name: "Defaults"})); org.MaxAllowedMemberships != 7 {
+		t.Fatalf("the default limit was not applied: %+v", org)
+	}
+	if b := must[*clerk.InstanceSettings](t, "beta settings")(c.BetaFeatures.UpdateInstanceSettings(ctx,
+		&clerk.BetaFeaturesUpdateInstanceSettingsParams{ProgressiveSignUp: clerk.NullableOf(true)})); !b.ProgressiveSignUp {
+		t.Fatalf("beta settings %+v", b)
+	}
+	err = c.BetaFeatures.UpdateDomain(ctx, &clerk.BetaFeaturesUpdateDomainParams{HomeURL: clerk.Ptr("https://example.com")})
+	wantStatus(t, "production domain of a development instance", err, 400)
+	err = c.BetaFeatures.ChangeProductionInstanceDomain(ctx, &clerk.BetaFeaturesChangeProductionInstanceDomainParams{HomeURL: clerk.Ptr("https://example.com")})
+	wantStatus(t, "change the production domain", err, 400)
+}
+
+func e2eApps(t *testing.T, c *clerk.Client) {
+	ctx := context.Background()
+	ru := must[*clerk.RedirectURL](t, "redirect URL")(c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://app.example.com/cb")}))
+	if g := must[*clerk.RedirectURL](t, "get redirect URL")(c.RedirectURLs.Get(ctx, ru.ID)); g.URL != "https://app.example.com/cb" {
+		t.Fatalf("get redirect URL %+v", g)
+	}
+	if l := must[*clerk.RedirectURLList](t, "redirect URLs")(c.RedirectURLs.List(ctx)); l.TotalCount != 1 {
+		t.Fatalf("redirect URLs %+v", l)
+	}
+	must[*clerk.DeletedObject](t, "delete redirect URL")(c.RedirectURLs.Delete(ctx, ru.ID))
+	_, err := c.RedirectURLs.Get(ctx, ru.ID)
+	wantStatus(t, "redirect URL after delete", err, 404)
+
+	d := must[*clerk.Domain](t, "satellite")(c.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "sat.example.com", IsSatellite: true}))
+	if up := must[*clerk.Domain](t, "update satellite")(c.Domains.Update(ctx, d.ID, &clerk.DomainsUpdateParams{Name: clerk.NullableOf("sat2.example.com")})); up.Name != "sat2.example.com" {
+		t.Fatalf("update satellite %+v", up)
+	}
+	if l := must[*clerk.Domains](t, "domains")(c.Domains.List(ctx)); l.TotalCount != 2 {
+		t.Fatalf("domains (primary and satellite) %+v", l)
+	}
+	_, err = c.ProxyChecks.Verify(ctx, &clerk.ProxyChecksVerifyParams{DomainID: &d.ID, ProxyURL: clerk.Ptr("https://sat2.example.com/__clerk")})
+	wantStatus(t, "proxy check", err, 422)
+	must[*clerk.DeletedObject](t, "delete satellite")(c.Domains.Delete(ctx, d.ID))
+	if l := must[*clerk.Domains](t, "domains after delete")(c.Domains.List(ctx)); l.TotalCount != 1 {
+		t.Fatalf("domains after delete %+v", l)
+	}
+
+	app := must[*clerk.OAuthApplicationWithSecret](t, "OAuth app")(c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{
+		Name: "Partner", CallbackURL: "https://partner.example.com/cb"}))
+	if app.ClientSecret == "" {
+		t.Fatal("no client secret on create")
+	}
+	if g := must[*clerk.OAuthApplication](t, "get OAuth app")(c.OAuthApplications.Get(ctx, app.ID)); g.Name != "Partner" {
+		t.Fatalf("get OAuth app %+v", g)
+	}
+	if l := must[*clerk.OAuthApplications](t, "OAuth apps")(c.OAuthApplications.List(ctx, nil)); l.TotalCount != 1 {
+		t.Fatalf("OAuth apps %+v", l)
+	}
+	if up := must[*clerk.OAuthApplication](t, "update OAuth app")(c.OAuthApplications.Update(ctx, app.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.Ptr("Partner 2")})); up.Name != "Partner 2" {
+		t.Fatalf("update OAuth app %+v", up)
+	}
+	if r := must[*clerk.OAuthApplicationWithSecret](t, "rotate")(c.OAuthApplications.RotateSecret(ctx, app.ID)); r.ClientSecret == "" || r.ClientSecret == app.ClientSecret {
+		t.Fatal("the secret did not change")
+	}
+	must[*clerk.DeletedObject](t, "delete OAuth app")(c.OAuthApplications.Delete(ctx, app.ID))
+	_, err = c.OAuthApplications.Get(ctx, app.ID)
+	wantStatus(t, "OAuth app after delete", err, 404)
+
+	sc := must[*clerk.SAMLConnection](t, "SAML")(c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta",
+		Domain: "corp.example.com", Provider: "saml_okta"}))
+	if g := must[*clerk.SAMLConnection](t, "get SAML")(c.SAMLConnections.Get(ctx, sc.ID)); g.Domain != "corp.example.com" {
+		t.Fatalf("get SAML %+v", g)
+	}
+	if l := must[*clerk.SAMLConnections](t, "SAML list")(c.SAMLConnections.List(ctx, nil)); l.TotalCount != 1 {
+		t.Fatalf("SAML list %+v", l)
+	}
+	if up := must[*clerk.SAMLConnection](t, "update SAML")(c.SAMLConnections.Update(ctx, sc.ID, &clerk.SAMLConnectionsUpdateParams{Name: clerk.NullableOf("Okta SSO")})); up.Name != "Okta SSO" {
+		t.Fatalf("update SAML %+v", up)
+	}
+	must[*clerk.DeletedObject](t, "delete SAML")(c.SAMLConnections.Delete(ctx, sc.ID))
+	_, err = c.SAMLConnections.Get(ctx, sc.ID)
+	wantStatus(t, "SAML after delete", err, 404)
 }

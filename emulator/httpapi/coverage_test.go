@@ -14,8 +14,8 @@ import (
 
 // TestEveryOperationIsServedOrNamedMissing derives the operations from
 // api/operations.tsv: each is served exactly when the domain serves its
-// group (emulator.Service.Backend), and the ones not served yet are
-// listed by name, without a count for anyone to keep up to date.
+// group (emulator.Service.Backend), and every one is: an operation not
+// served fails the test by name, without a count for anyone to keep.
 func TestEveryOperationIsServedOrNamedMissing(t *testing.T) {
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, ":memory:")
@@ -66,8 +66,10 @@ func TestEveryOperationIsServedOrNamedMissing(t *testing.T) {
 	if served == 0 {
 		t.Fatal("no operation is served")
 	}
-	t.Logf("served: %d operations of the 2021-02-05 spec, in %d groups; not yet (501): %d:\n  %s",
-		served, len(groups), len(missing), strings.Join(missing, "\n  "))
+	if len(missing) > 0 {
+		t.Errorf("%d operations of the 2021-02-05 spec are not served (501):\n  %s", len(missing), strings.Join(missing, "\n  "))
+	}
+	t.Logf("served: %d operations of the 2021-02-05 spec, in %d groups", served, len(groups))
 }
 
 func TestHandlersShareTheParsedSpecs(t *testing.T) {
