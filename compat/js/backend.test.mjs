@@ -380,3 +380,68 @@ describe('organizations', () => {
     assert.equal(mine.totalCount, 0);
   });
 });
+
+describe('instance: restrictions, lists, redirect URLs, domains, OAuth applications, SAML', () => {
+  test('allowlist and blocklist identifiers, with the blocklist taking effect', async () => {
+    const allowed = await sdk('allowlistIdentifiers.createAllowlistIdentifier', () =>
+      clerk.allowlistIdentifiers.createAllowlistIdentifier({ identifier: '*@allowed.example', notify: false }),
+    );
+    assert.equal(allowed.identifier, '*@allowed.example');
+    const allowList = await sdk('allowlistIdentifiers.getAllowlistIdentifierList', () => clerk.allowlistIdentifiers.getAllowlistIdentifierList());
+    assert.ok(allowList.data.some((i) => i.id === allowed.id));
+    const blocked = await sdk('blocklistIdentifiers.createBlocklistIdentifier', () =>
+      clerk.blocklistIdentifiers.createBlocklistIdentifier({ identifier: 'blocked@example.com' }),
+    );
+    const restrictions = await sdk('instance.updateRestrictions', () => clerk.instance.updateRestrictions({ blocklist: true }));
+    assert.equal(restrictions.blocklist, true);
+    await assert.rejects(clerk.users.createUser({ emailAddress: ['Blocked@Example.com'] }), (e) => e.status === 403);
+    await sdk('blocklistIdentifiers.deleteBlocklistIdentifier', () => clerk.blocklistIdentifiers.deleteBlocklistIdentifier(blocked.id));
+    await sdk('allowlistIdentifiers.deleteAllowlistIdentifier', () => clerk.allowlistIdentifiers.deleteAllowlistIdentifier(allowed.id));
+    await sdk('instance.updateRestrictions off', () => clerk.instance.updateRestrictions({ blocklist: false }));
+  });
+
+  test('redirect URLs', async () => {
+    const ru = await sdk('redirectUrls.createRedirectUrl', () => clerk.redirectUrls.createRedirectUrl({ url: 'https://app.example.com/cb' }));
+    assert.equal(ru.url, 'https://app.example.com/cb');
+    const got = await sdk('redirectUrls.getRedirectUrl', () => clerk.redirectUrls.getRedirectUrl(ru.id));
+    assert.equal(got.id, ru.id);
+    const list = await sdk('redirectUrls.getRedirectUrlList', () => clerk.redirectUrls.getRedirectUrlList());
+    assert.ok(list.data.some((r) => r.id === ru.id));
+    await sdk('redirectUrls.deleteRedirectUrl', () => clerk.redirectUrls.deleteRedirectUrl(ru.id));
+  });
+
+  test('domains', async () => {
+    const d = await sdk('domains.add', () => clerk.domains.add({ name: 'sat.example.com', is_satellite: true }));
+    assert.equal(d.name, 'sat.example.com');
+    const list = await sdk('domains.list', () => clerk.domains.list());
+    assert.ok(list.data.some((x) => x.id === d.id));
+    await sdk('domains.deleteDomain', () => clerk.domains.deleteDomain(d.id));
+  });
+
+  test('OAuth applications: the secret only on create and rotate', async () => {
+    const app = await sdk('oauthApplications.create', () =>
+      clerk.oauthApplications.create({ name: 'Partner', redirectUris: ['https://partner.example.com/cb'], scopes: 'profile email' }),
+    );
+    assert.ok(app.clientSecret);
+    const got = await sdk('oauthApplications.get', () => clerk.oauthApplications.get(app.id));
+    assert.equal(got.name, 'Partner');
+    assert.ok(!got.clientSecret);
+    const list = await sdk('oauthApplications.list', () => clerk.oauthApplications.list());
+    assert.ok(list.data.some((a) => a.id === app.id));
+    const rotated = await sdk('oauthApplications.rotateSecret', () => clerk.oauthApplications.rotateSecret(app.id));
+    assert.ok(rotated.clientSecret && rotated.clientSecret !== app.clientSecret);
+    await sdk('oauthApplications.delete', () => clerk.oauthApplications.delete(app.id));
+  });
+
+  test('SAML connections', async () => {
+    const sc = await sdk('samlConnections.createSamlConnection', () =>
+      clerk.samlConnections.createSamlConnection({ name: 'Okta', provider: 'saml_okta', domain: 'corp.example.com' }),
+    );
+    assert.equal(sc.domain, 'corp.example.com');
+    const got = await sdk('samlConnections.getSamlConnection', () => clerk.samlConnections.getSamlConnection(sc.id));
+    assert.equal(got.name, 'Okta');
+    const list = await sdk('samlConnections.getSamlConnectionList', () => clerk.samlConnections.getSamlConnectionList());
+    assert.ok(list.data.some((x) => x.id === sc.id));
+    await sdk('samlConnections.deleteSamlConnection', () => clerk.samlConnections.deleteSamlConnection(sc.id));
+  });
+});

@@ -63,8 +63,12 @@ type operation struct {
 	QueryAll   []*queryParam
 	Query      []*queryParam // user-visible query params (fields of Params)
 	Paginated  bool          // send paginated=true
-	Body       string        // "", "json", "jsonArray", "multipart"
-	BodyFields []*formPart   // multipart fields
+	// Unwrap: the 2021-02-05 spec answers a bare array, which the API wraps
+	// in {data, total_count} for paginated=true; the server answers the
+	// bare array unless asked.
+	Unwrap     bool
+	Body       string      // "", "json", "jsonArray", "multipart"
+	BodyFields []*formPart // multipart fields
 
 	Status     int    // the success status the spec gives, e.g. 200
 	Result     string // Go type of the result: "*User", "[]*User", "[]byte", "" (error only)

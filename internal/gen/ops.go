@@ -322,6 +322,7 @@ func (b *builder) buildResult(o *operation, op *openapi3.Operation, prefix strin
 			}
 			o.Result = "*" + name
 			li.Wrapped = true
+			o.Unwrap = true
 		} else {
 			o.Result = "[]" + item
 		}
