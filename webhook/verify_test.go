@@ -33,6 +33,10 @@ func TestVerifyAcceptsSignedMessages(t *testing.T) {
 	if err := v.Verify(headers("msg_1", ts, multi), body); err != nil {
 		t.Errorf("multi-signature header: %v", err)
 	}
+	// As in Svix's libraries, the signature ends at the next comma.
+	if err := v.Verify(headers("msg_1", ts, sig+",extra"), body); err != nil {
+		t.Errorf("text after the signature: %v", err)
+	}
 	// An empty body is a message too.
 	if err := v.Verify(headers("msg_1", ts, sign(t, testSecret, "msg_1", ts, nil)), nil); err != nil {
 		t.Errorf("empty body: %v", err)
@@ -100,6 +104,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"other secret", with("svix-signature", sign(t, otherSecret, "msg_1", ts, body)), body, ErrNoMatchingSignature},
 		{"v2 prefix", with("svix-signature", "v2,"+good[3:]), body, ErrNoMatchingSignature},
 		{"no version", with("svix-signature", good[3:]), body, ErrNoMatchingSignature},
+		{"v2 prefix next to a wrong v1", with("svix-signature", "v1,"+strings.Repeat("A", 43)+"= v2,"+good[3:]), body, ErrNoMatchingSignature},
 		{"v1a prefix", with("svix-signature", "v1a,"+good[3:]), body, ErrNoMatchingSignature},
 		{"unpadded", with("svix-signature", strings.TrimRight(good, "=")), body, ErrNoMatchingSignature},
 		{"url alphabet", with("svix-signature", urlAlphabet(good)), body, ErrNoMatchingSignature},

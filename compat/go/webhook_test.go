@@ -145,6 +145,7 @@ func TestWebhookAgreementWithSvix(t *testing.T) {
 		{"trailing text after the signature", "", with("svix-signature", good+",extra"), body, true},
 		{"wrong secret", "", whHeaders("svix", id, ts, svixSign(t, whOther, id, now, body)), body, false},
 		{"v2 prefix", "", with("svix-signature", "v2,"+good[3:]), body, false},
+		{"v2 prefix next to a wrong v1", "", with("svix-signature", "v1,"+strings.Repeat("A", 43)+"= v2,"+good[3:]), body, false},
 		{"V1 (upper case) prefix", "", with("svix-signature", "V1,"+good[3:]), body, false},
 		{"unknown version v1a", "", with("svix-signature", "v1a,"+good[3:]), body, false},
 		{"no version", "", with("svix-signature", good[3:]), body, false},
