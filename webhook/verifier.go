@@ -21,7 +21,8 @@ const (
 	DefaultTolerance = 5 * time.Minute
 	// DefaultMaxBodySize is the largest body accepted, 1 MiB. Clerk's
 	// events are a few kilobytes (a user with many addresses and metadata
-	// may reach tens); Clerk limits public metadata to 8 KB per object.
+	// more), so this leaves ample room while bounding what an unsigned
+	// request can make the server read.
 	DefaultMaxBodySize = 1 << 20
 	// MaxIDLength is the longest message id accepted (Svix's ids, "msg_"
 	// and 27 characters, or an event id of up to 256 characters).
