@@ -40,16 +40,21 @@ type EventAttributes struct {
 
 // HTTPRequest is the request that caused an event.
 type HTTPRequest struct {
-	ClientIP  string `json:"client_ip"`
+	// ClientIP is the address of the client that made the request.
+	ClientIP string `json:"client_ip"`
+	// UserAgent is its User-Agent header.
 	UserAgent string `json:"user_agent"`
 }
 
 // DeletedObject is the data of the *.deleted events (user.deleted,
 // organization.deleted, ...): the object's kind and id, and Deleted true.
 type DeletedObject struct {
-	Object  string `json:"object"`
-	ID      string `json:"id"`
-	Deleted bool   `json:"deleted"`
+	// Object is the kind of object deleted, e.g. "user".
+	Object string `json:"object"`
+	// ID is its id.
+	ID string `json:"id"`
+	// Deleted is true.
+	Deleted bool `json:"deleted"`
 }
 
 // DecodeEvent decodes a verified body into an Event. It requires a JSON

@@ -24,8 +24,8 @@ const (
 	// more), so this leaves ample room while bounding what an unsigned
 	// request can make the server read.
 	DefaultMaxBodySize = 1 << 20
-	// MaxIDLength is the longest message id accepted (Svix's ids, "msg_"
-	// and 27 characters, or an event id of up to 256 characters).
+	// MaxIDLength is the longest message id accepted, far above Svix's
+	// ids ("msg_" and 27 characters).
 	MaxIDLength = 1024
 	// MaxSignatureHeaderLength is the longest signature header accepted:
 	// room for more than 150 signatures of 47 bytes.
