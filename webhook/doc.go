@@ -18,7 +18,11 @@
 //	...
 //	http.Handle("/webhooks/clerk", webhook.Handler(v, func(ctx context.Context, ev *webhook.Event) error {
 //		switch ev.Type {
-//		case "user.created":
+//		case webhook.EventUserCreated:
+//			u, err := ev.UserCreated() // *webhook.User
+//			...
+//		case webhook.EventUserDeleted:
+//			d, err := ev.UserDeleted() // *webhook.DeletedObject
 //			...
 //		}
 //		return nil
@@ -30,8 +34,14 @@
 // ErrBodyTooLarge, ...). No error ever contains a secret or the expected
 // signature.
 //
-// Event is the envelope Clerk sends: its Data is left as raw JSON, to be
-// decoded by the application (Event.DecodeData) or, for the *.deleted
-// events, with Event.DeletedObject. This package does not provide typed
-// structs for the data of each event type.
+// Event is the envelope Clerk sends; its Data is left as raw JSON. For every
+// event type of Clerk's webhook spec (api/webhooks-2025-04-15.yml), the
+// generated events_gen.go holds a constant (EventUserCreated =
+// "user.created"), an accessor that decodes the data into its type
+// (Event.UserCreated returns a *User, Event.SessionEnded a
+// *SessionEventPayload; the *.deleted events a *DeletedObject) and the
+// structs of those types, built from the spec's schemas by internal/gen.
+// An accessor called on an event of another type fails with
+// ErrWrongEventType, naming both types. Event.DecodeData decodes the data
+// into a type of the application's choosing instead.
 package webhook

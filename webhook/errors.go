@@ -38,4 +38,7 @@ var (
 	// ErrMalformedEvent: a verified body is not a Clerk event envelope, or
 	// its data is not what the decoding asked for.
 	ErrMalformedEvent = errors.New("webhook: malformed event")
+	// ErrWrongEventType: a typed accessor (Event.UserCreated, ...) was
+	// called on an event of another type.
+	ErrWrongEventType = errors.New("webhook: wrong event type")
 )

@@ -13,8 +13,11 @@ import (
 //	 "instance_id": "ins_...", "data": {...},
 //	 "event_attributes": {"http_request": {"client_ip": "...", "user_agent": "..."}}}
 //
-// Data is kept as raw JSON: decode it with DecodeData into a type of the
-// application's choosing, or with DeletedObject for the *.deleted events.
+// Data is kept as raw JSON: decode it with the accessor of the event's
+// type (UserCreated, SessionEnded, ..., one per event type of Clerk's
+// webhook spec, generated in events_gen.go with the types of their data),
+// with DecodeData into a type of the application's choosing, or with
+// DeletedObject for the *.deleted events.
 type Event struct {
 	// Type is the event type, e.g. "user.created", "session.ended",
 	// "organizationMembership.created".
@@ -53,8 +56,13 @@ type DeletedObject struct {
 	Object string `json:"object"`
 	// ID is its id.
 	ID string `json:"id"`
+	// Slug is the deleted object's slug, for the objects that have one
+	// (organizations, roles, permissions), when Clerk sends it.
+	Slug string `json:"slug,omitempty"`
 	// Deleted is true.
 	Deleted bool `json:"deleted"`
+	// ExternalID is the deleted user's external id, when Clerk sends it.
+	ExternalID string `json:"external_id,omitempty"`
 }
 
 // DecodeEvent decodes a verified body into an Event. It requires a JSON
@@ -97,4 +105,21 @@ func (e *Event) DeletedObject() (*DeletedObject, error) {
 		return nil, fmt.Errorf("%w: data of %s is not a deleted object", ErrMalformedEvent, e.Type)
 	}
 	return &d, nil
+}
+
+// checkType fails, matching ErrWrongEventType, unless the event is of type
+// want.
+func (e *Event) checkType(want string) error {
+	if e.Type != want {
+		return fmt.Errorf("%w: the event is %q, not %q", ErrWrongEventType, e.Type, want)
+	}
+	return nil
+}
+
+// decodeAs decodes the data of an event of type want into v.
+func (e *Event) decodeAs(want string, v any) error {
+	if err := e.checkType(want); err != nil {
+		return err
+	}
+	return e.DecodeData(v)
 }

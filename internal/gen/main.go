@@ -7,7 +7,10 @@
 //
 //	go run ./internal/gen -spec api/bapi-2021-02-05.yml -ops api/operations.tsv \
 //	    -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md \
-//	    -server emulator
+//	    -server emulator -webhooks api/webhooks-2025-04-15.yml -webhook webhook
+//
+// From the webhook spec it generates package webhook's events_gen.go: a
+// constant, an accessor and the data's types for every event (webhooks.go).
 //
 // The steps: load the spec with kin-openapi, build a small model of Go types
 // and services (model.go, ops.go; all naming in names.go), render it with
@@ -46,11 +49,17 @@ func main() {
 	deprPath := flag.String("deprecations", "api/deprecations.tsv", "what to use instead of each deprecated operation")
 	outDir := flag.String("out", ".", "directory of package clerk")
 	readme := flag.String("readme", "README.md", "README whose operations table is regenerated")
+	webhooks := flag.String("webhooks", "api/webhooks-2025-04-15.yml", "the webhook events spec")
+	webhookDir := flag.String("webhook", "webhook", "directory of package webhook: its events_gen.go holds the typed events")
 	server := flag.String("server", "emulator", "directory of package emulator: its backend_gen.go, and httpapi/routes_gen.go, are the local server's side of every operation")
 	verbose := flag.Bool("v", false, "print what was written and how long it took")
 	flag.Parse()
 	start := time.Now()
 	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *verbose); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	if err := runWebhooks(*webhooks, *webhookDir, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -94,6 +103,7 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server string, 
 	b := &builder{
 		doc: doc, types: map[string]*typeDef{}, schemaOf: map[string]string{},
 		built: map[string]bool{}, paginated: paginatedPaths(later), respTypes: map[string]string{},
+		reserved: reserved, overrides: typeOverrides,
 	}
 	// Every component schema is a model, used by an operation or not.
 	names := make([]string, 0, len(doc.Components.Schemas))

@@ -110,6 +110,12 @@ type builder struct {
 	built     map[string]bool   // component schemas already turned into types
 	paginated map[string]bool   // "GET /path" where the API accepts paginated=true
 	respTypes map[string]string // response component → Go type, for inline schemas
+	// reserved and overrides are the names no generated type may take and
+	// the renames of rule 2 (names.go), for the package being generated:
+	// reserved and typeOverrides for clerk, their webhook counterparts for
+	// webhook.
+	reserved  map[string]bool
+	overrides map[string]string
 	errs      []error
 }
 
@@ -119,11 +125,11 @@ func (b *builder) fail(format string, args ...any) {
 
 // addType registers a named type and reports name clashes.
 func (b *builder) addType(t *typeDef) {
-	if reserved[t.Name] {
-		b.fail("type %s would take a name of the hand-written package; add it to typeOverrides", t.Name)
+	if b.reserved[t.Name] {
+		b.fail("type %s would take a name of the hand-written package; add it to the overrides", t.Name)
 	}
 	if _, dup := b.types[t.Name]; dup {
-		b.fail("two types would be named %s; add one of them to typeOverrides", t.Name)
+		b.fail("two types would be named %s; add one of them to the overrides", t.Name)
 	}
 	b.types[t.Name] = t
 }
@@ -138,7 +144,7 @@ func (b *builder) componentType(ref string) string {
 	}
 	goN, ok := b.schemaOf[name]
 	if !ok {
-		goN = typeName(name)
+		goN = b.typeName(name)
 		b.schemaOf[name] = goN
 	}
 	if !b.built[name] {
@@ -292,9 +298,9 @@ func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 	case len(s.AllOf) == 1 && len(s.Properties) == 0:
 		return b.goType(hint, s.AllOf[0])
 	case len(s.OneOf) > 1:
-		return "*" + b.unionType(typeName(hint), s).Name
+		return "*" + b.unionType(b.typeName(hint), s).Name
 	case len(s.AllOf) > 1:
-		return "*" + b.structType(typeName(hint), s, "", "").Name
+		return "*" + b.structType(b.typeName(hint), s, "", "").Name
 	case len(s.AnyOf) > 0:
 		b.fail("%s: anyOf is not supported", hint)
 		return "any"
@@ -324,7 +330,7 @@ func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 			}
 			return "map[string]any"
 		}
-		return "*" + b.structType(typeName(hint), s, "", "").Name
+		return "*" + b.structType(b.typeName(hint), s, "", "").Name
 	}
 	b.fail("%s: unsupported schema type %v", hint, t.Slice())
 	return "any"

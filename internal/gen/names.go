@@ -139,10 +139,20 @@ func goName(s string) string {
 	return b.String()
 }
 
-// typeName applies rules 2 and 3 to a raw name.
+// typeName applies rules 2 and 3 to a raw name (package clerk's
+// overrides).
 func typeName(raw string) string {
+	return renamed(raw, typeOverrides)
+}
+
+// typeName applies rules 2 and 3 with the builder's overrides.
+func (b *builder) typeName(raw string) string {
+	return renamed(raw, b.overrides)
+}
+
+func renamed(raw string, overrides map[string]string) string {
 	n := goName(raw)
-	if o, ok := typeOverrides[n]; ok {
+	if o, ok := overrides[n]; ok {
 		return o
 	}
 	return n

@@ -63,7 +63,7 @@ func TestCollidingSchemasGetDistinctNames(t *testing.T) {
 }
 
 func TestGeneratorRefusesTwoTypesWithOneName(t *testing.T) {
-	b := &builder{types: map[string]*typeDef{}}
+	b := &builder{types: map[string]*typeDef{}, reserved: reserved}
 	b.addType(&typeDef{Name: "User"})
 	b.addType(&typeDef{Name: "User"})
 	b.addType(&typeDef{Name: "Client"})
