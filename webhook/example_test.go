@@ -42,17 +42,14 @@ func ExampleHandler() {
 	}
 	h := webhook.Handler(v, func(ctx context.Context, ev *webhook.Event) error {
 		switch ev.Type {
-		case "user.created":
-			var user struct {
-				ID        string `json:"id"`
-				FirstName string `json:"first_name"`
-			}
-			if err := ev.DecodeData(&user); err != nil {
+		case webhook.EventUserCreated:
+			user, err := ev.UserCreated()
+			if err != nil {
 				return err
 			}
-			fmt.Println("created", user.ID, user.FirstName)
-		case "user.deleted":
-			d, err := ev.DeletedObject()
+			fmt.Println("created", user.ID, *user.FirstName)
+		case webhook.EventUserDeleted:
+			d, err := ev.UserDeleted()
 			if err != nil {
 				return err
 			}
@@ -125,4 +122,24 @@ func ExampleNewVerifier() {
 	// Output:
 	// <nil>
 	// true
+}
+
+// Decode an event's data with the accessor of its type; the accessor of
+// another type fails.
+func ExampleEvent_SessionEnded() {
+	ev, err := webhook.DecodeEvent([]byte(`{"type":"session.ended","object":"event","timestamp":1654012591835,
+		"data":{"object":"session","id":"sess_1","user_id":"user_1","status":"ended","user":{"id":"user_1"}}}`))
+	if err != nil {
+		panic(err)
+	}
+	s, err := ev.SessionEnded()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(s.ID, s.Status, s.User.ID)
+	_, err = ev.UserCreated()
+	fmt.Println(errors.Is(err, webhook.ErrWrongEventType), err)
+	// Output:
+	// sess_1 ended user_1
+	// true webhook: wrong event type: the event is "session.ended", not "user.created"
 }
