@@ -12,3 +12,10 @@ import "embed"
 //
 //go:embed bapi-*.yml
 var Specs embed.FS
+
+// WebhookSpec is the spec of Clerk's webhook events (webhooks-2025-04-15.yml):
+// internal/gen generates package webhook's typed events from it, and the
+// clerk command's `webhooks trigger` sends its examples.
+//
+//go:embed webhooks-2025-04-15.yml
+var WebhookSpec []byte

@@ -89,8 +89,8 @@ func NewVerifier(opts Options) (*Verifier, error) {
 	}
 	v := &Verifier{tolerance: opts.Tolerance, maxBody: opts.MaxBodySize, now: opts.Now}
 	for i, s := range secrets {
-		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(s, secretPrefix))
-		if err != nil || len(raw) == 0 {
+		raw, err := decodeSecret(s)
+		if err != nil {
 			return nil, fmt.Errorf("%w: secret %d of %d is not %q followed by standard base64", ErrInvalidSecret, i+1, len(secrets), secretPrefix)
 		}
 		k := &key{}

@@ -96,12 +96,14 @@ func oneLine(s string) string {
 func newRootCmd(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "clerk",
-		Short: "Command-line tool for Clerk: a local Backend API, and session tokens",
+		Short: "Command-line tool for Clerk: a local Backend API, session tokens, webhooks",
 		Long: `clerk is a command-line tool for Clerk.
 
-It verifies Clerk session tokens (JWTs) the way a backend does, with the
-instance's public key (networkless) or with its secret key (the keys are
-fetched from the Backend API), and decodes tokens for inspection.`,
+It runs a local, Clerk-compatible Backend API (serve); verifies Clerk
+session tokens (JWTs) the way a backend does, with the instance's public
+key (networkless) or with its secret key (the keys are fetched from the
+Backend API), and decodes them for inspection (token); and sends signed
+sample webhooks to an app, or verifies a webhook's signature (webhooks).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		CompletionOptions: cobra.CompletionOptions{
@@ -111,6 +113,6 @@ fetched from the Backend API), and decodes tokens for inspection.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErrorf("%v", err)
 	})
-	root.AddCommand(newVersionCmd(e), newTokenCmd(e), newServeCmd(e))
+	root.AddCommand(newVersionCmd(e), newTokenCmd(e), newServeCmd(e), newWebhooksCmd(e))
 	return root
 }

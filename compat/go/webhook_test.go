@@ -221,6 +221,36 @@ func TestWebhookWhatSvixSignsWeVerify(t *testing.T) {
 	}
 }
 
+// TestWebhookWhatWeSignSvixVerifies: Svix's library verifies the messages
+// webhook.Signer signs (what `clerk webhooks trigger` sends), and refuses
+// them with a byte changed.
+func TestWebhookWhatWeSignSvixVerifies(t *testing.T) {
+	for i := range 200 {
+		secret, err := webhook.NewSecret()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := webhook.NewSigner(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := make([]byte, 1+i*11)
+		rand.Read(body)
+		h := signer.Headers(fmt.Sprintf("msg_%d", i), time.Now(), body)
+		wh, err := svix.NewWebhook(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wh.Verify(body, h); err != nil {
+			t.Fatalf("message %d signed by webhook.Signer: Svix refuses it: %v", i, err)
+		}
+		body[i%len(body)] ^= 1
+		if wh.Verify(body, h) == nil {
+			t.Fatalf("message %d, flipped bit: Svix accepts it", i)
+		}
+	}
+}
+
 // tb lets the helpers above run outside a test's goroutine.
 type tb struct{ testing.TB }
 
