@@ -912,7 +912,7 @@ type EmailAddress struct {
 	Verification *EmailAddressVerification `json:"verification"`
 }
 
-// EmailAddressVerification is one of VerificationOTP, VerificationAdmin, VerificationFromOAuth, VerificationTicket, VerificationSAML, VerificationEmailLink, VerificationScim, merged into one struct: Strategy tells which.
+// EmailAddressVerification is one of VerificationOTP, VerificationAdmin, VerificationFromOAuth, VerificationTicket, VerificationSAML, VerificationEmailLink, VerificationSCIM, merged into one struct: Strategy tells which.
 type EmailAddressVerification struct {
 	Attempts *int64 `json:"attempts"`
 	// The delivery channel of the code (phone codes only).
@@ -1647,7 +1647,7 @@ type User struct {
 	ProfileImageURL  string            `json:"profile_image_url"`
 	PublicMetadata   map[string]any    `json:"public_metadata"`
 	SAMLAccounts     []*SAMLAccount    `json:"saml_accounts"`
-	Scim             *SCIMUserMetadata `json:"scim"`
+	SCIM             *SCIMUserMetadata `json:"scim"`
 	TOTPEnabled      bool              `json:"totp_enabled"`
 	TwoFactorEnabled bool              `json:"two_factor_enabled"`
 	UnsafeMetadata   map[string]any    `json:"unsafe_metadata,omitzero"`
@@ -1772,8 +1772,8 @@ type VerificationSAML struct {
 	VerifiedAtClient *string `json:"verified_at_client"`
 }
 
-// VerificationScim is a Clerk Backend API object (the spec's "verification_scim" schema).
-type VerificationScim struct {
+// VerificationSCIM is a Clerk Backend API object (the spec's "verification_scim" schema).
+type VerificationSCIM struct {
 	Attempts *int64 `json:"attempts"`
 	ExpireAt *int64 `json:"expire_at"`
 	// One of "verification_scim".

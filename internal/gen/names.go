@@ -43,6 +43,7 @@ var initialisms = map[string]string{
 	"oauth": "OAuth",
 	"otp":   "OTP",
 	"saml":  "SAML",
+	"scim":  "SCIM",
 	"sms":   "SMS",
 	"sso":   "SSO",
 	"totp":  "TOTP",
