@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -19,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clerkgo/clerk/api"
+	"github.com/clerkgo/clerk/emulator/delivery"
 	"github.com/clerkgo/clerk/webhook"
 )
 
@@ -147,7 +146,7 @@ succeeds when the app answers 2xx, and prints the status either way.`,
 				}
 				fmt.Fprintf(e.stdout, "signing secret (none given): %s\n", secret)
 			}
-			signer, err := webhook.NewSigner(secret)
+			sender, err := delivery.NewSender(delivery.Options{Secret: secret, Timeout: timeout, UserAgent: "clerk-go webhooks trigger"})
 			if err != nil {
 				return usageErrorf("the signing secret is not whsec_ followed by standard base64")
 			}
@@ -156,26 +155,12 @@ succeeds when the app answers 2xx, and prints the status either way.`,
 				return failure("error: " + err.Error())
 			}
 			id := "msg_" + randomID()
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-			if err != nil {
-				return usageErrorf("--url: %v", err)
+			r := sender.Send(cmd.Context(), delivery.Message{ID: id, Type: args[0], URL: target, Body: body}, 1)
+			if r.Err != nil {
+				return failure(fmt.Sprintf("%s %s: not delivered: %v", args[0], id, r.Err))
 			}
-			for k, vs := range signer.Headers(id, time.Now(), body) {
-				req.Header[k] = vs
-			}
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("User-Agent", "clerk-go webhooks trigger")
-			start := time.Now()
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return failure(fmt.Sprintf("%s %s: not delivered: %v", args[0], id, errors.Unwrap(err)))
-			}
-			io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			line := fmt.Sprintf("%s %s → %s in %v", args[0], id, resp.Status, time.Since(start).Round(time.Millisecond))
-			if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			line := fmt.Sprintf("%s %s → %d %s in %v", args[0], id, r.Status, http.StatusText(r.Status), r.Latency.Round(time.Millisecond))
+			if !r.Delivered() {
 				return failure(line)
 			}
 			fmt.Fprintln(e.stdout, line)
