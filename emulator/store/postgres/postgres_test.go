@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/internal/sqlstore"
@@ -282,7 +284,10 @@ func TestAClaimSkipsWhatAnotherIsClaiming(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].ID != "a1" {
 			t.Fatalf("claim in Tx = %v, %v; want a1", got, err)
 		}
-		other, err := s2.ClaimOutbox(ctx, store.OutboxClaim{Now: 10, LeaseUntil: 20, Limit: 10})
+		// A claim that waited for the lock would wait for this Tx: forever.
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		other, err := s2.ClaimOutbox(wait, store.OutboxClaim{Now: 10, LeaseUntil: 20, Limit: 10})
 		if err != nil || len(other) != 1 || other[0].ID != "b1" {
 			t.Fatalf("concurrent claim of the second store = %v, %v; want only b1", other, err)
 		}
