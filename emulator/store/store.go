@@ -121,6 +121,53 @@ type Store interface {
 	// order and paging).
 	CountObjects(ctx context.Context, q ObjectQuery) (int64, error)
 
+	// The outbox: events to deliver (webhooks), saved with the change that
+	// caused them and handed out to delivery workers, possibly in several
+	// processes sharing one database. See OutboxMessage.
+
+	// EnqueueOutbox saves messages to deliver, assigning each its Seq (set
+	// in the given messages too) in the order given. Inside Tx it is part
+	// of the transaction: the messages commit with the change, or not at
+	// all. Attempts and LeasedUntil are stored as 0 whatever they hold; an
+	// ID that is already in the outbox is a *ConflictError{Kind:
+	// "outbox_message"}, and nothing is saved. Seqs are given in commit
+	// order, so an enqueue waits for any other transaction that has
+	// enqueued to end (on PostgreSQL; SQLite's transactions are serialised
+	// already): a transaction should enqueue last, after its other writes,
+	// so that it holds that wait for as short a time as possible and never
+	// waits for a row lock while holding it.
+	EnqueueOutbox(ctx context.Context, msgs ...*OutboxMessage) error
+	// ClaimOutbox claims up to c.Limit due messages for delivery and
+	// returns them in Seq order: each is the oldest message (lowest Seq)
+	// left of its endpoint, due (NextAttemptAt <= c.Now) and not leased
+	// (LeasedUntil <= c.Now). So a claim returns at most one message per
+	// endpoint, and none of an endpoint whose oldest message is in flight
+	// or waiting for a retry: an endpoint's messages are delivered one at
+	// a time, in Seq order. Each claimed message is leased until
+	// c.LeaseUntil and its Attempts counts this attempt (1 on the first):
+	// it is not claimed again before the lease ends, unless AckOutbox or
+	// RetryOutbox ends the attempt first; a lease that ends (the claimer
+	// died) makes the message claimable again, with the next attempt
+	// number. Concurrent claims, of this process or of others on the same
+	// database, never return the same message for one lease (PostgreSQL:
+	// FOR UPDATE SKIP LOCKED; SQLite: serialised writes).
+	ClaimOutbox(ctx context.Context, c OutboxClaim) ([]*OutboxMessage, error)
+	// AckOutbox ends attempt number attempt (the claimed message's
+	// Attempts) of a message successfully: the message is deleted, and the
+	// next message of its endpoint becomes claimable. ErrNotFound when
+	// there is no such message, or when it has been claimed again since
+	// (its lease ended): that claim now owns it.
+	AckOutbox(ctx context.Context, id string, attempt int) error
+	// RetryOutbox ends attempt number attempt of a message in failure: its
+	// lease is released and it is due again at nextAttemptAt (Unix
+	// milliseconds). ErrNotFound as for AckOutbox.
+	RetryOutbox(ctx context.Context, id string, attempt int, nextAttemptAt int64) error
+	// ListOutbox returns the messages of the outbox matching q, leased or
+	// not, in Seq order. It locks nothing.
+	ListOutbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error)
+	// CountOutbox counts the messages matching q (ignoring q.Limit).
+	CountOutbox(ctx context.Context, q OutboxQuery) (int64, error)
+
 	// Tx runs fn in one transaction: every write fn makes through the Store
 	// it is given is applied, or none is (when fn returns an error, which
 	// Tx returns).
@@ -299,4 +346,60 @@ type ObjectQuery struct {
 	Ascending bool
 	Limit     int // 0 means no limit
 	Offset    int
+}
+
+// OutboxMessage is an event waiting in the outbox to be delivered to an
+// endpoint (a webhook URL, say), at least once: it stays there until an
+// attempt to deliver it is acknowledged (AckOutbox).
+type OutboxMessage struct {
+	// ID is the message's unique ID, the same at every attempt (the
+	// svix-id of a webhook). Indexed text: at most MaxKeyBytes; not "".
+	ID string
+	// Endpoint is where the message goes: the messages of one endpoint are
+	// claimed one at a time, in Seq order. Indexed text; not "".
+	Endpoint string
+	// EventType is the event's type, e.g. "user.created". Indexed text.
+	EventType string
+	// Payload is the body to deliver, saved and returned byte for byte.
+	Payload []byte
+	// CreatedAt is when the message was enqueued (Unix milliseconds).
+	CreatedAt int64
+	// Attempts is the number of attempts claimed so far: 0 until the first
+	// claim, and the number of the current attempt in a claimed message.
+	// The store counts it (EnqueueOutbox ignores it).
+	Attempts int
+	// NextAttemptAt is when the message is due (Unix milliseconds): it is
+	// not claimed before. 0 (or any past time) is due at once.
+	NextAttemptAt int64
+	// LeasedUntil is the end of the current attempt's lease (Unix
+	// milliseconds), 0 when none was taken or it was released. The store
+	// sets it (EnqueueOutbox ignores it).
+	LeasedUntil int64
+	// Seq is the message's position in the outbox, assigned by
+	// EnqueueOutbox: unique, and increasing in the order the messages
+	// committed (the messages of one EnqueueOutbox in the order given), so
+	// that a message committed later never has a lower Seq than one that
+	// a claim could already see. EnqueueOutbox ignores the value given.
+	Seq int64
+}
+
+// OutboxClaim is what ClaimOutbox claims, and for how long.
+type OutboxClaim struct {
+	// Now is the time of the claim (Unix milliseconds): messages due at or
+	// before Now whose lease ended at or before Now may be claimed.
+	Now int64
+	// LeaseUntil is when the lease of the claimed messages ends (Unix
+	// milliseconds), Now plus the longest an attempt may take: until then
+	// no other claim takes them. It must be after Now.
+	LeaseUntil int64
+	// Limit is the most messages claimed; it must be at least 1.
+	Limit int
+	// Endpoint claims only the messages of this endpoint; "" means any.
+	Endpoint string
+}
+
+// OutboxQuery selects outbox messages for ListOutbox and CountOutbox.
+type OutboxQuery struct {
+	Endpoint string // "" means any
+	Limit    int    // 0 means no limit
 }

@@ -54,10 +54,11 @@ var _ store.Store = (*Store)(nil)
 var dialect = &sqlstore.Dialect{
 	Numbered: true,
 	// One snapshot for the statements of a read.
-	ReadTx:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-	Violation: violation,
-	Retryable: retryable,
-	RowLock:   " FOR UPDATE",
+	ReadTx:     &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+	Violation:  violation,
+	Retryable:  retryable,
+	RowLock:    " FOR UPDATE",
+	SkipLocked: " FOR UPDATE SKIP LOCKED",
 	LockMigrations: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey)
 		return err

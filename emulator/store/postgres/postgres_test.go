@@ -1,12 +1,14 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/internal/sqlstore"
@@ -246,5 +248,58 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	}
 	if n, err := s.CountObjects(t.Context(), store.ObjectQuery{Kind: "organization", Query: "a"}); err != nil || n != 0 {
 		t.Errorf("CountObjects(Query) = %d, %v; want 0: the old object has no search text", n, err)
+	}
+}
+
+// TestTwoStoresOnOneDatabaseShareTheOutbox runs the suite's concurrent
+// claims on two Stores of one database, as two clerk serve processes
+// would: no message is claimed by both, none twice, none lost.
+func TestTwoStoresOnOneDatabaseShareTheOutbox(t *testing.T) {
+	s1, dsn := openNew(t)
+	s2, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open a second store: %v", err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	storetest.TestConcurrentClaims(t, []store.Store{s1, s2})
+}
+
+// TestAClaimSkipsWhatAnotherIsClaiming holds a claim open in one store's
+// transaction (its rows locked, as while it commits) and claims from a
+// second store: the second skips the locked message rather than wait for
+// it or take it too, and takes the next endpoint's.
+func TestAClaimSkipsWhatAnotherIsClaiming(t *testing.T) {
+	s1, dsn := openNew(t)
+	s2, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open a second store: %v", err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	ctx := t.Context()
+	if err := s1.EnqueueOutbox(ctx, &store.OutboxMessage{ID: "a1", Endpoint: "ea"}, &store.OutboxMessage{ID: "b1", Endpoint: "eb"}); err != nil {
+		t.Fatal(err)
+	}
+	err = s1.Tx(ctx, func(tx store.Store) error {
+		got, err := tx.ClaimOutbox(ctx, store.OutboxClaim{Now: 10, LeaseUntil: 20, Limit: 1})
+		if err != nil || len(got) != 1 || got[0].ID != "a1" {
+			t.Fatalf("claim in Tx = %v, %v; want a1", got, err)
+		}
+		// A claim that waited for the lock would wait for this Tx: forever.
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		other, err := s2.ClaimOutbox(wait, store.OutboxClaim{Now: 10, LeaseUntil: 20, Limit: 10})
+		if err != nil || len(other) != 1 || other[0].ID != "b1" {
+			t.Fatalf("concurrent claim of the second store = %v, %v; want only b1", other, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Committed, a1 is leased: neither store claims it again before 20.
+	for _, s := range []*Store{s1, s2} {
+		if got, err := s.ClaimOutbox(ctx, store.OutboxClaim{Now: 19, LeaseUntil: 30, Limit: 10}); err != nil || len(got) != 0 {
+			t.Fatalf("claim during the leases = %d messages, %v; want none", len(got), err)
+		}
 	}
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	cases = append(cases, textCases...)
 	cases = append(cases, sortedCases...)
 	cases = append(cases, refCases...)
+	cases = append(cases, outboxCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

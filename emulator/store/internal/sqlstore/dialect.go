@@ -51,6 +51,12 @@ type Dialect struct {
 	// one (" FOR UPDATE" on PostgreSQL; "" where transactions are
 	// serialised already, as SQLite's are).
 	RowLock string
+	// SkipLocked is appended to the SELECT that picks the outbox messages
+	// a claim takes, so that concurrent claims skip the rows another one
+	// is taking rather than wait for them or take them twice (" FOR
+	// UPDATE SKIP LOCKED" on PostgreSQL; "" where writes are serialised
+	// already).
+	SkipLocked string
 }
 
 // rebind rewrites the "?" placeholders of query for d.

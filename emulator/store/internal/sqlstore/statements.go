@@ -10,6 +10,8 @@ type queries struct {
 	insertObject, updateObject, object, objectByUnique   string
 	objectForUpdate, objectByUniqueForUpdate             string
 	deleteObject, deleteObjectsOf, deleteObjectsByRef    string
+	takeOutboxSeqs, insertOutbox, claimOutbox            string
+	ackOutbox, retryOutbox                               string
 }
 
 const userColumns = `id, created_at, updated_at, last_active_at, last_sign_in_at, first_name, last_name,
@@ -64,5 +66,25 @@ func newQueries(d *Dialect) queries {
 		deleteObject:            d.rebind(`DELETE FROM objects WHERE kind = ? AND id = ?`),
 		deleteObjectsOf:         d.rebind(`DELETE FROM objects WHERE user_id = ?`),
 		deleteObjectsByRef:      d.rebind(`DELETE FROM objects WHERE ref = ?`),
+		// Takes n Seqs (the argument) and returns the last; the row stays
+		// locked until the transaction ends (see outbox.go).
+		takeOutboxSeqs: d.rebind(`UPDATE outbox_seq SET last_seq = last_seq + ? WHERE singleton = 1 RETURNING last_seq`),
+		insertOutbox: d.rebind(`INSERT INTO outbox (id, endpoint, event_type, payload, created_at, attempts,
+			next_attempt_at, leased_until, seq) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?)`),
+		// Leases (until the 1st argument) the oldest message of each
+		// endpoint (or of the endpoint of the 4th and 5th, when not '') if
+		// it is due and not leased at the 2nd and 3rd, up to the 6th many,
+		// lowest Seq first. On PostgreSQL the picked rows are locked, and
+		// those another claim is taking skipped; a row that another claim
+		// leased and committed since this statement's snapshot is checked
+		// again as it is now, so that it is not leased twice.
+		claimOutbox: d.rebind(`UPDATE outbox SET leased_until = ?, attempts = attempts + 1
+			WHERE id IN (SELECT o.id FROM outbox o
+				WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
+					AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)
+				ORDER BY o.seq LIMIT ?` + d.SkipLocked + `)
+			RETURNING ` + outboxColumns),
+		ackOutbox:   d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ?`),
+		retryOutbox: d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
 	}
 }
