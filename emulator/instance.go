@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/clerkgo/clerk"
 
+	"github.com/clerkgo/clerk/emulator/delivery"
 	"github.com/clerkgo/clerk/emulator/store"
 )
 
@@ -68,6 +70,11 @@ type Options struct {
 	// servers on one seed); never set one outside tests, as everything
 	// secret then becomes predictable.
 	Rand io.Reader
+	// Webhooks are the endpoints the instance's events go to: each change
+	// that Clerk announces with a webhook saves its event, for each
+	// endpoint that takes its type, in the store's outbox, in the
+	// change's transaction (a delivery.Worker sends them). None: no events.
+	Webhooks []WebhookEndpoint
 }
 
 // core is what every group of operations shares: the store, the clock,
@@ -82,6 +89,7 @@ type core struct {
 	issuer       string
 	tokenVersion int
 	rand         *randSource
+	webhooks     []WebhookEndpoint
 }
 
 // New opens the instance kept in st, creating it on first start (its ID,
@@ -160,6 +168,15 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		return nil, errors.New("emulator: the saved signing key is not RSA")
 	}
 	s.inst, s.key = inst, rk
+	for i, ep := range opts.Webhooks {
+		if err := delivery.ValidateURL(ep.URL); err != nil {
+			return nil, fmt.Errorf("emulator: webhook endpoint %d: %w", i+1, err)
+		}
+	}
+	if len(opts.Webhooks) > 0 {
+		s.webhooks = slices.Clone(opts.Webhooks)
+		s.store = &eventStore{Store: st, c: s}
+	}
 	return newService(s), nil
 }
 

@@ -1,0 +1,156 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// WebhookEndpoint is an application URL the instance's events (webhooks)
+// are sent to.
+type WebhookEndpoint struct {
+	// URL is where the events are POSTed; it names the endpoint in the
+	// outbox, whose messages of one endpoint are delivered in order.
+	URL string
+	// Events lists the event types sent to the endpoint ("user.created");
+	// empty means all.
+	Events []string
+}
+
+func (e WebhookEndpoint) wants(eventType string) bool {
+	return len(e.Events) == 0 || slices.Contains(e.Events, eventType)
+}
+
+// eventStore is the store the domain writes through when the instance has
+// webhook endpoints: it turns the writes that Clerk announces with an event
+// into outbox messages, saved in the transaction of the write, so an event
+// is delivered if and only if its change committed. In a Tx the messages
+// are enqueued when fn has returned, as the transaction's last write (the
+// outbox asks for that); a write outside a Tx gets a transaction of its own
+// with its messages. A nested Tx that fails takes its messages with it.
+//
+// So far it emits the user events: user.created, user.updated (every
+// change of a user, through its email addresses, phone numbers, metadata,
+// ban, lock or MFA too, since they all rewrite the user) and user.deleted.
+type eventStore struct {
+	store.Store
+	c       *core
+	pending *[]*store.OutboxMessage // nil outside a Tx
+}
+
+// Tx runs fn in a transaction whose store collects the events of fn's
+// writes, and enqueues them at the end of the outermost one.
+func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) error {
+	return e.Store.Tx(ctx, func(tx store.Store) error {
+		var pending []*store.OutboxMessage
+		if err := fn(&eventStore{Store: tx, c: e.c, pending: &pending}); err != nil {
+			return err
+		}
+		if e.pending != nil { // nested: the outer transaction enqueues
+			*e.pending = append(*e.pending, pending...)
+			return nil
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		return tx.EnqueueOutbox(ctx, pending...)
+	})
+}
+
+// emitting makes write and records the event it causes, whose data data
+// gives once the write succeeded.
+func (e *eventStore) emitting(ctx context.Context, eventType string, write func(tx store.Store) error, data func() (json.RawMessage, error)) error {
+	if e.pending == nil {
+		return e.Tx(ctx, func(tx store.Store) error {
+			return tx.(*eventStore).emitting(ctx, eventType, write, data)
+		})
+	}
+	if err := write(e.Store); err != nil {
+		return err
+	}
+	d, err := data()
+	if err != nil {
+		return err
+	}
+	msgs, err := e.c.eventMessages(eventType, d)
+	if err != nil {
+		return err
+	}
+	*e.pending = append(*e.pending, msgs...)
+	return nil
+}
+
+// InsertUser saves a new user and emits user.created.
+func (e *eventStore) InsertUser(ctx context.Context, u *store.User) error {
+	return e.emitting(ctx, "user.created",
+		func(tx store.Store) error { return tx.InsertUser(ctx, u) },
+		func() (json.RawMessage, error) { return userJSON(u) })
+}
+
+// UpdateUser saves a changed user and emits user.updated.
+func (e *eventStore) UpdateUser(ctx context.Context, u *store.User) error {
+	return e.emitting(ctx, "user.updated",
+		func(tx store.Store) error { return tx.UpdateUser(ctx, u) },
+		func() (json.RawMessage, error) { return userJSON(u) })
+}
+
+// DeleteUser deletes a user and emits user.deleted.
+func (e *eventStore) DeleteUser(ctx context.Context, id string) error {
+	return e.emitting(ctx, "user.deleted",
+		func(tx store.Store) error { return tx.DeleteUser(ctx, id) },
+		func() (json.RawMessage, error) { return deletedJSON("user", id) })
+}
+
+// deletedJSON is the data of a *.deleted event.
+func deletedJSON(object, id string) (json.RawMessage, error) {
+	return json.Marshal(struct {
+		Deleted bool   `json:"deleted"`
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+	}{true, id, object})
+}
+
+// eventEnvelope is the body of a webhook, as Clerk sends it.
+type eventEnvelope struct {
+	Data            json.RawMessage `json:"data"`
+	EventAttributes struct {
+		HTTPRequest struct {
+			ClientIP  string `json:"client_ip"`
+			UserAgent string `json:"user_agent"`
+		} `json:"http_request"`
+	} `json:"event_attributes"`
+	InstanceID string `json:"instance_id"`
+	Object     string `json:"object"`
+	Timestamp  int64  `json:"timestamp"`
+	Type       string `json:"type"`
+}
+
+// eventMessages is one outbox message of the event for each endpoint that
+// takes its type, each with its own message ID (the svix-id).
+func (c *core) eventMessages(eventType string, data json.RawMessage) ([]*store.OutboxMessage, error) {
+	if len(data) == 0 {
+		return nil, errors.New("emulator: an event without data")
+	}
+	var msgs []*store.OutboxMessage
+	var body []byte
+	now := c.now().UnixMilli()
+	for _, ep := range c.webhooks {
+		if !ep.wants(eventType) {
+			continue
+		}
+		if body == nil {
+			env := eventEnvelope{Data: data, InstanceID: c.inst.ID, Object: "event", Timestamp: now, Type: eventType}
+			var err error
+			if body, err = json.Marshal(&env); err != nil {
+				return nil, err
+			}
+		}
+		msgs = append(msgs, &store.OutboxMessage{
+			ID: "msg_" + c.rand.base62(27), Endpoint: ep.URL, EventType: eventType, Payload: body, CreatedAt: now,
+		})
+	}
+	return msgs, nil
+}

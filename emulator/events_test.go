@@ -1,0 +1,239 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/webhook"
+)
+
+const (
+	everything  = "http://127.0.0.1:9/all"
+	deletesOnly = "http://127.0.0.1:9/deletes"
+)
+
+func newEventsTestService(t *testing.T, now *time.Time, endpoints ...WebhookEndpoint) (*Service, store.Store) {
+	t.Helper()
+	newClientsTestService(t, now) // makes the shared signing key
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s, err := New(ctx, st, Options{SigningKey: clientsTestKey, Now: func() time.Time { return *now }, Webhooks: endpoints})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, st
+}
+
+// outbox returns the events waiting for endpoint, decoded, in order.
+func outbox(t *testing.T, st store.Store, endpoint string) []*webhook.Event {
+	t.Helper()
+	msgs, err := st.ListOutbox(context.Background(), store.OutboxQuery{Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*webhook.Event
+	for _, m := range msgs {
+		var ev webhook.Event
+		if err := json.Unmarshal(m.Payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if m.EventType != ev.Type || !strings.HasPrefix(m.ID, "msg_") || len(m.ID) != 31 {
+			t.Errorf("message %s of type %s holds a %s event", m.ID, m.EventType, ev.Type)
+		}
+		out = append(out, &ev)
+	}
+	return out
+}
+
+func types(evs []*webhook.Event) string {
+	var ts []string
+	for _, ev := range evs {
+		ts = append(ts, ev.Type)
+	}
+	return strings.Join(ts, " ")
+}
+
+func TestUserChangesEmitTheirEvents(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now,
+		WebhookEndpoint{URL: everything},
+		WebhookEndpoint{URL: deletesOnly, Events: []string{"user.deleted"}})
+	ctx := context.Background()
+
+	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}, FirstName: clerk.Ptr("Ada")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A refused change emits nothing.
+	if _, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}}); err == nil {
+		t.Fatal("a second user with the same address was created")
+	}
+	now = now.Add(time.Second)
+	if _, err := s.Users.Update(ctx, u.ID, &clerk.UsersUpdateParams{FirstName: clerk.NullableOf("Augusta")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &u.ID, EmailAddress: clerk.Ptr("ada2@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Users.Ban(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Users.Update(ctx, "user_missing", &clerk.UsersUpdateParams{FirstName: clerk.NullableOf("x")}); err == nil {
+		t.Fatal("updated a missing user")
+	}
+	if _, err := s.Users.Delete(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Users.Delete(ctx, u.ID); err == nil {
+		t.Fatal("deleted a user twice")
+	}
+
+	all := outbox(t, st, everything)
+	if got, want := types(all), "user.created user.updated user.updated user.updated user.deleted"; got != want {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	created, err := all[0].UserCreated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ID != u.ID || created.FirstName == nil || *created.FirstName != "Ada" || len(created.EmailAddresses) != 1 || created.EmailAddresses[0].EmailAddress != "ada@example.com" {
+		t.Errorf("user.created data: %s", all[0].Data)
+	}
+	if all[0].InstanceID != s.InstanceID() || all[0].Object != "event" || all[0].Timestamp != 1700000000000 {
+		t.Errorf("user.created envelope: %+v", all[0])
+	}
+	// The data is the user as GET /v1/users/{id} answers it, secrets aside.
+	if strings.Contains(string(all[0].Data), "secrets") || strings.Contains(string(all[0].Data), "password_digest") {
+		t.Errorf("user.created data holds secrets: %s", all[0].Data)
+	}
+	upd, err := all[1].UserUpdated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *upd.FirstName != "Augusta" || all[1].Timestamp != 1700000001000 {
+		t.Errorf("user.updated data: %s at %d", all[1].Data, all[1].Timestamp)
+	}
+	if withEmail, _ := all[2].UserUpdated(); len(withEmail.EmailAddresses) != 2 {
+		t.Errorf("user.updated after an address was added: %s", all[2].Data)
+	}
+	if banned, _ := all[3].UserUpdated(); !banned.Banned {
+		t.Errorf("user.updated after the ban: %s", all[3].Data)
+	}
+	del, err := all[4].UserDeleted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if del.ID != u.ID || !del.Deleted || del.Object != "user" {
+		t.Errorf("user.deleted data: %s", all[4].Data)
+	}
+
+	deletes := outbox(t, st, deletesOnly)
+	if got := types(deletes); got != "user.deleted" {
+		t.Fatalf("the deletes-only endpoint got %q", got)
+	}
+	if string(deletes[0].Data) != string(all[4].Data) {
+		t.Errorf("the endpoints got different data: %s and %s", deletes[0].Data, all[4].Data)
+	}
+	msgs, _ := st.ListOutbox(ctx, store.OutboxQuery{})
+	ids := map[string]bool{}
+	for _, m := range msgs {
+		if ids[m.ID] {
+			t.Errorf("message ID %s given twice", m.ID)
+		}
+		ids[m.ID] = true
+	}
+}
+
+// An event is saved with its change or not at all: a transaction that
+// fails after a user write leaves neither the user nor the event, and one
+// that fails in a nested transaction keeps only the outer write's.
+func TestEventsCommitWithTheirChange(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
+	ctx := context.Background()
+	rec := func(id string) *store.User {
+		u, err := userRecord(&userDoc{User: &clerk.User{ID: id, Object: "user", CreatedAt: 1, UpdatedAt: 1,
+			EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	boom := errors.New("boom")
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		if err := tx.InsertUser(ctx, rec("user_rolledback")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	err = s.store.Tx(ctx, func(tx store.Store) error {
+		if err := tx.InsertUser(ctx, rec("user_kept")); err != nil {
+			return err
+		}
+		inner := tx.Tx(ctx, func(tx store.Store) error {
+			if err := tx.InsertUser(ctx, rec("user_inner")); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(inner, boom) {
+			return fmt.Errorf("inner: %v", inner)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := outbox(t, st, everything)
+	if len(evs) != 1 {
+		t.Fatalf("%d events, want user_kept's only: %q", len(evs), types(evs))
+	}
+	if u, _ := evs[0].UserCreated(); u.ID != "user_kept" {
+		t.Errorf("the event is of %s", u.ID)
+	}
+	for _, id := range []string{"user_rolledback", "user_inner"} {
+		if _, err := st.User(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v, want not found", id, err)
+		}
+	}
+}
+
+func TestNoEndpointsNoEvents(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now)
+	if _, err := s.Users.Create(context.Background(), &clerk.UsersCreateParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.CountOutbox(context.Background(), store.OutboxQuery{}); n != 0 || err != nil {
+		t.Fatalf("%d messages, %v", n, err)
+	}
+}
+
+func TestWebhookEndpointsAreChecked(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	newClientsTestService(t, new(time.Time))
+	_, err = New(context.Background(), st, Options{SigningKey: clientsTestKey,
+		Webhooks: []WebhookEndpoint{{URL: "http://ok.example/hook"}, {URL: "ftp://user:hunter2@x/y"}}})
+	if err == nil || !strings.Contains(err.Error(), "webhook endpoint 2") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+}
