@@ -44,7 +44,8 @@ type eventStore struct {
 // Tx runs fn in a transaction whose store collects the events of fn's
 // writes, and enqueues them at the end of the outermost one.
 func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) error {
-	return e.Store.Tx(ctx, func(tx store.Store) error {
+	saved := false
+	err := e.Store.Tx(ctx, func(tx store.Store) error {
 		var pending []*store.OutboxMessage
 		if err := fn(&eventStore{Store: tx, c: e.c, pending: &pending}); err != nil {
 			return err
@@ -56,8 +57,13 @@ func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) erro
 		if len(pending) == 0 {
 			return nil
 		}
+		saved = true
 		return tx.EnqueueOutbox(ctx, pending...)
 	})
+	if err == nil && saved && e.c.eventsSaved != nil {
+		e.c.eventsSaved()
+	}
+	return err
 }
 
 // emitting makes write and records the event it causes, whose data data

@@ -75,6 +75,10 @@ type Options struct {
 	// endpoint that takes its type, in the store's outbox, in the
 	// change's transaction (a delivery.Worker sends them). None: no events.
 	Webhooks []WebhookEndpoint
+	// EventsSaved, when set, is called after a transaction that saved
+	// events commits (a delivery.Worker's Notify, so delivery starts at
+	// once rather than at its next poll). It must not block.
+	EventsSaved func()
 }
 
 // core is what every group of operations shares: the store, the clock,
@@ -90,6 +94,7 @@ type core struct {
 	tokenVersion int
 	rand         *randSource
 	webhooks     []WebhookEndpoint
+	eventsSaved  func()
 }
 
 // New opens the instance kept in st, creating it on first start (its ID,
@@ -174,7 +179,7 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 		}
 	}
 	if len(opts.Webhooks) > 0 {
-		s.webhooks = slices.Clone(opts.Webhooks)
+		s.webhooks, s.eventsSaved = slices.Clone(opts.Webhooks), opts.EventsSaved
 		s.store = &eventStore{Store: st, c: s}
 	}
 	return newService(s), nil

@@ -28,12 +28,13 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m) // runs the tests, then stops the PostgreSQL server they started, if any
 }
 
-// startProcess runs `clerk serve` as a process and returns it with the API
-// URL and secret key it printed.
-func startProcess(t *testing.T, db string) (*exec.Cmd, string, string) {
+// startProcess runs `clerk serve` as a process, with the flags extra,
+// and returns it with the API URL and secret key it printed.
+func startProcess(t *testing.T, db string, extra ...string) (*exec.Cmd, string, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--database", db)
-	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=")
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, extra...)...)
+	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=",
+		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,17 +16,21 @@ import (
 	"time"
 
 	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/delivery"
 	"github.com/clerkgo/clerk/emulator/httpapi"
 	"github.com/clerkgo/clerk/emulator/specs"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/postgres"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/webhook"
 	"github.com/spf13/cobra"
 )
 
 type serveFlags struct {
 	addr, database, secretKey, issuer, logLevel, tokenVersion string
 	checkResponses                                            bool
+	webhookURLs                                               []string
+	webhookSecret                                             string
 }
 
 func newServeCmd(e *env) *cobra.Command {
@@ -56,6 +61,8 @@ gracefully.`,
 	fl.StringVar(&f.tokenVersion, "token-version", "", "session token `VERSION`, 1 or 2 (env CLERK_TOKEN_VERSION; default 1)")
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
 	fl.BoolVar(&f.checkResponses, "check-responses", false, "check every answer against the spec of its API version and log mismatches as errors; slower (env CLERK_CHECK_RESPONSES=true)")
+	fl.StringArrayVar(&f.webhookURLs, "webhook-url", nil, "send the instance's user events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
+	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "signing `SECRET` of the webhooks, whsec_... (env CLERK_WEBHOOK_SIGNING_SECRET; default: a new one, printed)")
 	return cmd
 }
 
@@ -111,16 +118,34 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	hooks, err := e.webhookConfig(f)
+	if err != nil {
+		return err
+	}
+
 	st, err := openStore(ctx, database)
 	if err != nil {
 		return failure("error: " + err.Error())
 	}
 	defer st.Close()
-	svc, err := emulator.New(ctx, st, emulator.Options{
+	opts := emulator.Options{
 		SecretKey:           e.orEnv(f.secretKey, "CLERK_SECRET_KEY", ""),
 		Issuer:              e.orEnv(f.issuer, "CLERK_ISSUER", ""),
 		SessionTokenVersion: tokenVersion,
-	})
+		Webhooks:            hooks.endpoints,
+	}
+	var worker *delivery.Worker
+	if len(hooks.endpoints) > 0 {
+		sender, err := delivery.NewSender(delivery.Options{Secret: hooks.secret, Logger: log})
+		if err != nil {
+			return usageErrorf("--webhook-secret: want whsec_ followed by standard base64")
+		}
+		if worker, err = delivery.NewWorker(st, sender, delivery.WorkerOptions{Logger: log}); err != nil {
+			return failure("error: " + err.Error())
+		}
+		opts.EventsSaved = worker.Notify
+	}
+	svc, err := emulator.New(ctx, st, opts)
 	if err != nil {
 		return failure("error: " + err.Error())
 	}
@@ -134,6 +159,12 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	fmt.Fprintf(e.stdout, "  CLERK_SECRET_KEY=%s\n", svc.SecretKey())
 	fmt.Fprintf(e.stdout, "  CLERK_PUBLISHABLE_KEY=%s\n", svc.PublishableKey())
 	fmt.Fprintf(e.stdout, "  JWKS: %s/v1/jwks\n", base)
+	for _, ep := range hooks.endpoints {
+		fmt.Fprintf(e.stdout, "  webhooks: %s\n", redactURL(ep.URL))
+	}
+	if hooks.generated {
+		fmt.Fprintf(e.stdout, "  CLERK_WEBHOOK_SIGNING_SECRET=%s (new: pass it with --webhook-secret to keep it)\n", hooks.secret)
+	}
 	fmt.Fprintf(e.stdout, "  data: %s\n", redactDSN(database))
 
 	srv := &http.Server{
@@ -144,6 +175,14 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	workerDone := make(chan struct{})
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	if worker != nil {
+		go func() { defer close(workerDone); worker.Run(workerCtx) }()
+	} else {
+		close(workerDone)
+	}
+	defer func() { stopWorker(); <-workerDone }()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -161,6 +200,56 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return failure("error: " + err.Error())
 	}
 	return nil
+}
+
+// webhooks is what clerk serve delivers: the endpoints and the secret.
+type webhooks struct {
+	endpoints []emulator.WebhookEndpoint
+	secret    string
+	generated bool // the secret was made up for this run
+}
+
+// webhookConfig reads --webhook-url (or CLERK_WEBHOOK_URL, comma-separated)
+// and --webhook-secret (or CLERK_WEBHOOK_SIGNING_SECRET).
+func (e *env) webhookConfig(f *serveFlags) (webhooks, error) {
+	var w webhooks
+	urls := f.webhookURLs
+	if len(urls) == 0 {
+		for _, u := range strings.Split(e.getenv("CLERK_WEBHOOK_URL"), ",") {
+			if u = strings.TrimSpace(u); u != "" {
+				urls = append(urls, u)
+			}
+		}
+	}
+	for _, u := range urls {
+		if err := delivery.ValidateURL(u); err != nil {
+			return w, usageErrorf("--webhook-url: want an absolute http or https URL")
+		}
+		w.endpoints = append(w.endpoints, emulator.WebhookEndpoint{URL: u})
+	}
+	w.secret = e.orEnv(f.webhookSecret, "CLERK_WEBHOOK_SIGNING_SECRET", "")
+	if len(w.endpoints) > 0 && w.secret == "" {
+		var err error
+		if w.secret, err = webhook.NewSecret(); err != nil {
+			return w, failure("error: " + err.Error())
+		}
+		w.generated = true
+	}
+	if w.secret != "" {
+		if _, err := webhook.NewSigner(w.secret); err != nil {
+			return w, usageErrorf("--webhook-secret: want whsec_ followed by standard base64")
+		}
+	}
+	return w, nil
+}
+
+// redactURL hides the password of a webhook URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	return u.Redacted()
 }
 
 // openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.
