@@ -46,6 +46,9 @@ var ErrStoredFormatTooNew = errors.New("emulator: the database was written by a 
 type instanceDoc struct {
 	// StoredFormat is the storedFormat the database's documents are in.
 	StoredFormat int `json:"stored_format"`
+	// WebhookSecret is the webhooks' signing secret made up on a start
+	// with endpoints and no Options.WebhookSecret, kept for the next.
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // Options configure a Service.
@@ -79,6 +82,11 @@ type Options struct {
 	// events commits (a delivery.Worker's Notify, so delivery starts at
 	// once rather than at its next poll). It must not block.
 	EventsSaved func()
+	// WebhookSecret is the signing secret of the webhooks ("whsec_..."),
+	// for the Sender that delivers them (Service.WebhookSecret). Empty
+	// with Webhooks set: the secret saved in the instance, or a new one,
+	// saved.
+	WebhookSecret string
 }
 
 // core is what every group of operations shares: the store, the clock,
@@ -95,6 +103,9 @@ type core struct {
 	rand         *randSource
 	webhooks     []WebhookEndpoint
 	eventsSaved  func()
+	// webhookSecret is Options.WebhookSecret or the saved one, "" when
+	// the instance has no endpoints.
+	webhookSecret string
 }
 
 // New opens the instance kept in st, creating it on first start (its ID,
@@ -146,6 +157,20 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 	}
 	changed := doc.StoredFormat == 0 // a new instance, or one from before formats were recorded
 	doc.StoredFormat = storedFormat
+	if len(opts.Webhooks) > 0 {
+		switch {
+		case opts.WebhookSecret != "":
+			s.webhookSecret = opts.WebhookSecret
+		case doc.WebhookSecret != "":
+			s.webhookSecret = doc.WebhookSecret
+		default:
+			b := make([]byte, 24)
+			s.rand.read(b)
+			doc.WebhookSecret = "whsec_" + base64.StdEncoding.EncodeToString(b)
+			s.webhookSecret = doc.WebhookSecret
+			changed = true
+		}
+	}
 	if opts.SecretKey != "" && opts.SecretKey != inst.SecretKey {
 		inst.SecretKey = opts.SecretKey
 		changed = true
@@ -188,6 +213,11 @@ func New(ctx context.Context, st store.Store, opts Options) (*Service, error) {
 // InstanceID returns the instance's ID ("ins_..."), which is also the kid
 // of its signing key.
 func (s *core) InstanceID() string { return s.inst.ID }
+
+// WebhookSecret returns the signing secret of the instance's webhooks
+// (Options.WebhookSecret, or the one saved in the instance), "" when it
+// has no webhook endpoints.
+func (s *core) WebhookSecret() string { return s.webhookSecret }
 
 // SecretKey returns the key clients authenticate with.
 func (s *core) SecretKey() string { return s.inst.SecretKey }

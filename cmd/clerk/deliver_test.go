@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -171,4 +176,102 @@ func TestServeRefusesBadWebhookFlags(t *testing.T) {
 		check(t, exitUsage, nil, []string{"--webhook-url"}, nil)
 	runWith(append(base, "--webhook-url", "http://ok.example/a", "--webhook-secret", "whsec_not base64!"), nil, nil).
 		check(t, exitUsage, nil, []string{"--webhook-secret"}, []string{"not base64"})
+}
+
+// startServeProcess runs `clerk serve` as a process, with the flags args, and
+// returns it with what it printed: the API URL, the secret key and the
+// webhook signing secret ("" when none).
+func startServeProcess(t *testing.T, db string, args ...string) (*exec.Cmd, string, string, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, args...)...)
+	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=",
+		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var apiURL, key, secret string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if v, ok := strings.CutPrefix(line, "CLERK_API_URL="); ok {
+			apiURL = v
+		}
+		if v, ok := strings.CutPrefix(line, "CLERK_SECRET_KEY="); ok {
+			key = v
+		}
+		if v, ok := strings.CutPrefix(line, "CLERK_WEBHOOK_SIGNING_SECRET="); ok {
+			secret = v
+		}
+		if strings.HasPrefix(line, "data:") {
+			break
+		}
+	}
+	return cmd, apiURL, key, secret
+}
+
+// Without --webhook-secret, clerk serve makes one up on the first start,
+// prints it and signs with it, and keeps it across restarts.
+func TestServeMakesUpAndKeepsTheWebhookSecret(t *testing.T) {
+	var handler atomic.Pointer[http.Handler]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h := handler.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
+		}
+		w.WriteHeader(503)
+	}))
+	t.Cleanup(srv.Close)
+	db := filepath.Join(t.TempDir(), "clerk.db")
+	cmd, apiURL, key, secret := startServeProcess(t, db, "--webhook-url", srv.URL)
+	if !strings.HasPrefix(secret, "whsec_") || len(secret) != len("whsec_")+32 {
+		t.Fatalf("printed secret %q, want whsec_ and 24 bytes of base64", secret)
+	}
+	rc, _ := newHookReceiver(t, secret)
+	rc.open.Store(true)
+	var h http.Handler = webhook.Handler(rc.v, func(ctx context.Context, ev *webhook.Event) error {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		rc.events = append(rc.events, ev)
+		return nil
+	})
+	handler.Store(&h)
+	c, _ := clerk.NewClient(key, clerk.WithServerURL(apiURL+"/v1"))
+	u, err := c.Users.Create(context.Background(), &clerk.UsersCreateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCreated := func(id string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for !rc.created()[id] {
+			if time.Now().After(deadline) {
+				t.Fatalf("user.created of %s not delivered, signed with the printed secret", id)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitCreated(u.ID)
+	cmd.Process.Kill()
+	cmd.Wait()
+
+	_, apiURL, key, again := startServeProcess(t, db, "--webhook-url", srv.URL)
+	if again != secret {
+		t.Fatalf("the restart printed %q, want the saved %q", again, secret)
+	}
+	c, _ = clerk.NewClient(key, clerk.WithServerURL(apiURL+"/v1"))
+	u2, err := c.Users.Create(context.Background(), &clerk.UsersCreateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCreated(u2.ID)
+	// A secret given is used, and not printed.
+	_, _, _, given := startServeProcess(t, db, "--webhook-url", srv.URL, "--webhook-secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	if given != "" {
+		t.Errorf("a given secret was printed: %q", given)
+	}
 }

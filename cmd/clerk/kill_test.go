@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -32,31 +31,7 @@ func TestMain(m *testing.M) {
 // and returns it with the API URL and secret key it printed.
 func startProcess(t *testing.T, db string, extra ...string) (*exec.Cmd, string, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, extra...)...)
-	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=",
-		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	var apiURL, key string
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if v, ok := strings.CutPrefix(line, "CLERK_API_URL="); ok {
-			apiURL = v
-		}
-		if v, ok := strings.CutPrefix(line, "CLERK_SECRET_KEY="); ok {
-			key = v
-		}
-		if strings.HasPrefix(line, "data:") {
-			break
-		}
-	}
+	cmd, apiURL, key, _ := startServeProcess(t, db, extra...)
 	if apiURL == "" || key == "" {
 		t.Fatal("clerk serve printed no URL or key")
 	}

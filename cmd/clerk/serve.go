@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -62,7 +63,7 @@ gracefully.`,
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
 	fl.BoolVar(&f.checkResponses, "check-responses", false, "check every answer against the spec of its API version and log mismatches as errors; slower (env CLERK_CHECK_RESPONSES=true)")
 	fl.StringArrayVar(&f.webhookURLs, "webhook-url", nil, "send the instance's user events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
-	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "signing `SECRET` of the webhooks, whsec_... (env CLERK_WEBHOOK_SIGNING_SECRET; default: a new one, printed)")
+	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "signing `SECRET` of the webhooks, whsec_... (env CLERK_WEBHOOK_SIGNING_SECRET; default: made up on the first start, saved and printed)")
 	return cmd
 }
 
@@ -134,20 +135,27 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		SessionTokenVersion: tokenVersion,
 		Webhooks:            hooks.endpoints,
 	}
-	var worker *delivery.Worker
-	if len(hooks.endpoints) > 0 {
-		sender, err := delivery.NewSender(delivery.Options{Secret: hooks.secret, Logger: log})
-		if err != nil {
-			return usageErrorf("--webhook-secret: want whsec_ followed by standard base64")
+	opts.WebhookSecret = hooks.secret
+	var worker atomic.Pointer[delivery.Worker]
+	opts.EventsSaved = func() {
+		if w := worker.Load(); w != nil {
+			w.Notify()
 		}
-		if worker, err = delivery.NewWorker(st, sender, delivery.WorkerOptions{Logger: log}); err != nil {
-			return failure("error: " + err.Error())
-		}
-		opts.EventsSaved = worker.Notify
 	}
 	svc, err := emulator.New(ctx, st, opts)
 	if err != nil {
 		return failure("error: " + err.Error())
+	}
+	if len(hooks.endpoints) > 0 {
+		sender, err := delivery.NewSender(delivery.Options{Secret: svc.WebhookSecret(), Logger: log})
+		if err != nil {
+			return failure("error: the saved webhook secret: " + err.Error())
+		}
+		w, err := delivery.NewWorker(st, sender, delivery.WorkerOptions{Logger: log})
+		if err != nil {
+			return failure("error: " + err.Error())
+		}
+		worker.Store(w)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -162,8 +170,9 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	for _, ep := range hooks.endpoints {
 		fmt.Fprintf(e.stdout, "  webhooks: %s\n", redactURL(ep.URL))
 	}
-	if hooks.generated {
-		fmt.Fprintf(e.stdout, "  CLERK_WEBHOOK_SIGNING_SECRET=%s (new: pass it with --webhook-secret to keep it)\n", hooks.secret)
+	if len(hooks.endpoints) > 0 && hooks.secret == "" {
+		// Made up on the first start and saved: the app needs it.
+		fmt.Fprintf(e.stdout, "  CLERK_WEBHOOK_SIGNING_SECRET=%s\n", svc.WebhookSecret())
 	}
 	fmt.Fprintf(e.stdout, "  data: %s\n", redactDSN(database))
 
@@ -177,8 +186,8 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	}
 	workerDone := make(chan struct{})
 	workerCtx, stopWorker := context.WithCancel(context.Background())
-	if worker != nil {
-		go func() { defer close(workerDone); worker.Run(workerCtx) }()
+	if w := worker.Load(); w != nil {
+		go func() { defer close(workerDone); w.Run(workerCtx) }()
 	} else {
 		close(workerDone)
 	}
@@ -202,11 +211,11 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	return nil
 }
 
-// webhooks is what clerk serve delivers: the endpoints and the secret.
+// webhooks is what clerk serve delivers: the endpoints, and the secret
+// given ("" when none was: the instance's saved one is used, or made up).
 type webhooks struct {
 	endpoints []emulator.WebhookEndpoint
 	secret    string
-	generated bool // the secret was made up for this run
 }
 
 // webhookConfig reads --webhook-url (or CLERK_WEBHOOK_URL, comma-separated)
@@ -228,13 +237,6 @@ func (e *env) webhookConfig(f *serveFlags) (webhooks, error) {
 		w.endpoints = append(w.endpoints, emulator.WebhookEndpoint{URL: u})
 	}
 	w.secret = e.orEnv(f.webhookSecret, "CLERK_WEBHOOK_SIGNING_SECRET", "")
-	if len(w.endpoints) > 0 && w.secret == "" {
-		var err error
-		if w.secret, err = webhook.NewSecret(); err != nil {
-			return w, failure("error: " + err.Error())
-		}
-		w.generated = true
-	}
 	if w.secret != "" {
 		if _, err := webhook.NewSigner(w.secret); err != nil {
 			return w, usageErrorf("--webhook-secret: want whsec_ followed by standard base64")
