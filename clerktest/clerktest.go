@@ -45,7 +45,8 @@ type Server struct {
 	// Clerk's dashboard calls the JWT public key).
 	JWTKey string
 
-	svc *emulator.Service
+	svc   *emulator.Service
+	hooks *webhooks // nil without WithWebhooks
 }
 
 // One signing key per test binary: RSA key generation costs more than the
@@ -60,7 +61,8 @@ var (
 type Option func(*options)
 
 type options struct {
-	database string
+	database                  string
+	webhookURL, webhookSecret string
 }
 
 // WithDatabase keeps the server's data where `clerk serve --database`
@@ -94,10 +96,17 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("clerktest: %v", err)
 	}
-	svc, err := emulator.New(ctx, st, emulator.Options{SigningKey: key})
+	var hooks *webhooks
+	endpoints, saved := webhookOptions(o, &hooks)
+	svc, err := emulator.New(ctx, st, emulator.Options{SigningKey: key, Webhooks: endpoints, EventsSaved: saved,
+		WebhookSecret: o.webhookSecret})
 	if err != nil {
 		st.Close()
 		t.Fatalf("clerktest: %v", err)
+	}
+	stopHooks := func() {}
+	if endpoints != nil {
+		hooks, stopHooks = startWebhooks(t, st, o)
 	}
 	hs := httptest.NewServer(httpapi.New(svc, nil, httpapi.WithResponseCheck(func(op string, err error) {
 		if err != nil {
@@ -106,6 +115,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	})))
 	t.Cleanup(func() {
 		hs.Close()
+		stopHooks()
 		st.Close()
 	})
 	client, err := clerk.NewClient(svc.SecretKey(), clerk.WithServerURL(hs.URL+"/v1"), clerk.WithoutRetries())
@@ -113,7 +123,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("clerktest: %v", err)
 	}
 	return &Server{URL: hs.URL, Client: client, SecretKey: svc.SecretKey(), PublishableKey: svc.PublishableKey(),
-		JWTKey: svc.PublicKeyPEM(), svc: svc}
+		JWTKey: svc.PublicKeyPEM(), svc: svc, hooks: hooks}
 }
 
 // CreateUser creates a user through the API, failing the test on error.
