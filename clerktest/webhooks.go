@@ -23,7 +23,8 @@ import (
 // and 15 seconds later. FlushWebhooks waits for them, and WebhookEvents
 // lists those delivered.
 //
-// So far the server emits user.created, user.updated and user.deleted.
+// So far the server emits user.created, user.updated, user.deleted,
+// session.created, session.ended, session.removed and session.revoked.
 func WithWebhooks(url, secret string) Option {
 	return func(o *options) { o.webhookURL, o.webhookSecret = url, secret }
 }

@@ -34,7 +34,10 @@ func (e WebhookEndpoint) wants(eventType string) bool {
 //
 // So far it emits the user events: user.created, user.updated (every
 // change of a user, through its email addresses, phone numbers, metadata,
-// ban, lock or MFA too, since they all rewrite the user) and user.deleted.
+// ban, lock or MFA too, since they all rewrite the user) and user.deleted;
+// and the session events: session.created, and session.ended,
+// session.removed or session.revoked when a session's status becomes one of
+// those.
 type eventStore struct {
 	store.Store
 	c       *core
@@ -108,6 +111,42 @@ func (e *eventStore) DeleteUser(ctx context.Context, id string) error {
 	return e.emitting(ctx, "user.deleted",
 		func(tx store.Store) error { return tx.DeleteUser(ctx, id) },
 		func() (json.RawMessage, error) { return deletedJSON("user", id) })
+}
+
+// InsertObject saves a new object; a session emits session.created.
+func (e *eventStore) InsertObject(ctx context.Context, o *store.Object) error {
+	if o.Kind != kindSession {
+		return e.Store.InsertObject(ctx, o)
+	}
+	return e.emitting(ctx, "session.created",
+		func(tx store.Store) error { return tx.InsertObject(ctx, o) },
+		func() (json.RawMessage, error) { return o.Doc, nil })
+}
+
+// sessionEnds maps the statuses a session ends in to their events.
+var sessionEnds = map[string]string{"ended": "session.ended", "removed": "session.removed", "revoked": "session.revoked"}
+
+// UpdateObject saves a changed object; a session whose status becomes
+// ended, removed or revoked emits session.ended, session.removed or
+// session.revoked.
+func (e *eventStore) UpdateObject(ctx context.Context, o *store.Object) error {
+	eventType, ends := sessionEnds[o.Status]
+	if o.Kind != kindSession || !ends {
+		return e.Store.UpdateObject(ctx, o)
+	}
+	if e.pending == nil {
+		return e.Tx(ctx, func(tx store.Store) error { return tx.UpdateObject(ctx, o) })
+	}
+	before, err := e.Store.Object(ctx, o.Kind, o.ID)
+	if err != nil {
+		return err
+	}
+	if before.Status == o.Status {
+		return e.Store.UpdateObject(ctx, o)
+	}
+	return e.emitting(ctx, eventType,
+		func(tx store.Store) error { return tx.UpdateObject(ctx, o) },
+		func() (json.RawMessage, error) { return o.Doc, nil })
 }
 
 // deletedJSON is the data of a *.deleted event.

@@ -237,3 +237,41 @@ func TestWebhookEndpointsAreChecked(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestSessionChangesEmitTheirEvents(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything, Events: []string{"session.created", "session.revoked", "session.ended", "session.removed"}})
+	ctx := context.Background()
+	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.CreateSession(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sessions.Revoke(ctx, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Sessions.Revoke(ctx, sess.ID); err != nil { // already revoked: no change, no event
+		t.Fatal(err)
+	}
+	evs := outbox(t, st, everything)
+	if got := types(evs); got != "session.created session.revoked" {
+		t.Fatalf("events %q", got)
+	}
+	created, err := evs[0].SessionCreated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ID != sess.ID || created.UserID != u.ID || created.Status != "active" {
+		t.Errorf("session.created data: %s", evs[0].Data)
+	}
+	revoked, err := evs[1].SessionRevoked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revoked.ID != sess.ID || revoked.Status != "revoked" {
+		t.Errorf("session.revoked data: %s", evs[1].Data)
+	}
+}

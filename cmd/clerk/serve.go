@@ -62,7 +62,7 @@ gracefully.`,
 	fl.StringVar(&f.tokenVersion, "token-version", "", "session token `VERSION`, 1 or 2 (env CLERK_TOKEN_VERSION; default 1)")
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
 	fl.BoolVar(&f.checkResponses, "check-responses", false, "check every answer against the spec of its API version and log mismatches as errors; slower (env CLERK_CHECK_RESPONSES=true)")
-	fl.StringArrayVar(&f.webhookURLs, "webhook-url", nil, "send the instance's user events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
+	fl.StringArrayVar(&f.webhookURLs, "webhook-url", nil, "send the instance's user and session events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
 	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "signing `SECRET` of the webhooks, whsec_... (env CLERK_WEBHOOK_SIGNING_SECRET; default: made up on the first start, saved and printed)")
 	return cmd
 }
