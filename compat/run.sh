@@ -66,7 +66,9 @@ value() { sed -n "s/^ *$1=//p" "$work/serve.out" | head -n 1; }
 CLERK_API_URL="$(value CLERK_API_URL)"
 CLERK_SECRET_KEY="$(value CLERK_SECRET_KEY)"
 CLERK_PUBLISHABLE_KEY="$(value CLERK_PUBLISHABLE_KEY)"
-export CLERK_API_URL CLERK_SECRET_KEY CLERK_PUBLISHABLE_KEY
+# Tests that need a server of their own (webhook delivery) start this binary.
+CLERK_BIN="$work/clerk"
+export CLERK_API_URL CLERK_SECRET_KEY CLERK_PUBLISHABLE_KEY CLERK_BIN
 echo "compat: clerk serve is at $CLERK_API_URL"
 
 js_status=0

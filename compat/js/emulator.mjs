@@ -17,11 +17,13 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Returns { apiUrl, secretKey, publishableKey, stop }. stop() ends a server
- * this module started and does nothing otherwise.
+ * this module started and does nothing otherwise. With own, a server of its
+ * own is started even under a runner, with the extra `clerk serve` flags
+ * args.
  */
-export async function emulator() {
+export async function emulator({ own = false, args = [] } = {}) {
   const { CLERK_API_URL, CLERK_SECRET_KEY, CLERK_PUBLISHABLE_KEY } = process.env;
-  if (CLERK_API_URL && CLERK_SECRET_KEY) {
+  if (!own && CLERK_API_URL && CLERK_SECRET_KEY) {
     return {
       apiUrl: CLERK_API_URL,
       secretKey: CLERK_SECRET_KEY,
@@ -35,7 +37,7 @@ export async function emulator() {
     bin = join(dir, 'clerk');
     execFileSync('go', ['build', '-o', bin, './cmd/clerk'], { cwd: repoRoot, stdio: 'inherit' });
   }
-  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--database', join(dir, 'clerk.db')], {
+  const child = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--database', join(dir, 'clerk.db'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise((res) => child.once('exit', res));
