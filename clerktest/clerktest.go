@@ -96,18 +96,19 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("clerktest: %v", err)
 	}
-	var hooks *webhooks
-	endpoints, saved := webhookOptions(o, &hooks)
-	svc, err := emulator.New(ctx, st, emulator.Options{SigningKey: key, Webhooks: endpoints, EventsSaved: saved,
-		WebhookSecret: o.webhookSecret})
+	hooks, err := newWebhooks(st, o)
+	if err != nil {
+		st.Close()
+		t.Fatalf("clerktest: WithWebhooks: %v", err)
+	}
+	eo := emulator.Options{SigningKey: key}
+	hooks.configure(&eo)
+	svc, err := emulator.New(ctx, st, eo)
 	if err != nil {
 		st.Close()
 		t.Fatalf("clerktest: %v", err)
 	}
-	stopHooks := func() {}
-	if endpoints != nil {
-		hooks, stopHooks = startWebhooks(t, st, o)
-	}
+	stopHooks := hooks.start()
 	hs := httptest.NewServer(httpapi.New(svc, nil, httpapi.WithResponseCheck(func(op string, err error) {
 		if err != nil {
 			t.Errorf("clerktest: the local Backend API answered %s against the spec: %v", op, err)

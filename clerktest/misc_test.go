@@ -100,23 +100,10 @@ func testSignUpsThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	}
 }
 
-// patch sends a PATCH with API version 2026-05-12.
+// patch sends a PATCH with API version 2026-05-12 (see post).
 func patch(t *testing.T, srv *clerktest.Server, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("PATCH", srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+srv.SecretKey)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Clerk-API-Version", "2026-05-12")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(data)
+	return send(t, srv, "PATCH", path, body)
 }
 
 func TestMessageTemplatesThroughTheSDK(t *testing.T) { eachStore(t, testMessageTemplatesThroughTheSDK) }

@@ -620,7 +620,14 @@ func testSessionTokensCarryTheActiveOrganization(t *testing.T, srv *clerktest.Se
 // the status and body.
 func post(t *testing.T, srv *clerktest.Server, path, body string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
+	return send(t, srv, "POST", path, body)
+}
+
+// send is post and patch: a JSON body by method, with API version
+// 2026-05-12.
+func send(t *testing.T, srv *clerktest.Server, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,34 +29,58 @@ func WithWebhooks(url, secret string) Option {
 	return func(o *options) { o.webhookURL, o.webhookSecret = url, secret }
 }
 
-// webhooks is a server's delivery: its worker, and what it delivered.
+// webhooks is a server's delivery: its endpoint, its worker, and what it
+// delivered. A nil *webhooks is a server without (WithWebhooks not given).
 type webhooks struct {
 	st      store.Store
+	url     string
+	secret  string
 	worker  *delivery.Worker
 	mu      sync.Mutex
 	events  []*webhook.Event
 	lastErr string // the last failed attempt, for FlushWebhooks' message
 }
 
-// startWebhooks runs the delivery of the server's events until the test
-// ends; svc must have been made with o's endpoint.
-func startWebhooks(t testing.TB, st store.Store, o options) (*webhooks, func()) {
-	w := &webhooks{st: st}
+// newWebhooks is the delivery of o's endpoint from st; nil without one.
+func newWebhooks(st store.Store, o options) (*webhooks, error) {
+	if o.webhookURL == "" {
+		return nil, nil
+	}
+	w := &webhooks{st: st, url: o.webhookURL, secret: o.webhookSecret}
 	sender, err := delivery.NewSender(delivery.Options{Secret: o.webhookSecret, Timeout: 10 * time.Second})
 	if err != nil {
-		t.Fatalf("clerktest: WithWebhooks: %v", err)
+		return nil, err
 	}
 	w.worker, err = delivery.NewWorker(st, sender, delivery.WorkerOptions{
 		PollInterval: 50 * time.Millisecond,
 		Delivered:    w.record,
 	})
 	if err != nil {
-		t.Fatalf("clerktest: WithWebhooks: %v", err)
+		return nil, err
+	}
+	return w, nil
+}
+
+// configure sets the emulator's options of the delivery: the endpoint, the
+// secret, and the worker woken after each commit that saved events.
+func (w *webhooks) configure(opts *emulator.Options) {
+	if w == nil {
+		return
+	}
+	opts.Webhooks = []emulator.WebhookEndpoint{{URL: w.url}}
+	opts.WebhookSecret = w.secret
+	opts.EventsSaved = w.worker.Notify
+}
+
+// start runs the worker until the returned stop is called.
+func (w *webhooks) start() (stop func()) {
+	if w == nil {
+		return func() {}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); w.worker.Run(ctx) }()
-	return w, func() { cancel(); <-done }
+	return func() { cancel(); <-done }
 }
 
 func (w *webhooks) record(m *store.OutboxMessage, r delivery.Result) {
@@ -74,18 +98,6 @@ func (w *webhooks) record(m *store.OutboxMessage, r delivery.Result) {
 	var ev webhook.Event
 	if err := json.Unmarshal(m.Payload, &ev); err == nil {
 		w.events = append(w.events, &ev)
-	}
-}
-
-// webhookOptions is what emulator.Options gets for o.
-func webhookOptions(o options, w **webhooks) (endpoints []emulator.WebhookEndpoint, saved func()) {
-	if o.webhookURL == "" {
-		return nil, nil
-	}
-	return []emulator.WebhookEndpoint{{URL: o.webhookURL}}, func() {
-		if *w != nil {
-			(*w).worker.Notify()
-		}
 	}
 }
 

@@ -87,6 +87,16 @@ func orgInvitationObject(inv *orgInvitationRecord) store.Object {
 	return o
 }
 
+// orgInvitationJSON is the answer of one invitation, without its
+// organization: answerOrgInvitation, encoded.
+func (s *core) orgInvitationJSON(ctx context.Context, inv *orgInvitationRecord) (JSON[clerk.OrganizationInvitation], error) {
+	a, err := s.answerOrgInvitation(ctx, inv, false)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationInvitation](a)
+}
+
 // answerOrgInvitation builds an invitation's answer; with org, it carries
 // the organization's public data.
 func (s *core) answerOrgInvitation(ctx context.Context, inv *orgInvitationRecord, withOrg bool) (*orgInvitationAnswer, error) {
@@ -192,11 +202,7 @@ func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *c
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerOrgInvitation(ctx, inv, false)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationInvitation](a)
+	return s.orgInvitationJSON(ctx, inv)
 }
 
 // BulkCreate invites several addresses to an organization: all, or none
@@ -305,11 +311,7 @@ func (s *OrganizationInvitations) Get(ctx context.Context, orgID, id string) (JS
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerOrgInvitation(ctx, inv, false)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationInvitation](a)
+	return s.orgInvitationJSON(ctx, inv)
 }
 
 // orgInvitation reads an invitation of an organization through st.
@@ -346,9 +348,5 @@ func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, 
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerOrgInvitation(ctx, inv, false)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationInvitation](a)
+	return s.orgInvitationJSON(ctx, inv)
 }

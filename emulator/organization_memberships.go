@@ -119,6 +119,16 @@ func publicDataOf(u *clerk.User) *publicUserData {
 	return d
 }
 
+// membershipJSON is the answer of one membership: answerMembership,
+// encoded.
+func (s *core) membershipJSON(ctx context.Context, m *membershipRecord, org *orgAnswer) (JSON[clerk.OrganizationMembership], error) {
+	a, err := s.answerMembership(ctx, m, org, nil)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[clerk.OrganizationMembership](a)
+}
+
 // answerMembership builds the answer of a membership; org and user may be
 // given when the caller has them.
 func (s *core) answerMembership(ctx context.Context, m *membershipRecord, org *orgAnswer, user *clerk.User) (*membershipAnswer, error) {
@@ -231,11 +241,7 @@ func (s *OrganizationMemberships) Create(ctx context.Context, orgID string, p *c
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerMembership(ctx, m, &orgAnswer{orgRecord: org}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationMembership](a)
+	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }
 
 // membershipOrders maps order_by of the membership lists to the store's
@@ -304,11 +310,7 @@ func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn fu
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerMembership(ctx, m, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationMembership](a)
+	return s.membershipJSON(ctx, m, nil)
 }
 
 // Update changes a member's role.
@@ -354,11 +356,7 @@ func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID stri
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.answerMembership(ctx, m, &orgAnswer{orgRecord: org}, nil)
-	if err != nil {
-		return nil, err
-	}
-	return encodeJSON[clerk.OrganizationMembership](a)
+	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }
 
 // readMembership reads a user's membership of an organization through st,

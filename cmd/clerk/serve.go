@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -168,7 +167,7 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	fmt.Fprintf(e.stdout, "  CLERK_PUBLISHABLE_KEY=%s\n", svc.PublishableKey())
 	fmt.Fprintf(e.stdout, "  JWKS: %s/v1/jwks\n", base)
 	for _, ep := range hooks.endpoints {
-		fmt.Fprintf(e.stdout, "  webhooks: %s\n", redactURL(ep.URL))
+		fmt.Fprintf(e.stdout, "  webhooks: %s\n", delivery.RedactURL(ep.URL))
 	}
 	if len(hooks.endpoints) > 0 && hooks.secret == "" {
 		// Made up on the first start and saved: the app needs it.
@@ -243,15 +242,6 @@ func (e *env) webhookConfig(f *serveFlags) (webhooks, error) {
 		}
 	}
 	return w, nil
-}
-
-// redactURL hides the password of a webhook URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(invalid URL)"
-	}
-	return u.Redacted()
 }
 
 // openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.

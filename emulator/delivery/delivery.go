@@ -216,7 +216,7 @@ func (s *Sender) log(ctx context.Context, m Message, attempt int, r Result) {
 	attrs := []slog.Attr{
 		slog.String("id", m.ID),
 		slog.String("type", m.Type),
-		slog.String("url", redactURL(m.URL)),
+		slog.String("url", RedactURL(m.URL)),
 		slog.Int("attempt", attempt),
 		slog.Int("status", r.Status),
 		slog.Duration("latency", r.Latency.Round(time.Microsecond)),
@@ -233,9 +233,9 @@ func (s *Sender) log(ctx context.Context, m Message, attempt int, r Result) {
 	s.logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-// redactURL drops a URL's password, which an endpoint URL may carry as
-// basic auth, from the log.
-func redactURL(raw string) string {
+// RedactURL is an endpoint URL to show (in logs, on a terminal): its
+// password, which it may carry as basic auth, replaced by "xxxxx".
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(invalid URL)"

@@ -161,7 +161,7 @@ func (w *Worker) attempt(ctx context.Context, m *store.OutboxMessage) error {
 		if w.opts.Logger != nil {
 			w.opts.Logger.LogAttrs(ctx, slog.LevelError, "webhook given up",
 				slog.String("id", m.ID), slog.String("type", m.EventType),
-				slog.String("url", redactURL(m.Endpoint)), slog.Int("attempts", m.Attempts))
+				slog.String("url", RedactURL(m.Endpoint)), slog.Int("attempts", m.Attempts))
 		}
 		err = w.outbox.AckOutbox(ctx, m.ID, m.Attempts)
 	}

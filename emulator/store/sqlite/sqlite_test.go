@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -406,20 +405,5 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	}
 	defer s.Close()
 	wantMigrations(t, s)
-	want := &store.Object{Kind: "organization", ID: "org_1", Ref: "r", Status: "active", Unique: "acme", CreatedAt: 5, UpdatedAt: 6, Doc: []byte("{}")}
-	got, err := s.Object(t.Context(), "organization", "org_1")
-	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("Object = %+v, %v; want %+v", got, err, want)
-	}
-	for _, q := range []store.ObjectQuery{
-		{Kind: "organization", OrderBy: store.ObjectOrderSortKey},
-		{Kind: "organization", OrderBy: store.ObjectOrderSortNum, IDs: []string{"org_1"}},
-	} {
-		if list, err := s.ListObjects(t.Context(), q); err != nil || len(list) != 1 {
-			t.Errorf("ListObjects(%+v) = %d objects, %v; want 1", q, len(list), err)
-		}
-	}
-	if n, err := s.CountObjects(t.Context(), store.ObjectQuery{Kind: "organization", Query: "a"}); err != nil || n != 0 {
-		t.Errorf("CountObjects(Query) = %d, %v; want 0: the old object has no search text", n, err)
-	}
+	storetest.CheckObjectFromBeforeMigration2(t, s)
 }
