@@ -22,19 +22,26 @@ import (
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/postgres"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
-	"github.com/clerkgo/clerk/webhook"
 	"github.com/spf13/cobra"
 )
 
 type serveFlags struct {
 	addr, database, secretKey, issuer, logLevel, tokenVersion string
 	checkResponses                                            bool
-	webhookURLs                                               []string
-	webhookSecret                                             string
+	// webhookArgs are --webhook-url and --webhook-events in command-line
+	// order: each --webhook-events picks the events of the URL before it.
+	webhookArgs                                    []webhookArg
+	webhookSecret, webhookSchedule, webhookTimeout string
 }
 
 func newServeCmd(e *env) *cobra.Command {
-	var f serveFlags
+	cmd, _ := serveCommand(e)
+	return cmd
+}
+
+// serveCommand is the serve command and the flags it parses into.
+func serveCommand(e *env) (*cobra.Command, *serveFlags) {
+	f := &serveFlags{}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a local Clerk Backend API",
@@ -45,12 +52,25 @@ PostgreSQL (--database postgres://...), signs real RS256 session tokens, and
 prints the base URL, the secret and publishable keys and the JWKS URL to
 point an application or a Clerk SDK at. Every flag can also be set through
 the environment variable named in its help. SIGINT or SIGTERM stops it
-gracefully.`,
+gracefully.
+
+With --webhook-url it sends the instance's events to the app as Clerk does
+(through Svix): signed POSTs, saved with the change that caused them and
+delivered at least once, one at a time and in order per URL, retried on
+the schedule of --webhook-schedule. --webhook-events picks which event
+types go to the --webhook-url given just before it; * is a wildcard
+(user.* is user.created, user.updated and user.deleted), and
+"clerk webhooks events" lists the types. Several servers on one PostgreSQL
+database share the deliveries.`,
 		Example: `  clerk serve
-  clerk serve --addr 127.0.0.1:9000 --database postgres://localhost/clerk`,
+  clerk serve --addr 127.0.0.1:9000 --database postgres://localhost/clerk
+  clerk serve --webhook-url http://localhost:3000/api/webhooks --webhook-events 'user.*,session.created'
+  clerk serve --webhook-url http://localhost:3000/hooks \
+    --webhook-url http://localhost:4000/audit --webhook-events user.deleted --webhook-schedule 1s,5s,30s
+  CLERK_WEBHOOK_URL=http://localhost:3000/hooks CLERK_WEBHOOK_EVENTS='user.*' clerk serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return e.serve(cmd, &f)
+			return e.serve(cmd, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -61,9 +81,12 @@ gracefully.`,
 	fl.StringVar(&f.tokenVersion, "token-version", "", "session token `VERSION`, 1 or 2 (env CLERK_TOKEN_VERSION; default 1)")
 	fl.StringVar(&f.logLevel, "log-level", "", "`LEVEL`: debug, info, warn or error (env CLERK_LOG_LEVEL; default info)")
 	fl.BoolVar(&f.checkResponses, "check-responses", false, "check every answer against the spec of its API version and log mismatches as errors; slower (env CLERK_CHECK_RESPONSES=true)")
-	fl.StringArrayVar(&f.webhookURLs, "webhook-url", nil, "send the instance's user and session events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
+	fl.Var(orderedFlag{"webhook-url", &f.webhookArgs}, "webhook-url", "send the instance's events, signed, to `URL`; repeatable (env CLERK_WEBHOOK_URL, comma-separated)")
+	fl.Var(orderedFlag{"webhook-events", &f.webhookArgs}, "webhook-events", "send only the event `TYPES` listed, comma-separated, * a wildcard (user.*,session.created), to the --webhook-url given just before it (env CLERK_WEBHOOK_EVENTS: for every URL given without --webhook-events; default all)")
 	fl.StringVar(&f.webhookSecret, "webhook-secret", "", "signing `SECRET` of the webhooks, whsec_... (env CLERK_WEBHOOK_SIGNING_SECRET; default: made up on the first start, saved and printed)")
-	return cmd
+	fl.StringVar(&f.webhookSchedule, "webhook-schedule", "", "retry `SCHEDULE` of a failed delivery, the waits before each retry: development (5s,10s,30s,1m,5m,30m), production (Svix's: 5s,5m,30m,2h,5h,10h,10h), none, or a comma-separated list such as 1s,5s,30s (env CLERK_WEBHOOK_SCHEDULE; default development)")
+	fl.StringVar(&f.webhookTimeout, "webhook-timeout", "", "wait at most `DURATION` for the app's answer to a delivery attempt (env CLERK_WEBHOOK_TIMEOUT; default 15s); an attempt cut short by a crash is made again this long plus 30s after it began")
+	return cmd, f
 }
 
 // orEnv returns the flag's value, else the environment's, else def.
@@ -146,11 +169,11 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return failure("error: " + err.Error())
 	}
 	if len(hooks.endpoints) > 0 {
-		sender, err := delivery.NewSender(delivery.Options{Secret: svc.WebhookSecret(), Logger: log})
+		sender, err := delivery.NewSender(delivery.Options{Secret: svc.WebhookSecret(), Timeout: hooks.timeout, Logger: log})
 		if err != nil {
 			return failure("error: the saved webhook secret: " + err.Error())
 		}
-		w, err := delivery.NewWorker(st, sender, delivery.WorkerOptions{Logger: log})
+		w, err := delivery.NewWorker(st, sender, delivery.WorkerOptions{Schedule: hooks.schedule, Logger: log})
 		if err != nil {
 			return failure("error: " + err.Error())
 		}
@@ -166,8 +189,12 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 	fmt.Fprintf(e.stdout, "  CLERK_SECRET_KEY=%s\n", svc.SecretKey())
 	fmt.Fprintf(e.stdout, "  CLERK_PUBLISHABLE_KEY=%s\n", svc.PublishableKey())
 	fmt.Fprintf(e.stdout, "  JWKS: %s/v1/jwks\n", base)
-	for _, ep := range hooks.endpoints {
-		fmt.Fprintf(e.stdout, "  webhooks: %s\n", delivery.RedactURL(ep.URL))
+	for i, ep := range hooks.endpoints {
+		if only := hooks.only[i]; only != "" {
+			fmt.Fprintf(e.stdout, "  webhooks: %s (only %s)\n", delivery.RedactURL(ep.URL), only)
+		} else {
+			fmt.Fprintf(e.stdout, "  webhooks: %s\n", delivery.RedactURL(ep.URL))
+		}
 	}
 	if len(hooks.endpoints) > 0 && hooks.secret == "" {
 		// Made up on the first start and saved: the app needs it.
@@ -208,40 +235,6 @@ func (e *env) serve(cmd *cobra.Command, f *serveFlags) error {
 		return failure("error: " + err.Error())
 	}
 	return nil
-}
-
-// webhooks is what clerk serve delivers: the endpoints, and the secret
-// given ("" when none was: the instance's saved one is used, or made up).
-type webhooks struct {
-	endpoints []emulator.WebhookEndpoint
-	secret    string
-}
-
-// webhookConfig reads --webhook-url (or CLERK_WEBHOOK_URL, comma-separated)
-// and --webhook-secret (or CLERK_WEBHOOK_SIGNING_SECRET).
-func (e *env) webhookConfig(f *serveFlags) (webhooks, error) {
-	var w webhooks
-	urls := f.webhookURLs
-	if len(urls) == 0 {
-		for _, u := range strings.Split(e.getenv("CLERK_WEBHOOK_URL"), ",") {
-			if u = strings.TrimSpace(u); u != "" {
-				urls = append(urls, u)
-			}
-		}
-	}
-	for _, u := range urls {
-		if err := delivery.ValidateURL(u); err != nil {
-			return w, usageErrorf("--webhook-url: want an absolute http or https URL")
-		}
-		w.endpoints = append(w.endpoints, emulator.WebhookEndpoint{URL: u})
-	}
-	w.secret = e.orEnv(f.webhookSecret, "CLERK_WEBHOOK_SIGNING_SECRET", "")
-	if w.secret != "" {
-		if _, err := webhook.NewSigner(w.secret); err != nil {
-			return w, usageErrorf("--webhook-secret: want whsec_ followed by standard base64")
-		}
-	}
-	return w, nil
 }
 
 // openStore opens PostgreSQL for a postgres:// URL, else a SQLite file.
