@@ -18,6 +18,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -200,4 +201,23 @@ func (s *Server) CreateSignUp(t testing.TB, o emulator.SignUpOptions) *clerk.Sig
 		t.Fatalf("clerktest: creating a sign-up: %v", err)
 	}
 	return su
+}
+
+// AcceptOrganizationInvitation accepts an organization invitation for a
+// user who has its email address, as the invitee following the
+// invitation's link would (the emulator has no Frontend API to do it
+// through), failing the test on error. It answers the new membership; with
+// webhooks, organizationMembership.created and
+// organizationInvitation.accepted follow.
+func (s *Server) AcceptOrganizationInvitation(t testing.TB, invitationID, userID string) *clerk.OrganizationMembership {
+	t.Helper()
+	out, err := s.svc.AcceptOrganizationInvitation(context.Background(), invitationID, userID)
+	if err != nil {
+		t.Fatalf("clerktest: accepting organization invitation %s: %v", invitationID, err)
+	}
+	var m clerk.OrganizationMembership
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("clerktest: accepting organization invitation %s: %v", invitationID, err)
+	}
+	return &m
 }

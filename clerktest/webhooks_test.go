@@ -24,14 +24,7 @@ func TestWebhooksReachTheApplicationsHandler(t *testing.T) {
 }
 
 func testWebhooksReachTheApplicationsHandler(t *testing.T, opts ...clerktest.Option) {
-	secret, err := webhook.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := webhook.NewVerifier(webhook.Options{Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, v := newVerifier(t)
 	var mu sync.Mutex
 	names := map[string]string{} // the application's copy: user ID → first name
 	app := httptest.NewServer(webhook.Handler(v, func(ctx context.Context, ev *webhook.Event) error {
@@ -93,4 +86,18 @@ func TestWithoutWebhooksNothingIsDelivered(t *testing.T) {
 	if evs := srv.WebhookEvents(); evs != nil {
 		t.Errorf("WebhookEvents = %v", evs)
 	}
+}
+
+// newVerifier makes up a webhook secret and returns it with its verifier.
+func newVerifier(t *testing.T) (string, *webhook.Verifier) {
+	t.Helper()
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := webhook.NewVerifier(webhook.Options{Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret, v
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/clerkgo/clerk/emulator/internal/shape"
 	"github.com/clerkgo/clerk/emulator/store"
 )
 
@@ -32,12 +33,11 @@ func (e WebhookEndpoint) wants(eventType string) bool {
 // outbox asks for that); a write outside a Tx gets a transaction of its own
 // with its messages. A nested Tx that fails takes its messages with it.
 //
-// So far it emits the user events: user.created, user.updated (every
-// change of a user, through its email addresses, phone numbers, metadata,
-// ban, lock or MFA too, since they all rewrite the user) and user.deleted;
-// and the session events: session.created, and session.ended,
-// session.removed or session.revoked when a session's status becomes one of
-// those.
+// It emits the user events here: user.created, user.updated (every change
+// of a user, through its email addresses, phone numbers, metadata, ban,
+// lock or MFA too, since they all rewrite the user) and user.deleted; the
+// events of other objects as objectEventsOf says (object_events.go); and
+// the events an operation emits itself (core.emit).
 type eventStore struct {
 	store.Store
 	c       *core
@@ -70,8 +70,8 @@ func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) erro
 }
 
 // emitting makes write and records the event it causes, whose data data
-// gives once the write succeeded.
-func (e *eventStore) emitting(ctx context.Context, eventType string, write func(tx store.Store) error, data func() (json.RawMessage, error)) error {
+// gives (reading through the transaction) once the write succeeded.
+func (e *eventStore) emitting(ctx context.Context, eventType string, write func(tx store.Store) error, data func(tx store.Store) (json.RawMessage, error)) error {
 	if e.pending == nil {
 		return e.Tx(ctx, func(tx store.Store) error {
 			return tx.(*eventStore).emitting(ctx, eventType, write, data)
@@ -80,7 +80,10 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 	if err := write(e.Store); err != nil {
 		return err
 	}
-	d, err := data()
+	if !slices.ContainsFunc(e.c.webhooks, func(ep WebhookEndpoint) bool { return ep.wants(eventType) }) {
+		return nil // no endpoint takes it: no need for its data
+	}
+	d, err := data(e.Store)
 	if err != nil {
 		return err
 	}
@@ -96,57 +99,50 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 func (e *eventStore) InsertUser(ctx context.Context, u *store.User) error {
 	return e.emitting(ctx, "user.created",
 		func(tx store.Store) error { return tx.InsertUser(ctx, u) },
-		func() (json.RawMessage, error) { return userJSON(u) })
+		func(store.Store) (json.RawMessage, error) { return userEventJSON(u) })
 }
 
 // UpdateUser saves a changed user and emits user.updated.
 func (e *eventStore) UpdateUser(ctx context.Context, u *store.User) error {
 	return e.emitting(ctx, "user.updated",
 		func(tx store.Store) error { return tx.UpdateUser(ctx, u) },
-		func() (json.RawMessage, error) { return userJSON(u) })
+		func(store.Store) (json.RawMessage, error) { return userEventJSON(u) })
 }
 
 // DeleteUser deletes a user and emits user.deleted.
 func (e *eventStore) DeleteUser(ctx context.Context, id string) error {
 	return e.emitting(ctx, "user.deleted",
 		func(tx store.Store) error { return tx.DeleteUser(ctx, id) },
-		func() (json.RawMessage, error) { return deletedJSON("user", id) })
+		func(store.Store) (json.RawMessage, error) { return deletedJSON("user", id) })
 }
 
-// InsertObject saves a new object; a session emits session.created.
-func (e *eventStore) InsertObject(ctx context.Context, o *store.Object) error {
-	if o.Kind != kindSession {
-		return e.Store.InsertObject(ctx, o)
-	}
-	return e.emitting(ctx, "session.created",
-		func(tx store.Store) error { return tx.InsertObject(ctx, o) },
-		func() (json.RawMessage, error) { return o.Doc, nil })
-}
-
-// sessionEnds maps the statuses a session ends in to their events.
-var sessionEnds = map[string]string{"ended": "session.ended", "removed": "session.removed", "revoked": "session.revoked"}
-
-// UpdateObject saves a changed object; a session whose status becomes
-// ended, removed or revoked emits session.ended, session.removed or
-// session.revoked.
-func (e *eventStore) UpdateObject(ctx context.Context, o *store.Object) error {
-	eventType, ends := sessionEnds[o.Status]
-	if o.Kind != kindSession || !ends {
-		return e.Store.UpdateObject(ctx, o)
+// emit records an event of the transaction tx, whose data data gives, to
+// be delivered if tx commits: for events no single write causes (an
+// invitation accepted, an email sent). Without webhook endpoints it does
+// nothing; tx must be a transaction of the core's store otherwise.
+func (c *core) emit(ctx context.Context, tx store.Store, eventType string, data func(tx store.Store) (json.RawMessage, error)) error {
+	e, ok := tx.(*eventStore)
+	if !ok {
+		return nil
 	}
 	if e.pending == nil {
-		return e.Tx(ctx, func(tx store.Store) error { return tx.UpdateObject(ctx, o) })
+		return errors.New("emulator: an event emitted outside a transaction")
 	}
-	before, err := e.Store.Object(ctx, o.Kind, o.ID)
+	return e.emitting(ctx, eventType, func(store.Store) error { return nil }, data)
+}
+
+// eventShapeVersion is the API version whose shapes the events' data
+// has: webhooks carry the current shapes, whatever version a request
+// names.
+const eventShapeVersion = "2026-05-12"
+
+// userEventJSON is the data of a user event: the user in the current shape.
+func userEventJSON(u *store.User) (json.RawMessage, error) {
+	data, err := userJSON(u)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if before.Status == o.Status {
-		return e.Store.UpdateObject(ctx, o)
-	}
-	return e.emitting(ctx, eventType,
-		func(tx store.Store) error { return tx.UpdateObject(ctx, o) },
-		func() (json.RawMessage, error) { return o.Doc, nil })
+	return shape.ForVersion(data, eventShapeVersion), nil
 }
 
 // deletedJSON is the data of a *.deleted event.

@@ -275,3 +275,126 @@ func TestSessionChangesEmitTheirEvents(t *testing.T) {
 		t.Errorf("session.revoked data: %s", evs[1].Data)
 	}
 }
+
+// Accepting an organization invitation: the invitee must have the invited
+// address and the invitation must be pending; a refused acceptance changes
+// and emits nothing; an accepted one takes the place its invitation held
+// in a full organization.
+func TestAcceptOrganizationInvitation(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
+	ctx := context.Background()
+	ada, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"bob@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgJSON, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: ada.ID, MaxAllowedMemberships: clerk.Ptr(int64(2))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org clerk.Organization
+	if err := json.Unmarshal(orgJSON, &org); err != nil {
+		t.Fatal(err)
+	}
+	invJSON, err := s.OrganizationInvitations.Create(ctx, org.ID, &clerk.OrganizationInvitationsCreateParams{EmailAddress: "BOB@example.com", Role: "org:member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv clerk.OrganizationInvitation
+	if err := json.Unmarshal(invJSON, &inv); err != nil {
+		t.Fatal(err)
+	}
+	before := types(outbox(t, st, everything))
+
+	for _, tt := range []struct {
+		name, invitation, user, code string
+	}{
+		{"another user's invitation", inv.ID, ada.ID, "form_param_value_invalid"},
+		{"an unknown user", inv.ID, "user_unknown", "resource_not_found"},
+		{"an unknown invitation", "orginv_unknown", bob.ID, "resource_not_found"},
+	} {
+		_, err := s.AcceptOrganizationInvitation(ctx, tt.invitation, tt.user)
+		if e, ok := AsError(err); !ok || e.Code != tt.code {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if after := types(outbox(t, st, everything)); after != before {
+		t.Errorf("refused acceptances emitted %q", strings.TrimPrefix(after, before))
+	}
+
+	// Full (ada and bob's pending invitation): the invitation's place is bob's.
+	out, err := s.AcceptOrganizationInvitation(ctx, inv.ID, bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m clerk.OrganizationMembership
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Role != "org:member" || m.Organization == nil || m.Organization.ID != org.ID || m.PublicUserData == nil || m.PublicUserData.UserID != bob.ID {
+		t.Errorf("membership %s", out)
+	}
+	if after := types(outbox(t, st, everything)); after != before+" organizationMembership.created organizationInvitation.accepted" {
+		t.Errorf("events %q", strings.TrimPrefix(after, before))
+	}
+	got, err := s.OrganizationInvitations.Get(ctx, org.ID, inv.ID)
+	if err != nil || !strings.Contains(string(got), `"status":"accepted"`) {
+		t.Errorf("the invitation after: %s, %v", got, err)
+	}
+	_, err = s.AcceptOrganizationInvitation(ctx, inv.ID, bob.ID)
+	if e, ok := AsError(err); !ok || e.Code != "organization_invitation_not_pending" {
+		t.Errorf("accepting twice: %v", err)
+	}
+}
+
+// Deleting a user announces the memberships that go with it, then the
+// user; deleting an organization announces the organization only.
+func TestDeletionsAnnounceWhatGoesWithThem(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
+	ctx := context.Background()
+	ada, err := s.Users.Create(ctx, &clerk.UsersCreateParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, name := range []string{"One", "Two"} {
+		out, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: name, CreatedBy: ada.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var org clerk.Organization
+		if err := json.Unmarshal(out, &org); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, org.ID)
+	}
+	before := len(outbox(t, st, everything))
+	if _, err := s.Users.Delete(ctx, ada.ID); err != nil {
+		t.Fatal(err)
+	}
+	evs := outbox(t, st, everything)[before:]
+	if got := types(evs); got != "organizationMembership.deleted organizationMembership.deleted user.deleted" {
+		t.Fatalf("deleting the user emitted %q", got)
+	}
+	for _, ev := range evs[:2] {
+		var m webhook.OrganizationMembership
+		if err := ev.DecodeData(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.PublicUserData == nil || m.PublicUserData.UserID != ada.ID {
+			t.Errorf("membership deleted: %s", ev.Data)
+		}
+	}
+	before += len(evs)
+	if _, err := s.Organizations.Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if got := types(outbox(t, st, everything)[before:]); got != "organization.deleted" {
+		t.Errorf("deleting the organization emitted %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/clerkgo/clerk"
@@ -31,7 +32,8 @@ func invitationObject(inv *clerk.Invitation, unique bool) store.Object {
 // Create invites an email address to sign up, as POST /v1/invitations
 // does: a second pending invitation of one address is refused unless
 // ignore_existing, and so is an address a user has. The invitation's url
-// carries its ticket. Nothing is sent: the emulator sends no email.
+// carries its ticket. Unless notify is false, the invitation email is
+// announced with email.created (the emulator sends no email).
 func (s *Invitations) Create(ctx context.Context, p *clerk.InvitationsCreateParams) (*clerk.Invitation, error) {
 	if p == nil || p.EmailAddress == "" {
 		return nil, missing("email_address")
@@ -75,7 +77,11 @@ func (s *Invitations) Create(ctx context.Context, p *clerk.InvitationsCreatePara
 		if isConflict(err) {
 			return duplicateInvitation(email)
 		}
-		return err
+		if err != nil || p.Notify != nil && !*p.Notify {
+			return err
+		}
+		return s.sendEmail(ctx, tx, emailMessage{slug: "invitation", to: inv.EmailAddress, vars: map[string]string{
+			"action_url": *inv.URL, "invitation.expires_in_days": strconv.FormatInt(days, 10)}})
 	})
 	if err != nil {
 		return nil, err

@@ -315,24 +315,23 @@ func (s *Templates) Preview(ctx context.Context, typ, slug string, p *clerk.Temp
 		from = *p.FromEmailName
 	}
 	sample := s.sampleVariables()
-	render := func(text string) string {
-		return variablePattern.ReplaceAllStringFunc(text, func(m string) string {
-			name := variablePattern.FindStringSubmatch(m)[1]
-			if v, ok := sample[name]; ok {
-				return v
-			}
-			return ""
-		})
-	}
-	out := map[string]any{"body": render(body)}
+	out := map[string]any{"body": renderTemplate(body, sample)}
 	if typ == "email" {
-		out["subject"] = render(subject)
+		out["subject"] = renderTemplate(subject, sample)
 		out["from_email_address"] = from + "@" + DefaultFrontendHost
 		if p != nil && p.ReplyToEmailName != nil && *p.ReplyToEmailName != "" {
 			out["reply_to_email_address"] = *p.ReplyToEmailName + "@" + DefaultFrontendHost
 		}
 	}
 	return out, nil
+}
+
+// renderTemplate fills the variables of a template's text with vars; an
+// unknown one becomes "".
+func renderTemplate(text string, vars map[string]string) string {
+	return variablePattern.ReplaceAllStringFunc(text, func(m string) string {
+		return vars[variablePattern.FindStringSubmatch(m)[1]]
+	})
 }
 
 // sampleVariables are the values a preview renders.

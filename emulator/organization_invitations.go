@@ -2,8 +2,10 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,16 +92,16 @@ func orgInvitationObject(inv *orgInvitationRecord) store.Object {
 // orgInvitationJSON is the answer of one invitation, without its
 // organization: answerOrgInvitation, encoded.
 func (s *core) orgInvitationJSON(ctx context.Context, inv *orgInvitationRecord) (JSON[clerk.OrganizationInvitation], error) {
-	a, err := s.answerOrgInvitation(ctx, inv, false)
+	a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
 	if err != nil {
 		return nil, err
 	}
 	return encodeJSON[clerk.OrganizationInvitation](a)
 }
 
-// answerOrgInvitation builds an invitation's answer; with org, it carries
-// the organization's public data.
-func (s *core) answerOrgInvitation(ctx context.Context, inv *orgInvitationRecord, withOrg bool) (*orgInvitationAnswer, error) {
+// answerOrgInvitation builds an invitation's answer, reading through st
+// what it needs; with org, it carries the organization's public data.
+func (s *core) answerOrgInvitation(ctx context.Context, st store.Store, inv *orgInvitationRecord, withOrg bool) (*orgInvitationAnswer, error) {
 	a := &orgInvitationAnswer{orgInvitationRecord: inv}
 	if inv.Status == invitationPending && inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt {
 		expired := *inv
@@ -107,8 +109,8 @@ func (s *core) answerOrgInvitation(ctx context.Context, inv *orgInvitationRecord
 		a.orgInvitationRecord = &expired
 	}
 	if inv.InviterID != nil {
-		u, err := s.User(ctx, *inv.InviterID)
-		if err != nil && !isNotFound(err) {
+		u, err := userIfAny(ctx, st, *inv.InviterID)
+		if err != nil {
 			return nil, err
 		}
 		if u != nil {
@@ -118,7 +120,7 @@ func (s *core) answerOrgInvitation(ctx context.Context, inv *orgInvitationRecord
 		}
 	}
 	if withOrg {
-		org, _, err := readOrg(ctx, s.store, inv.OrganizationID)
+		org, _, err := readOrg(ctx, st, inv.OrganizationID)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +174,29 @@ func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p 
 	} else if err != nil {
 		return nil, err
 	}
-	return inv, nil
+	inviter := ""
+	if inv.InviterID != nil {
+		u, err := userIfAny(ctx, tx, *inv.InviterID)
+		if err != nil {
+			return nil, err
+		}
+		inviter = displayName(u)
+	}
+	err = s.sendEmail(ctx, tx, emailMessage{slug: "organization_invitation", to: inv.EmailAddress, vars: map[string]string{
+		"action_url": *inv.URL, "inviter_name": inviter, "org.name": org.Name, "org.logo_image_url": org.ImageURL}})
+	return inv, err
+}
+
+// displayName is how an email names a user: the first and last names, or
+// its identifier.
+func displayName(u *clerk.User) string {
+	if u == nil {
+		return ""
+	}
+	if name := strings.TrimSpace(deref(u.FirstName) + " " + deref(u.LastName)); name != "" {
+		return name
+	}
+	return totpAccount(u)
 }
 
 // ticketLink is the URL of an invitation: redirectURL (or the accounts
@@ -229,7 +253,7 @@ func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, 
 	}
 	data := make([]*orgInvitationAnswer, 0, len(invs))
 	for _, inv := range invs {
-		a, err := s.answerOrgInvitation(ctx, inv, false)
+		a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +278,7 @@ func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, stat
 		return nil, err
 	}
 	data, err := answerAll(records, func(inv *orgInvitationRecord) (*orgInvitationAnswer, error) {
-		return s.answerOrgInvitation(ctx, inv, withOrg)
+		return s.answerOrgInvitation(ctx, s.store, inv, withOrg)
 	})
 	if err != nil {
 		return nil, err
@@ -349,4 +373,74 @@ func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, 
 		return nil, err
 	}
 	return s.orgInvitationJSON(ctx, inv)
+}
+
+// AcceptOrganizationInvitation accepts a pending invitation for the user
+// userID, as Clerk does when the invitee signs in or up with the
+// invitation's ticket: the invitation becomes accepted and the user a
+// member with its role, in one transaction. The user must have the invited
+// email address. It emits organizationMembership.created and
+// organizationInvitation.accepted, and answers the membership. (The
+// Frontend API's ticket flow: not an operation of the Backend API.)
+func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, userID string) (JSON[clerk.OrganizationMembership], error) {
+	var found orgInvitationRecord
+	if err := readObject(ctx, s.store, kindOrgInvitation, invitationID, "Organization invitation", &found); err != nil {
+		return nil, err
+	}
+	var m *membershipRecord
+	var org *orgRecord
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		// The organization first: the order every transaction locks in.
+		if _, _, err := readOrg(ctx, tx, found.OrganizationID); err != nil {
+			return err
+		}
+		inv, err := s.orgInvitation(ctx, tx, found.OrganizationID, invitationID)
+		if err != nil {
+			return err
+		}
+		if inv.Status != invitationPending || inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt {
+			return &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
+				LongMessage: "The organization invitation is not in the 'pending' status."}
+		}
+		u, err := userIfAny(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return notFound("User")
+		}
+		if !slices.ContainsFunc(u.EmailAddresses, func(e *clerk.EmailAddress) bool { return strings.EqualFold(e.EmailAddress, inv.EmailAddress) }) {
+			return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "user_id", Message: "is invalid",
+				LongMessage: "The invitation is for " + inv.EmailAddress + ", an email address the user does not have."}
+		}
+		// Accepted before the member is added: a pending invitation holds
+		// a place, which becomes the member's.
+		inv.Status, inv.UpdatedAt = invitationAccepted, s.now().UnixMilli()
+		if err := putObject(ctx, tx, orgInvitationObject(inv), inv, false); err != nil {
+			return err
+		}
+		if m, org, err = s.addMember(ctx, tx, inv.OrganizationID, userID, inv.Role); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, "organizationInvitation.accepted", func(tx store.Store) (json.RawMessage, error) {
+			a, err := s.answerOrgInvitation(ctx, tx, inv, true)
+			if err != nil {
+				return nil, err
+			}
+			type data struct {
+				PublicOrganizationData *publicOrgData `json:"public_organization_data"`
+			}
+			d := data{a.PublicOrganizationData}
+			a.PublicOrganizationData = nil
+			return json.Marshal(struct {
+				*orgInvitationAnswer
+				UserID string `json:"user_id"`
+				Data   data   `json:"data"`
+			}{a, userID, d})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }

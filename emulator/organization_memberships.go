@@ -122,27 +122,26 @@ func publicDataOf(u *clerk.User) *publicUserData {
 // membershipJSON is the answer of one membership: answerMembership,
 // encoded.
 func (s *core) membershipJSON(ctx context.Context, m *membershipRecord, org *orgAnswer) (JSON[clerk.OrganizationMembership], error) {
-	a, err := s.answerMembership(ctx, m, org, nil)
+	a, err := s.answerMembership(ctx, s.store, m, org, nil)
 	if err != nil {
 		return nil, err
 	}
 	return encodeJSON[clerk.OrganizationMembership](a)
 }
 
-// answerMembership builds the answer of a membership; org and user may be
-// given when the caller has them.
-func (s *core) answerMembership(ctx context.Context, m *membershipRecord, org *orgAnswer, user *clerk.User) (*membershipAnswer, error) {
+// answerMembership builds the answer of a membership, reading through st
+// what it needs; org and user may be given when the caller has them.
+func (s *core) answerMembership(ctx context.Context, st store.Store, m *membershipRecord, org *orgAnswer, user *clerk.User) (*membershipAnswer, error) {
 	if org == nil {
-		rec, members, err := readOrg(ctx, s.store, m.OrganizationID)
+		rec, _, err := readOrg(ctx, st, m.OrganizationID)
 		if err != nil {
 			return nil, err
 		}
 		org = &orgAnswer{orgRecord: rec}
-		_ = members
 	}
 	if user == nil {
-		u, err := s.User(ctx, m.UserID)
-		if err != nil && !isNotFound(err) {
+		u, err := userIfAny(ctx, st, m.UserID)
+		if err != nil {
 			return nil, err
 		}
 		user = u
@@ -285,7 +284,7 @@ func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *
 		return nil, err
 	}
 	data, err := answerAll(records, func(m *membershipRecord) (*membershipAnswer, error) {
-		return s.answerMembership(ctx, m, org, nil)
+		return s.answerMembership(ctx, s.store, m, org, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -269,7 +269,7 @@ func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p
 	all = all[:min(limit, len(all))]
 	data := make([]*orgInvitationAnswer, 0, len(all))
 	for _, inv := range all {
-		a, err := s.answerOrgInvitation(ctx, inv, true)
+		a, err := s.answerOrgInvitation(ctx, s.store, inv, true)
 		if err != nil {
 			return nil, err
 		}

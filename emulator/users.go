@@ -448,6 +448,22 @@ func (s *core) readUser(ctx context.Context, id string) (*store.User, error) {
 	return r, err
 }
 
+// userIfAny reads a user through st; nil when there is none.
+func userIfAny(ctx context.Context, st store.Store, id string) (*clerk.User, error) {
+	r, err := st.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	doc, err := decodeUser(r)
+	if err != nil {
+		return nil, err
+	}
+	return doc.User, nil
+}
+
 func decodeUser(r *store.User) (*userDoc, error) {
 	var doc userDoc
 	if err := json.Unmarshal(r.Doc, &doc); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/clerkgo/clerk/api"
 	"github.com/clerkgo/clerk/emulator"
+	"github.com/clerkgo/clerk/emulator/internal/shape"
 	"github.com/clerkgo/clerk/emulator/specs"
 )
 
@@ -133,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	data = shapeForVersion(data, route.Version)
+	data = shape.ForVersion(data, route.Version)
 	if h.check != nil {
 		h.checkResponse(route, req, status, data)
 	}

@@ -1,4 +1,4 @@
-package httpapi
+package shape
 
 import (
 	"encoding/json"
@@ -13,11 +13,11 @@ func TestShapeForVersion(t *testing.T) {
 		{"2026-05-12", `{"object":"user","enterprise_accounts":[],"email_addresses":[{"verification":{"object":"verification_admin","attempts":null,"expire_at":null,"status":"verified","strategy":"admin"}}],"web3_wallets":[{"verification":{"object":"verification_web3","status":"verified","strategy":"web3_metamask_signature"}}],"phone_numbers":[{"verification":null}]}`},
 	}
 	deleted := `{"deleted":true,"id":"user_1","object":"user","slug":""}`
-	if got := string(shapeForVersion([]byte(deleted), "2026-05-12")); got != deleted {
+	if got := string(ForVersion([]byte(deleted), "2026-05-12")); got != deleted {
 		t.Errorf("a deleted user changed: %s", got)
 	}
 	for _, tt := range tests {
-		if got := string(shapeForVersion([]byte(in), tt.version)); got != tt.want {
+		if got := string(ForVersion([]byte(in), tt.version)); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.version, got, tt.want)
 		}
 	}
@@ -51,7 +51,7 @@ func TestShapeForVersionFollowsTheStructure(t *testing.T) {
 		{"truncated", `{"object":"user","verification":{`, `{"object":"user","verification":{`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			got := string(shapeForVersion([]byte(tt.in), v))
+			got := string(ForVersion([]byte(tt.in), v))
 			if got != tt.want {
 				t.Errorf("\n got %s\nwant %s", got, tt.want)
 			}

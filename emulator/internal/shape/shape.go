@@ -1,4 +1,8 @@
-package httpapi
+// Package shape rewrites the emulator's answers, encoded in the 2021-02-05
+// shape of the SDK's models, into the shapes of later API versions: for
+// the HTTP layer's answers, and for webhook events, which carry the
+// current shapes.
+package shape
 
 import (
 	"bytes"
@@ -15,7 +19,7 @@ import (
 // Every other version has the newer shapes.
 var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 
-// shapeForVersion rewrites an answer, encoded in the 2021-02-05 shape of
+// ForVersion rewrites an answer, encoded in the 2021-02-05 shape of
 // the SDK's models, into the shape of a later API version: users get the
 // enterprise_accounts list the later versions require, clients their
 // last_authentication_strategy (null), sign-ups their legal_accepted_at
@@ -32,7 +36,7 @@ var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 // are the answer itself, the elements of an answer that is a list, and
 // the elements of a page's "data"; an answer it cannot read is returned
 // as it is. 2021-02-05 and 2025-03-12 keep the old shape.
-func shapeForVersion(data []byte, version string) []byte {
+func ForVersion(data []byte, version string) []byte {
 	if legacyShapes[version] {
 		return legacyOrganizationSettings(data)
 	}
