@@ -190,7 +190,7 @@ func startServeProcess(t *testing.T, db string, args ...string) (*exec.Cmd, stri
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, args...)...)
 	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=",
-		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=")
+		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=", "CLERK_WEBHOOK_EVENTS=", "CLERK_WEBHOOK_SCHEDULE=", "CLERK_WEBHOOK_TIMEOUT=")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
