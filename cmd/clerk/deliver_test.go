@@ -414,14 +414,7 @@ func TestTwoServersOnOnePostgreSQLDeliverEachWebhookOnce(t *testing.T) {
 		"--webhook-timeout", timeout.String(), "--webhook-events", "user.created"}
 	cmdA, urlA, key := startProcess(t, dsn, flags...)
 	cmdB, urlB, _ := startProcess(t, dsn, flags...)
-	clients := make([]*clerk.Client, 2)
-	for i, u := range []string{urlA, urlB} {
-		c, err := clerk.NewClient(key, clerk.WithServerURL(u+"/v1"), clerk.WithoutRetries(), clerk.WithTimeout(30*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[i] = c
-	}
+	clients := clientsOf(t, key, urlA, urlB)
 	ctx := context.Background()
 
 	const workers, each = 8, 25

@@ -88,10 +88,15 @@ func (e *env) webhookConfig(f *serveFlags) (webhooks, error) {
 			return w, usageErrorf("CLERK_WEBHOOK_EVENTS: %v", err)
 		}
 	}
+	seen := map[string]bool{}
 	for _, t := range targets {
 		if err := delivery.ValidateURL(t.url); err != nil {
 			return w, usageErrorf("%s: want an absolute http or https URL", urlSource)
 		}
+		if seen[t.url] { // each event would go to it twice
+			return w, usageErrorf("%s: %s given twice; list all its event types in one --webhook-events", urlSource, delivery.RedactURL(t.url))
+		}
+		seen[t.url] = true
 		ep := emulator.WebhookEndpoint{URL: t.url, Events: defaultTypes}
 		only := defaultEvents
 		if t.picked {

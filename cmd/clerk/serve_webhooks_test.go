@@ -139,6 +139,8 @@ func TestServeRefusesBadWebhookSettings(t *testing.T) {
 		{[]string{"--webhook-url", u, "--webhook-timeout", "0s"}, nil, `--webhook-timeout: want a duration such as 15s or 1m, not "0s"`},
 		{[]string{"--webhook-url", u, "--webhook-timeout", "15"}, nil, `--webhook-timeout: want a duration`},
 		{[]string{"--webhook-url", u}, map[string]string{"CLERK_WEBHOOK_TIMEOUT": "-1s"}, `CLERK_WEBHOOK_TIMEOUT: want a duration`},
+		{[]string{"--webhook-url", u, "--webhook-url", u}, nil, "--webhook-url: http://localhost:3000/hooks given twice"},
+		{nil, map[string]string{"CLERK_WEBHOOK_URL": u + "," + u}, "CLERK_WEBHOOK_URL: http://localhost:3000/hooks given twice"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			runWith(append(base, tt.args...), nil, tt.vars).check(t, exitUsage, nil, []string{tt.says}, nil)

@@ -24,14 +24,7 @@ func TestTwoServersOnOnePostgreSQLKeepTheLimits(t *testing.T) {
 		t.Fatalf("the two servers have different instances (keys differ)")
 	}
 	ctx := context.Background()
-	clients := make([]*clerk.Client, 2)
-	for i, u := range []string{urlA, urlB} {
-		c, err := clerk.NewClient(key, clerk.WithServerURL(u+"/v1"), clerk.WithoutRetries(), clerk.WithTimeout(30*time.Second))
-		if err != nil {
-			t.Fatal(err)
-		}
-		clients[i] = c
-	}
+	clients := clientsOf(t, key, urlA, urlB)
 	users := make([]*clerk.User, 51)
 	for i := range users {
 		u, err := clients[i%2].Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{fmt.Sprintf("u%d@example.com", i)}})
@@ -89,4 +82,19 @@ func TestTwoServersOnOnePostgreSQLKeepTheLimits(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d organizations created with one slug over two servers, want 1", created)
 	}
+}
+
+// clientsOf returns a client of each server URL, with key, no retries and a
+// 30 s timeout.
+func clientsOf(t *testing.T, key string, urls ...string) []*clerk.Client {
+	t.Helper()
+	clients := make([]*clerk.Client, len(urls))
+	for i, u := range urls {
+		c, err := clerk.NewClient(key, clerk.WithServerURL(u+"/v1"), clerk.WithoutRetries(), clerk.WithTimeout(30*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	return clients
 }
