@@ -12,11 +12,11 @@ import (
 )
 
 // Outbox is the part of store.Store a Worker uses: the messages saved with
-// the changes that caused them, claimed one per endpoint at a time.
+// the changes that caused them, claimed in runs, one run per endpoint at a
+// time, and the outcomes of a run recorded in one write.
 type Outbox interface {
 	ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.OutboxMessage, error)
-	AckOutbox(ctx context.Context, id string, attempt int) error
-	RetryOutbox(ctx context.Context, id string, attempt int, nextAttemptAt int64) error
+	SettleOutbox(ctx context.Context, ends ...store.OutboxEnd) error
 }
 
 // WorkerOptions configures a Worker.
@@ -29,9 +29,25 @@ type WorkerOptions struct {
 	// wakes the worker (Notify): for messages of other processes, and
 	// retries coming due. 250ms when 0.
 	PollInterval time.Duration
-	// Batch is the most messages claimed at once, so the most endpoints
-	// delivered to at once; 16 when 0.
+	// Batch is the most endpoints claimed at once, so the most delivered
+	// to at once; 16 when 0.
 	Batch int
+	// Run is the most messages of one endpoint claimed at once: they are
+	// sent one after the other, in order, and their outcomes recorded in
+	// one write, so that the outbox's writes (each a commit the changes of
+	// the API wait for, on SQLite's one writer) are two a run rather than
+	// two a message. After a failed attempt the rest of the run is
+	// released for later. 64 when 0; 1 claims a message at a time.
+	Run int
+	// Gather is how long the worker waits before claiming again after a
+	// step that claimed a run of more than one message, none of them full:
+	// messages are coming faster than they are delivered one by one, and
+	// waiting lets those saved meanwhile go in one run (a claim and a
+	// settle) instead of one write each. A step that claimed one message
+	// an endpoint, or a full run, is followed by the next claim at once,
+	// so a message saved while the worker was idle is not held back.
+	// 10ms when 0; negative: no wait.
+	Gather time.Duration
 	// Now is the clock of claims and retries; time.Now when nil.
 	Now func() time.Time
 	// Logger gets the worker's own lines (outbox errors, messages given
@@ -69,6 +85,12 @@ func NewWorker(outbox Outbox, sender *Sender, opts WorkerOptions) (*Worker, erro
 	if opts.Batch <= 0 {
 		opts.Batch = 16
 	}
+	if opts.Run <= 0 {
+		opts.Run = 64
+	}
+	if opts.Gather == 0 {
+		opts.Gather = 10 * time.Millisecond
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -84,26 +106,48 @@ func (w *Worker) Notify() {
 	}
 }
 
-// lease is how long a claimed attempt is kept from other workers: the
-// attempt's timeout and a margin for the outbox round trips.
-func (w *Worker) lease() time.Duration { return w.sender.timeout + 30*time.Second }
+// leaseMargin is the part of a claim's lease beyond an attempt's timeout:
+// time for the outbox's round trips.
+const leaseMargin = 30 * time.Second
+
+// settleMargin is the least time a run's next attempt leaves of the lease
+// when it ends (after the sender's timeout at the latest): the next attempt
+// starts only then, so that every attempt ends within the lease, with time
+// left to record the run's outcomes before it ends. Otherwise the rest of
+// the run is released, to be claimed again at once.
+const settleMargin = 15 * time.Second
+
+// lease is how long a claim is kept from other workers: the first attempt's
+// timeout and a margin for the outbox round trips.
+func (w *Worker) lease() time.Duration { return w.sender.timeout + leaseMargin }
 
 // Run delivers until ctx ends, and returns ctx's error. An attempt under
 // way when ctx ends is cancelled and its message left for its lease to end,
-// to be claimed again (by this process after a restart, or another).
+// to be claimed again (by this process after a restart, or another); the
+// outcomes of the run's attempts made before are recorded, and its messages
+// not attempted released.
 func (w *Worker) Run(ctx context.Context) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
-		n, err := w.Step(ctx)
+		st, err := w.step(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if err != nil {
 			w.logError(ctx, "webhook outbox", err)
 		}
-		if n > 0 && err == nil {
-			continue // more may be due at once: the endpoint's next message
+		if st.attempts > 0 && err == nil {
+			// More may be due at once: the endpoint's next messages.
+			if !st.full && st.longest > 1 && w.opts.Gather > 0 {
+				timer.Reset(w.opts.Gather)
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-timer.C:
+				}
+			}
+			continue
 		}
 		timer.Reset(w.opts.PollInterval)
 		select {
@@ -115,65 +159,136 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 }
 
-// Step claims the due messages once, makes an attempt of each (one per
-// endpoint, concurrently) and records the outcomes. It returns how many
-// attempts it made.
+// Step claims the due messages once, delivers each endpoint's run
+// (endpoints concurrently, the messages of one in order) and records the
+// outcomes. It returns how many attempts it made.
 func (w *Worker) Step(ctx context.Context) (int, error) {
+	st, err := w.step(ctx)
+	return st.attempts, err
+}
+
+// stepStats is what a step did.
+type stepStats struct {
+	attempts int
+	longest  int  // the longest run claimed
+	full     bool // a run claimed was as long as WorkerOptions.Run
+}
+
+func (w *Worker) step(ctx context.Context) (stepStats, error) {
 	now := w.opts.Now()
+	leaseUntil := now.Add(w.lease())
 	msgs, err := w.outbox.ClaimOutbox(ctx, store.OutboxClaim{
 		Now:        now.UnixMilli(),
-		LeaseUntil: now.Add(w.lease()).UnixMilli(),
+		LeaseUntil: leaseUntil.UnixMilli(),
 		Limit:      w.opts.Batch,
+		Run:        w.opts.Run,
 	})
 	if err != nil {
-		return 0, fmt.Errorf("claim: %w", err)
+		return stepStats{}, fmt.Errorf("claim: %w", err)
+	}
+	runs := byEndpoint(msgs)
+	var st stepStats
+	for _, run := range runs {
+		st.longest = max(st.longest, len(run))
+		st.full = st.full || len(run) >= w.opts.Run
 	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(msgs))
-	for i, m := range msgs {
+	errs := make([]error, len(runs))
+	attempts := make([]int, len(runs))
+	for i, run := range runs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = w.attempt(ctx, m)
+			attempts[i], errs[i] = w.deliver(ctx, run, leaseUntil)
 		}()
 	}
 	wg.Wait()
-	return len(msgs), errors.Join(errs...)
+	for _, n := range attempts {
+		st.attempts += n
+	}
+	return st, errors.Join(errs...)
 }
 
-// attempt makes one attempt of m and acknowledges it, schedules its retry
-// or gives it up.
-func (w *Worker) attempt(ctx context.Context, m *store.OutboxMessage) error {
-	r := w.sender.Send(ctx, Message{ID: m.ID, Type: m.EventType, URL: m.Endpoint, Body: m.Payload}, m.Attempts)
-	if ctx.Err() != nil {
-		return nil // stopping: the lease runs out and the message is claimed again
+// byEndpoint splits msgs (in Seq order) into the runs of their endpoints,
+// each in Seq order.
+func byEndpoint(msgs []*store.OutboxMessage) [][]*store.OutboxMessage {
+	var runs [][]*store.OutboxMessage
+	index := map[string]int{}
+	for _, m := range msgs {
+		i, ok := index[m.Endpoint]
+		if !ok {
+			i = len(runs)
+			index[m.Endpoint] = i
+			runs = append(runs, nil)
+		}
+		runs[i] = append(runs[i], m)
 	}
-	if w.opts.Delivered != nil {
-		w.opts.Delivered(m, r)
-	}
-	var err error
-	switch wait, again := w.opts.Schedule.Next(m.Attempts); {
-	case r.Delivered():
-		err = w.outbox.AckOutbox(ctx, m.ID, m.Attempts)
-	case again:
-		err = w.outbox.RetryOutbox(ctx, m.ID, m.Attempts, w.opts.Now().Add(wait).UnixMilli())
-	default:
-		if w.opts.Logger != nil {
+	return runs
+}
+
+// deliver attempts the messages of run (one endpoint's, claimed together
+// until leaseUntil) one after the other, until one fails, and records the
+// outcomes in one write: acknowledged, retried or given up, and the
+// messages not attempted released. It returns how many attempts it made.
+func (w *Worker) deliver(ctx context.Context, run []*store.OutboxMessage, leaseUntil time.Time) (int, error) {
+	ends := make([]store.OutboxEnd, 0, len(run))
+	attempts := 0
+	for i, m := range run {
+		if ctx.Err() != nil || i > 0 && w.opts.Now().Add(w.sender.timeout+settleMargin).After(leaseUntil) {
+			ends = appendReleased(ends, run[i:])
+			break
+		}
+		r := w.sender.Send(ctx, Message{ID: m.ID, Type: m.EventType, URL: m.Endpoint, Body: m.Payload}, m.Attempts)
+		if ctx.Err() != nil {
+			// Stopping: the message is left leased, for its lease to end
+			// and another claim to make the attempt again.
+			ends = appendReleased(ends, run[i+1:])
+			break
+		}
+		attempts++
+		if w.opts.Delivered != nil {
+			w.opts.Delivered(m, r)
+		}
+		end := store.OutboxEnd{ID: m.ID, Attempt: m.Attempts, Outcome: store.OutboxAck}
+		wait, again := w.opts.Schedule.Next(m.Attempts)
+		if !r.Delivered() && again {
+			end.Outcome, end.NextAttemptAt = store.OutboxRetry, w.opts.Now().Add(wait).UnixMilli()
+			ends = appendReleased(append(ends, end), run[i+1:])
+			break
+		}
+		if !r.Delivered() && w.opts.Logger != nil {
 			w.opts.Logger.LogAttrs(ctx, slog.LevelError, "webhook given up",
 				slog.String("id", m.ID), slog.String("type", m.EventType),
 				slog.String("url", RedactURL(m.Endpoint)), slog.Int("attempts", m.Attempts))
 		}
-		err = w.outbox.AckOutbox(ctx, m.ID, m.Attempts)
+		ends = append(ends, end)
 	}
+	if len(ends) == 0 {
+		return attempts, nil
+	}
+	// The outcomes are recorded even when stopping, so that the messages
+	// delivered are not sent again.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleMargin)
+	defer cancel()
+	err := w.outbox.SettleOutbox(sctx, ends...)
 	if errors.Is(err, store.ErrNotFound) {
-		// The lease ended before the outcome was recorded and another
-		// claim owns the message now: it will make its own attempt.
-		return nil
+		// The lease ended before the outcomes were recorded and another
+		// claim owns those messages now: it will make its own attempts.
+		return attempts, nil
 	}
 	if err != nil {
-		return fmt.Errorf("record attempt %d of %s: %w", m.Attempts, m.ID, err)
+		return attempts, fmt.Errorf("record the attempts of %d messages from %s: %w", len(ends), run[0].ID, err)
 	}
-	return nil
+	return attempts, nil
+}
+
+// appendReleased appends to ends the release of msgs, claimed but not
+// attempted.
+func appendReleased(ends []store.OutboxEnd, msgs []*store.OutboxMessage) []store.OutboxEnd {
+	for _, m := range msgs {
+		ends = append(ends, store.OutboxEnd{ID: m.ID, Attempt: m.Attempts, Outcome: store.OutboxRelease})
+	}
+	return ends
 }
 
 func (w *Worker) logError(ctx context.Context, msg string, err error) {

@@ -137,20 +137,25 @@ type Store interface {
 	// so that it holds that wait for as short a time as possible and never
 	// waits for a row lock while holding it.
 	EnqueueOutbox(ctx context.Context, msgs ...*OutboxMessage) error
-	// ClaimOutbox claims up to c.Limit due messages for delivery and
-	// returns them in Seq order: each is the oldest message (lowest Seq)
-	// left of its endpoint, due (NextAttemptAt <= c.Now) and not leased
-	// (LeasedUntil <= c.Now). So a claim returns at most one message per
-	// endpoint, and none of an endpoint whose oldest message is in flight
-	// or waiting for a retry: an endpoint's messages are delivered one at
-	// a time, in Seq order. Each claimed message is leased until
-	// c.LeaseUntil and its Attempts counts this attempt (1 on the first):
-	// it is not claimed again before the lease ends, unless AckOutbox or
-	// RetryOutbox ends the attempt first; a lease that ends (the claimer
-	// died) makes the message claimable again, with the next attempt
-	// number. Concurrent claims, of this process or of others on the same
-	// database, never return the same message for one lease (PostgreSQL:
-	// FOR UPDATE SKIP LOCKED; SQLite: serialised writes).
+	// ClaimOutbox claims due messages for delivery and returns them in Seq
+	// order: of up to c.Limit endpoints, the oldest message (lowest Seq)
+	// left of the endpoint, if it is due (NextAttemptAt <= c.Now) and not
+	// leased (LeasedUntil <= c.Now), and with c.Run > 1 the messages after
+	// it, in Seq order, up to c.Run in all and as long as each is due and
+	// not leased: a run. So a claim returns one run per endpoint at most,
+	// and none of an endpoint whose oldest message is in flight or waiting
+	// for a retry: an endpoint's messages are delivered one at a time, in
+	// Seq order (a run's one after the other, each after the previous one's
+	// attempt ended). Each claimed message is leased until c.LeaseUntil and
+	// its Attempts counts this attempt (1 on the first): it is not claimed
+	// again before the lease ends, unless an end of the attempt (AckOutbox,
+	// RetryOutbox, SettleOutbox) comes first; a lease that ends (the claimer
+	// died) makes the message claimable again, with the next attempt number.
+	// Concurrent claims, of this process or of others on the same database,
+	// never return the same message for one lease, nor messages of one
+	// endpoint to two claims at once (PostgreSQL: the oldest message of the
+	// endpoint is locked FOR UPDATE SKIP LOCKED before its run is taken;
+	// SQLite: serialised writes).
 	ClaimOutbox(ctx context.Context, c OutboxClaim) ([]*OutboxMessage, error)
 	// AckOutbox ends attempt number attempt (the claimed message's
 	// Attempts) of a message successfully: the message is deleted, and the
@@ -162,6 +167,17 @@ type Store interface {
 	// lease is released and it is due again at nextAttemptAt (Unix
 	// milliseconds). ErrNotFound as for AckOutbox.
 	RetryOutbox(ctx context.Context, id string, attempt int, nextAttemptAt int64) error
+	// SettleOutbox ends the attempts of claimed messages (a run's, say) in
+	// one write: each end as AckOutbox or RetryOutbox would, or, for an
+	// attempt that was claimed but never made (the messages of a run after
+	// one that failed), OutboxRelease: the lease is released and the attempt
+	// not counted (Attempts goes back by one; the next claim takes the same
+	// number), the message due as it was. Each end applies only if its
+	// attempt is still the message's current one; those that are not (the
+	// message is gone, or was claimed again after its lease ended) are left
+	// out, the others applied, and the error then wraps ErrNotFound. An end
+	// with an unknown Outcome fails the call and nothing is applied.
+	SettleOutbox(ctx context.Context, ends ...OutboxEnd) error
 	// ListOutbox returns the messages of the outbox matching q, leased or
 	// not, in Seq order. It locks nothing.
 	ListOutbox(ctx context.Context, q OutboxQuery) ([]*OutboxMessage, error)
@@ -392,8 +408,18 @@ type OutboxClaim struct {
 	// milliseconds), Now plus the longest an attempt may take: until then
 	// no other claim takes them. It must be after Now.
 	LeaseUntil int64
-	// Limit is the most messages claimed; it must be at least 1.
+	// Limit is the most endpoints whose messages are claimed (so, with Run
+	// at most 1, the most messages); it must be at least 1.
 	Limit int
+	// Run is the most messages claimed of one endpoint: its oldest and
+	// those after it, in Seq order, as long as each is due and not leased.
+	// 0 or 1 claims the oldest only. The claimer attempts a run's messages
+	// in Seq order, one at a time, starting an attempt only if it can end
+	// before LeaseUntil, and ends each message's claim (AckOutbox,
+	// RetryOutbox, SettleOutbox): after an attempt that failed, the
+	// messages after it are released (OutboxRelease), so that none is
+	// delivered before it.
+	Run int
 	// Endpoint claims only the messages of this endpoint; "" means any.
 	Endpoint string
 }
@@ -403,3 +429,28 @@ type OutboxQuery struct {
 	Endpoint string // "" means any
 	Limit    int    // 0 means no limit
 }
+
+// OutboxEnd is how one claimed attempt ended, for SettleOutbox.
+type OutboxEnd struct {
+	ID      string
+	Attempt int // the claimed message's Attempts
+	Outcome OutboxOutcome
+	// NextAttemptAt is when a message retried (OutboxRetry) is due again
+	// (Unix milliseconds).
+	NextAttemptAt int64
+}
+
+// OutboxOutcome is the outcome of a claimed attempt.
+type OutboxOutcome int
+
+// The outcomes of SettleOutbox.
+const (
+	// OutboxAck: delivered, or given up; the message is deleted (AckOutbox).
+	OutboxAck OutboxOutcome = iota + 1
+	// OutboxRetry: the attempt failed; the lease is released and the
+	// message due again at NextAttemptAt (RetryOutbox).
+	OutboxRetry
+	// OutboxRelease: the attempt was never made; the lease is released,
+	// the attempt not counted, and the message due as before.
+	OutboxRelease
+)

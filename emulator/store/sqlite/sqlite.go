@@ -56,6 +56,7 @@ var dialect = &sqlstore.Dialect{
 	ReadTx:           &sql.TxOptions{ReadOnly: true}, // a deferred BEGIN: a snapshot, no lock
 	Violation:        violation,
 	Retryable:        func(error) bool { return false }, // writes are serialised: no deadlock
+	OutboxSeqFromMax: true,                              // writes are serialised: the next Seq is read
 }
 
 // violation classifies an SQLite constraint error.

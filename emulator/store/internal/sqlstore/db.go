@@ -33,7 +33,12 @@ type Store struct {
 	// reads is the read pool, running the static reads through
 	// statements prepared once.
 	reads *preparedPool
-	tx    *txState // nil outside a transaction
+	// writes are the statements of the outbox's writes, prepared once on
+	// the write pool: they run in every transaction that writes (see
+	// onTx), so that the outbox's statements added to a change are not
+	// parsed again each time.
+	writes *preparedPool
+	tx     *txState // nil outside a transaction
 	// closers are closed by Close, in order.
 	closers []*sql.DB
 }
@@ -65,6 +70,12 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
 		return nil, err
 	}
 	s.reads = reads
+	writes, err := prepare(ctx, w, s.q.outboxWrites()...)
+	if err != nil {
+		reads.close()
+		return nil, err
+	}
+	s.writes = writes
 	return s, nil
 }
 
@@ -111,6 +122,37 @@ func (p *preparedPool) QueryRowContext(ctx context.Context, query string, args .
 		return st.QueryRowContext(ctx, args...)
 	}
 	return p.db.QueryRowContext(ctx, query, args...)
+}
+
+// onTx returns tx as a querier that runs the queries of p through p's
+// statements: Tx.StmtContext reuses a statement already prepared on the
+// transaction's connection, and prepares it there once otherwise.
+func (p *preparedPool) onTx(tx *sql.Tx) querier { return preparedTx{tx: tx, stmts: p.stmts} }
+
+type preparedTx struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmts[query]; st != nil {
+		return p.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return p.tx.ExecContext(ctx, query, args...)
+}
+
+func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmts[query]; st != nil {
+		return p.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return p.tx.QueryContext(ctx, query, args...)
+}
+
+func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmts[query]; st != nil {
+		return p.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return p.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (p *preparedPool) close() {
@@ -165,10 +207,10 @@ func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 		if err != nil {
 			return err
 		}
-		return s.tx.release(ctx, name, fn(s.tx.tx))
+		return s.tx.release(ctx, name, fn(s.writes.onTx(s.tx.tx)))
 	}
 	for attempt := 1; ; attempt++ {
-		err := s.inTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+		err := s.inTx(ctx, func(tx *sql.Tx) error { return fn(s.writes.onTx(tx)) })
 		if err == nil || attempt == maxWriteAttempts || !s.d.Retryable(err) {
 			return err
 		}
@@ -257,7 +299,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err erro
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	st := &txState{tx: tx}
-	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, tx: st}
+	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, writes: s.writes, tx: st}
 	committed := false
 	defer func() {
 		if !committed {
@@ -310,6 +352,7 @@ func (s *Store) Close() error {
 		return errors.New("store: Close called on a transaction's Store")
 	}
 	s.reads.close()
+	s.writes.close()
 	var errs []error
 	for _, db := range s.closers {
 		if err := db.Close(); err != nil {

@@ -57,6 +57,13 @@ type Dialect struct {
 	// UPDATE SKIP LOCKED" on PostgreSQL; "" where writes are serialised
 	// already).
 	SkipLocked string
+	// OutboxSeqFromMax gives an enqueued message's Seq as one more than the
+	// highest given so far, read (the highest Seq in the outbox, or the
+	// floor in outbox_seq that acknowledgements raise), rather than from
+	// outbox_seq's row, locked until the transaction ends: right only where
+	// writes are serialised (SQLite's one writer), and an enqueue then
+	// writes no row but its own.
+	OutboxSeqFromMax bool
 }
 
 // rebind rewrites the "?" placeholders of query for d.

@@ -6,17 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/clerkgo/clerk/emulator/store"
 )
 
 // The outbox is the table outbox, one row per message, and the one-row
-// table outbox_seq holding the last Seq given. EnqueueOutbox takes its
-// Seqs by updating that row, which locks it until the transaction ends:
-// transactions that enqueue take Seqs one after the other, each after the
-// previous one committed or rolled back, so Seqs increase in commit order
-// and a claim that sees a message never later sees one of a lower Seq
-// appear.
+// table outbox_seq. On PostgreSQL, outbox_seq holds the last Seq given, and
+// EnqueueOutbox takes each Seq by updating that row, which locks it until
+// the transaction ends: transactions that enqueue take Seqs one after the
+// other, each after the previous one committed or rolled back, so Seqs
+// increase in commit order and a claim that sees a message never later
+// sees one of a lower Seq appear. Where writes are serialised already
+// (SQLite, Dialect.OutboxSeqFromMax), an enqueue takes one more than the
+// highest Seq given, read: the highest in the outbox, or outbox_seq's
+// last_seq, which is a floor there, raised by the acknowledgements that
+// delete a message (to its Seq) so that no Seq is given twice.
+//
+// A claim takes the oldest message of an endpoint (its head) and, behind
+// it, a run of the messages that follow, in one transaction. On PostgreSQL
+// it locks the head first (FOR UPDATE SKIP LOCKED), then the run's rows:
+// every claim of an endpoint's messages goes through its head, so while
+// one claim holds it no other takes any message of the endpoint, and once
+// it committed the head is leased and the endpoint not claimable. The
+// messages behind a leased head are claimed only with it, in a run, so an
+// endpoint never has messages of two claims in flight.
 
 // outboxColumns are the columns of an OutboxMessage, in the order of
 // scanOutbox.
@@ -38,14 +52,9 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 	}
 	seqs := make([]int64, len(msgs))
 	err := s.write(ctx, func(q querier) error {
-		var last int64
-		if err := q.QueryRowContext(ctx, s.q.takeOutboxSeqs, int64(len(msgs))).Scan(&last); err != nil {
-			return fmt.Errorf("store: enqueue: take seqs: %w", err)
-		}
 		for i, m := range msgs {
-			seqs[i] = last - int64(len(msgs)-1-i)
-			_, err := q.ExecContext(ctx, s.q.insertOutbox, m.ID, m.Endpoint, m.EventType, docArg(m.Payload),
-				m.CreatedAt, m.NextAttemptAt, seqs[i])
+			err := q.QueryRowContext(ctx, s.q.insertOutbox, m.ID, m.Endpoint, m.EventType, docArg(m.Payload),
+				m.CreatedAt, m.NextAttemptAt).Scan(&seqs[i])
 			if s.d.Violation(err) != NoViolation {
 				return &store.ConflictError{Kind: outboxConflictKind, Value: m.ID}
 			}
@@ -64,7 +73,9 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 	return nil
 }
 
-// ClaimOutbox leases the oldest due message of up to c.Limit endpoints.
+// ClaimOutbox leases the run of due messages of up to c.Limit endpoints:
+// in one transaction, it takes (and on PostgreSQL locks) the heads, then
+// each head's run.
 func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.OutboxMessage, error) {
 	if c.Limit < 1 {
 		return nil, fmt.Errorf("store: claim outbox: limit %d, want at least 1", c.Limit)
@@ -77,9 +88,25 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	}
 	var msgs []*store.OutboxMessage
 	err := s.write(ctx, func(q querier) error {
-		var err error
-		msgs, err = scanOutbox(q.QueryContext(ctx, s.q.claimOutbox, c.LeaseUntil, c.Now, c.Now, c.Endpoint, c.Endpoint, c.Limit))
-		return err
+		msgs = nil
+		heads, err := scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, c.Now, c.Now, c.Endpoint, c.Endpoint, c.Limit))
+		if err != nil {
+			return err
+		}
+		for _, h := range heads {
+			last := h.seq
+			if c.Run > 1 {
+				if last, err = s.runEnd(ctx, q, h, c); err != nil {
+					return err
+				}
+			}
+			run, err := scanOutbox(q.QueryContext(ctx, s.q.leaseOutboxRun, c.LeaseUntil, h.endpoint, h.seq, last))
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, run...)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
@@ -87,6 +114,52 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	// RETURNING returns the rows in no particular order.
 	slices.SortFunc(msgs, func(a, b *store.OutboxMessage) int { return compareInt64(a.Seq, b.Seq) })
 	return msgs, nil
+}
+
+// outboxHead is the oldest message of an endpoint, which a claim holds.
+type outboxHead struct {
+	endpoint string
+	seq      int64
+}
+
+func scanHeads(rows *sql.Rows, err error) ([]outboxHead, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var heads []outboxHead
+	for rows.Next() {
+		var id string
+		var h outboxHead
+		if err := rows.Scan(&id, &h.endpoint, &h.seq); err != nil {
+			return nil, err
+		}
+		heads = append(heads, h)
+	}
+	return heads, rows.Err()
+}
+
+// runEnd returns the Seq of the last message of the run that starts at h:
+// of the c.Run-1 messages after it, those before the first that is not due
+// or is leased.
+func (s *Store) runEnd(ctx context.Context, q querier, h outboxHead, c store.OutboxClaim) (int64, error) {
+	rows, err := q.QueryContext(ctx, s.q.outboxRunNext, h.endpoint, h.seq, c.Run-1)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	last := h.seq
+	for rows.Next() {
+		var seq, due, leased int64
+		if err := rows.Scan(&seq, &due, &leased); err != nil {
+			return 0, err
+		}
+		if due > c.Now || leased > c.Now {
+			break
+		}
+		last = seq
+	}
+	return last, rows.Err()
 }
 
 func compareInt64(a, b int64) int {
@@ -101,31 +174,85 @@ func compareInt64(a, b int64) int {
 
 // AckOutbox deletes a message whose attempt number attempt succeeded.
 func (s *Store) AckOutbox(ctx context.Context, id string, attempt int) error {
-	if !storable(id) {
-		return store.ErrNotFound
-	}
-	return s.write(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, s.q.ackOutbox, id, attempt)
-		if err := affectedOne(res, err); err != nil {
-			return wrapNotFound(err, "ack outbox message %s", id)
-		}
-		return nil
-	})
+	return s.settleOne(ctx, store.OutboxEnd{ID: id, Attempt: attempt, Outcome: store.OutboxAck})
 }
 
 // RetryOutbox releases the lease of a message whose attempt number attempt
 // failed, and makes it due at nextAttemptAt.
 func (s *Store) RetryOutbox(ctx context.Context, id string, attempt int, nextAttemptAt int64) error {
-	if !storable(id) {
+	return s.settleOne(ctx, store.OutboxEnd{ID: id, Attempt: attempt, Outcome: store.OutboxRetry, NextAttemptAt: nextAttemptAt})
+}
+
+func (s *Store) settleOne(ctx context.Context, e store.OutboxEnd) error {
+	stale, err := s.settle(ctx, []store.OutboxEnd{e})
+	if err != nil {
+		return err
+	}
+	if len(stale) > 0 {
 		return store.ErrNotFound
 	}
-	return s.write(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, s.q.retryOutbox, nextAttemptAt, id, attempt)
-		if err := affectedOne(res, err); err != nil {
-			return wrapNotFound(err, "retry outbox message %s", id)
+	return nil
+}
+
+// SettleOutbox ends the attempts ends in one transaction.
+func (s *Store) SettleOutbox(ctx context.Context, ends ...store.OutboxEnd) error {
+	stale, err := s.settle(ctx, ends)
+	if err != nil {
+		return err
+	}
+	if len(stale) > 0 {
+		return fmt.Errorf("%w: the attempts of outbox messages %s are no longer current", store.ErrNotFound, strings.Join(stale, ", "))
+	}
+	return nil
+}
+
+// settle applies ends and returns the IDs of those whose attempt was not
+// the message's current one.
+func (s *Store) settle(ctx context.Context, ends []store.OutboxEnd) (stale []string, err error) {
+	for _, e := range ends {
+		if e.Outcome < store.OutboxAck || e.Outcome > store.OutboxRelease {
+			return nil, fmt.Errorf("store: settle outbox message %s: unknown outcome %d", e.ID, e.Outcome)
+		}
+	}
+	if len(ends) == 0 {
+		return nil, nil
+	}
+	err = s.write(ctx, func(q querier) error {
+		stale = nil
+		var acked int64 // the highest Seq deleted
+		for _, e := range ends {
+			if !storable(e.ID) {
+				stale = append(stale, e.ID)
+				continue
+			}
+			var err error
+			switch e.Outcome {
+			case store.OutboxAck:
+				var seq int64
+				if err = q.QueryRowContext(ctx, s.q.ackOutbox, e.ID, e.Attempt).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+					err = errNoRow
+				}
+				acked = max(acked, seq)
+			case store.OutboxRetry:
+				err = affectedOne(q.ExecContext(ctx, s.q.retryOutbox, e.NextAttemptAt, e.ID, e.Attempt))
+			case store.OutboxRelease:
+				err = affectedOne(q.ExecContext(ctx, s.q.releaseOutbox, e.ID, e.Attempt))
+			}
+			switch {
+			case errors.Is(err, errNoRow):
+				stale = append(stale, e.ID)
+			case err != nil:
+				return fmt.Errorf("store: settle outbox message %s: %w", e.ID, err)
+			}
+		}
+		if acked > 0 && s.d.OutboxSeqFromMax {
+			if _, err := q.ExecContext(ctx, s.q.raiseOutboxSeq, acked, acked); err != nil {
+				return fmt.Errorf("store: settle outbox: raise the seq floor: %w", err)
+			}
 		}
 		return nil
 	})
+	return stale, err
 }
 
 // ListOutbox returns the messages matching q in Seq order.

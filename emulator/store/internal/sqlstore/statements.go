@@ -10,8 +10,17 @@ type queries struct {
 	insertObject, updateObject, object, objectByUnique   string
 	objectForUpdate, objectByUniqueForUpdate             string
 	deleteObject, deleteObjectsOf, deleteObjectsByRef    string
-	takeOutboxSeqs, insertOutbox, claimOutbox            string
-	ackOutbox, retryOutbox                               string
+	insertOutbox, raiseOutboxSeq                         string
+	claimOutboxHeads, outboxRunNext, leaseOutboxRun      string
+	ackOutbox, retryOutbox, releaseOutbox                string
+}
+
+// outboxWrites are the statements of the outbox's writes, which run often
+// (in every change that saves an event, and for every delivery): prepared
+// once on the write pool.
+func (q *queries) outboxWrites() []string {
+	return []string{q.insertOutbox, q.raiseOutboxSeq, q.claimOutboxHeads, q.outboxRunNext, q.leaseOutboxRun,
+		q.ackOutbox, q.retryOutbox, q.releaseOutbox}
 }
 
 const userColumns = `id, created_at, updated_at, last_active_at, last_sign_in_at, first_name, last_name,
@@ -66,25 +75,53 @@ func newQueries(d *Dialect) queries {
 		deleteObject:            d.rebind(`DELETE FROM objects WHERE kind = ? AND id = ?`),
 		deleteObjectsOf:         d.rebind(`DELETE FROM objects WHERE user_id = ?`),
 		deleteObjectsByRef:      d.rebind(`DELETE FROM objects WHERE ref = ?`),
-		// Takes n Seqs (the argument) and returns the last; the row stays
-		// locked until the transaction ends (see outbox.go).
-		takeOutboxSeqs: d.rebind(`UPDATE outbox_seq SET last_seq = last_seq + ? WHERE singleton = 1 RETURNING last_seq`),
-		insertOutbox: d.rebind(`INSERT INTO outbox (id, endpoint, event_type, payload, created_at, attempts,
-			next_attempt_at, leased_until, seq) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?)`),
-		// Leases (until the 1st argument) the oldest message of each
-		// endpoint (or of the endpoint of the 4th and 5th, when not '') if
-		// it is due and not leased at the 2nd and 3rd, up to the 6th many,
-		// lowest Seq first. On PostgreSQL the picked rows are locked, and
+		// Saves a message with the next Seq, and returns the Seq (see
+		// outbox.go): taken from outbox_seq's row, which stays locked until
+		// the transaction ends, or with OutboxSeqFromMax one more than the
+		// highest given.
+		insertOutbox: d.rebind(insertOutbox(d.OutboxSeqFromMax)),
+		// Raises the floor of the Seqs to give (the 1st and 2nd argument),
+		// after an acknowledgement deleted a message with OutboxSeqFromMax.
+		raiseOutboxSeq: d.rebind(`UPDATE outbox_seq SET last_seq = ? WHERE singleton = 1 AND last_seq < ?`),
+		// The oldest message of each endpoint (or of the endpoint of the
+		// 3rd and 4th arguments, when not '') if it is due and not leased at
+		// the 1st and 2nd, up to the 5th many, lowest Seq first: the heads
+		// of the runs a claim takes. On PostgreSQL they are locked, and
 		// those another claim is taking skipped; a row that another claim
 		// leased and committed since this statement's snapshot is checked
-		// again as it is now, so that it is not leased twice.
-		claimOutbox: d.rebind(`UPDATE outbox SET leased_until = ?, attempts = attempts + 1
-			WHERE id IN (SELECT o.id FROM outbox o
-				WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
-					AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)
-				ORDER BY o.seq LIMIT ?` + d.SkipLocked + `)
-			RETURNING ` + outboxColumns),
-		ackOutbox:   d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ?`),
-		retryOutbox: d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
+		// again as it is now, so that it is not leased twice. Holding its
+		// head, a claim owns the endpoint until it commits: no other claim
+		// takes a message of it.
+		claimOutboxHeads: d.rebind(`SELECT o.id, o.endpoint, o.seq FROM outbox o
+			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
+				AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)
+			ORDER BY o.seq LIMIT ?` + d.SkipLocked),
+		// The messages after a head (endpoint, Seq), up to the 3rd many in
+		// Seq order, locked: the candidates of its run.
+		outboxRunNext: d.rebind(`SELECT seq, next_attempt_at, leased_until FROM outbox
+			WHERE endpoint = ? AND seq > ? ORDER BY seq LIMIT ?`) + d.RowLock,
+		// Leases (until the 1st argument) a run: the messages of an
+		// endpoint from one Seq to another, both included.
+		leaseOutboxRun: d.rebind(`UPDATE outbox SET leased_until = ?, attempts = attempts + 1
+			WHERE endpoint = ? AND seq >= ? AND seq <= ? RETURNING ` + outboxColumns),
+		ackOutbox:     d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ? RETURNING seq`),
+		retryOutbox:   d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
+		releaseOutbox: d.rebind(`UPDATE outbox SET leased_until = 0, attempts = attempts - 1 WHERE id = ? AND attempts = ?`),
 	}
+}
+
+// insertOutbox is the statement that saves an outbox message, its Seq
+// taken from outbox_seq's row or, fromMax, as one more than the highest
+// given. Its arguments are those of outboxColumns up to seq, less attempts
+// and leased_until (stored as 0).
+func insertOutbox(fromMax bool) string {
+	const columns = `id, endpoint, event_type, payload, created_at, attempts, next_attempt_at, leased_until, seq`
+	if fromMax {
+		return `INSERT INTO outbox (` + columns + `) VALUES (?, ?, ?, ?, ?, 0, ?, 0,
+			(SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), last_seq) + 1 FROM outbox_seq WHERE singleton = 1))
+			RETURNING seq`
+	}
+	return `WITH s AS (UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE singleton = 1 RETURNING last_seq)
+		INSERT INTO outbox (` + columns + `) SELECT ?, ?, ?, ?, ?, 0, ?, 0, s.last_seq FROM s
+		RETURNING seq`
 }
