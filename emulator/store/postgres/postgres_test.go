@@ -248,6 +248,20 @@ func TestTwoStoresOnOneDatabaseShareTheOutbox(t *testing.T) {
 	storetest.TestConcurrentClaims(t, []store.Store{s1, s2})
 }
 
+// TestTwoStoresOnOneDatabaseShareRuns runs the suite's concurrent runs
+// (claimed, some failing, settled in one write each) on two Stores of one
+// database: no endpoint has runs of both in flight, none is delivered out
+// of order, none twice, none lost.
+func TestTwoStoresOnOneDatabaseShareRuns(t *testing.T) {
+	s1, dsn := openNew(t)
+	s2, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open a second store: %v", err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	storetest.TestConcurrentRuns(t, []store.Store{s1, s2})
+}
+
 // TestAClaimSkipsWhatAnotherIsClaiming holds a claim open in one store's
 // transaction (its rows locked, as while it commits) and claims from a
 // second store: the second skips the locked message rather than wait for

@@ -58,7 +58,11 @@ func wantOutbox(t *testing.T, s store.Store, ids ...string) {
 	}
 }
 
-var outboxCases = []testCase{
+// outboxCases are the outbox's cases: of a message at a time here, of runs
+// in outbox_runs.go.
+var outboxCases = append(outboxQueueCases, outboxRunCases...)
+
+var outboxQueueCases = []testCase{
 	{"messages enqueued in a Tx commit with it, or not at all", func(t *testing.T, s store.Store) {
 		err := s.Tx(ctx(t), func(tx store.Store) error {
 			if err := writeEverything(t, tx); err != nil {
