@@ -56,6 +56,7 @@ var dialect = &sqlstore.Dialect{
 	ReadTx:           &sql.TxOptions{ReadOnly: true}, // a deferred BEGIN: a snapshot, no lock
 	Violation:        violation,
 	Retryable:        func(error) bool { return false }, // writes are serialised: no deadlock
+	StatementAtomic:  true,                              // a failed statement undoes itself, not the transaction
 	OutboxSeqFromMax: true,                              // writes are serialised: the next Seq is read
 }
 

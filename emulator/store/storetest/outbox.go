@@ -106,6 +106,29 @@ var outboxQueueCases = []testCase{
 		got := claim(t, s, 10, 10)
 		wantIDs(t, "claim after commit", msgIDs(got), []string{"msg_1"})
 	}},
+	{"in a Tx, an enqueue refused for a taken ID undoes only itself: the Tx goes on and commits the rest", func(t *testing.T, s store.Store) {
+		mustEnqueue(t, s, msg("m1", "e1"))
+		err := s.Tx(ctx(t), func(tx store.Store) error {
+			if err := writeEverything(t, tx); err != nil {
+				return err
+			}
+			if err := tx.EnqueueOutbox(ctx(t), msg("m2", "e1")); err != nil {
+				return err
+			}
+			wantConflict(t, "EnqueueOutbox of a taken ID in a Tx", tx.EnqueueOutbox(ctx(t), msg("m1", "e2")), "outbox_message", "m1")
+			wantConflict(t, "EnqueueOutbox of two, one taken, in a Tx", tx.EnqueueOutbox(ctx(t), msg("m3", "e2"), msg("m2", "e2")), "outbox_message", "m2")
+			return tx.EnqueueOutbox(ctx(t), msg("m4", "e1"))
+		})
+		if err != nil {
+			t.Fatalf("Tx: %v", err)
+		}
+		mustUser(t, s, "user_1")
+		wantOutbox(t, s, "m1", "m2", "m4")
+		list, _ := s.ListOutbox(ctx(t), store.OutboxQuery{})
+		if list[0].Endpoint != "e1" || list[2].Seq <= list[1].Seq {
+			t.Fatalf("after the Tx: %+v, %+v, %+v", *list[0], *list[1], *list[2])
+		}
+	}},
 	{"a message reads back as enqueued, with the Seq the store gave it", func(t *testing.T, s store.Store) {
 		m := &store.OutboxMessage{ID: "msg_1", Endpoint: "https://example.com/hook", EventType: "user.created",
 			Payload: []byte("{\"a\":\"\xff\x00\"}"), CreatedAt: 42, NextAttemptAt: 7,

@@ -222,6 +222,21 @@ func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 	}
 }
 
+// writeStatement runs fn, which makes one write statement, as write does,
+// but inside a transaction with no savepoint of its own where the dialect
+// undoes a failed statement by itself (Dialect.StatementAtomic).
+func (s *Store) writeStatement(ctx context.Context, fn func(q querier) error) error {
+	if s.tx == nil || !s.d.StatementAtomic {
+		return s.write(ctx, fn)
+	}
+	s.tx.mu.Lock()
+	defer s.tx.mu.Unlock()
+	if s.tx.done {
+		return errTxDone
+	}
+	return fn(s.writes.onTx(s.tx.tx))
+}
+
 // inTx runs fn in a new write transaction, committing when fn returns nil
 // and rolling back otherwise (or when fn panics). fn's error is returned
 // as it is.

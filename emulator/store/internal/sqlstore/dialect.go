@@ -57,6 +57,11 @@ type Dialect struct {
 	// UPDATE SKIP LOCKED" on PostgreSQL; "" where writes are serialised
 	// already).
 	SkipLocked string
+	// StatementAtomic reports whether a statement that fails inside a
+	// transaction undoes its own writes and leaves the transaction usable
+	// (SQLite), so that a write of one statement needs no savepoint of its
+	// own there. On PostgreSQL a failed statement aborts the transaction.
+	StatementAtomic bool
 	// OutboxSeqFromMax gives an enqueued message's Seq as one more than the
 	// highest given so far, read (the highest Seq in the outbox, or the
 	// floor in outbox_seq that acknowledgements raise), rather than from

@@ -51,7 +51,11 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 		return nil
 	}
 	seqs := make([]int64, len(msgs))
-	err := s.write(ctx, func(q querier) error {
+	write := s.write
+	if len(msgs) == 1 {
+		write = s.writeStatement // the usual enqueue, of one event: one statement
+	}
+	err := write(ctx, func(q querier) error {
 		for i, m := range msgs {
 			err := q.QueryRowContext(ctx, s.q.insertOutbox, m.ID, m.Endpoint, m.EventType, docArg(m.Payload),
 				m.CreatedAt, m.NextAttemptAt).Scan(&seqs[i])
