@@ -235,16 +235,22 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	storetest.CheckObjectFromBeforeMigration2(t, s)
 }
 
-// TestTwoStoresOnOneDatabaseShareTheOutbox runs the suite's concurrent
-// claims on two Stores of one database, as two clerk serve processes
-// would: no message is claimed by both, none twice, none lost.
-func TestTwoStoresOnOneDatabaseShareTheOutbox(t *testing.T) {
+// openTwo opens two Stores of one new database, as two processes would.
+func openTwo(t *testing.T) (*Store, *Store) {
 	s1, dsn := openNew(t)
 	s2, err := Open(t.Context(), dsn)
 	if err != nil {
 		t.Fatalf("Open a second store: %v", err)
 	}
 	t.Cleanup(func() { s2.Close() })
+	return s1, s2
+}
+
+// TestTwoStoresOnOneDatabaseShareTheOutbox runs the suite's concurrent
+// claims on two Stores of one database, as two clerk serve processes
+// would: no message is claimed by both, none twice, none lost.
+func TestTwoStoresOnOneDatabaseShareTheOutbox(t *testing.T) {
+	s1, s2 := openTwo(t)
 	storetest.TestConcurrentClaims(t, []store.Store{s1, s2})
 }
 
@@ -253,12 +259,7 @@ func TestTwoStoresOnOneDatabaseShareTheOutbox(t *testing.T) {
 // database: no endpoint has runs of both in flight, none is delivered out
 // of order, none twice, none lost.
 func TestTwoStoresOnOneDatabaseShareRuns(t *testing.T) {
-	s1, dsn := openNew(t)
-	s2, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open a second store: %v", err)
-	}
-	t.Cleanup(func() { s2.Close() })
+	s1, s2 := openTwo(t)
 	storetest.TestConcurrentRuns(t, []store.Store{s1, s2})
 }
 
@@ -267,17 +268,12 @@ func TestTwoStoresOnOneDatabaseShareRuns(t *testing.T) {
 // second store: the second skips the locked message rather than wait for
 // it or take it too, and takes the next endpoint's.
 func TestAClaimSkipsWhatAnotherIsClaiming(t *testing.T) {
-	s1, dsn := openNew(t)
-	s2, err := Open(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("Open a second store: %v", err)
-	}
-	t.Cleanup(func() { s2.Close() })
+	s1, s2 := openTwo(t)
 	ctx := t.Context()
 	if err := s1.EnqueueOutbox(ctx, &store.OutboxMessage{ID: "a1", Endpoint: "ea"}, &store.OutboxMessage{ID: "b1", Endpoint: "eb"}); err != nil {
 		t.Fatal(err)
 	}
-	err = s1.Tx(ctx, func(tx store.Store) error {
+	err := s1.Tx(ctx, func(tx store.Store) error {
 		got, err := tx.ClaimOutbox(ctx, store.OutboxClaim{Now: 10, LeaseUntil: 20, Limit: 1})
 		if err != nil || len(got) != 1 || got[0].ID != "a1" {
 			t.Fatalf("claim in Tx = %v, %v; want a1", got, err)

@@ -229,18 +229,33 @@ func TestConcurrentRuns(t *testing.T, stores []store.Store) {
 }
 
 func testConcurrentRuns(t *testing.T, stores []store.Store) {
-	const endpoints, perEndpoint, claimers = 5, 30, 6
-	for i := range perEndpoint {
+	testConcurrentDelivery(t, stores, concurrency{endpoints: 5, perEndpoint: 30, claimers: 6, limit: 2, run: 4,
+		fails: func(m *store.OutboxMessage) bool { return m.Attempts == 1 && m.Seq%7 == 3 }})
+}
+
+// concurrency is a concurrent delivery: claimers claiming runs of up to
+// run messages of up to limit endpoints at once.
+type concurrency struct {
+	endpoints, perEndpoint, claimers int
+	limit, run                       int
+	// fails tells the attempts that fail (retried at once, the rest of
+	// their run released); none when nil, and then every message must be
+	// claimed once, and with runs of one is acknowledged by AckOutbox.
+	fails func(m *store.OutboxMessage) bool
+}
+
+func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
+	for i := range c.perEndpoint {
 		var batch []*store.OutboxMessage
-		for e := range endpoints {
+		for e := range c.endpoints {
 			batch = append(batch, msg(fmt.Sprintf("m_%d_%d", e, i), fmt.Sprintf("e%d", e)))
 		}
 		mustEnqueue(t, stores[0], batch...)
 	}
-	fails := func(m *store.OutboxMessage) bool { return m.Attempts == 1 && m.Seq%7 == 3 }
 	now := time.Now().UnixMilli()
 	var (
 		mu       sync.Mutex
+		claimed  = map[string]int{}
 		acked    = map[string]int{}
 		inFlight = map[string]bool{}  // endpoint -> a run is in flight
 		lastSeq  = map[string]int64{} // endpoint -> Seq last acked
@@ -251,16 +266,28 @@ func testConcurrentRuns(t *testing.T, stores []store.Store) {
 		defer mu.Unlock()
 		problems = append(problems, fmt.Sprintf(format, args...))
 	}
+	// settle records the outcomes of a run as the claimer would.
+	settle := func(s store.Store, ends []store.OutboxEnd) error {
+		if c.fails != nil || c.run > 1 {
+			return s.SettleOutbox(ctx(t), ends...)
+		}
+		for _, e := range ends {
+			if err := s.AckOutbox(ctx(t), e.ID, e.Attempt); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var wg sync.WaitGroup
-	for c := range claimers {
-		s := stores[c%len(stores)]
+	for n := range c.claimers {
+		s := stores[n%len(stores)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for idle := 0; idle < 2000; {
-				msgs, err := s.ClaimOutbox(ctx(t), store.OutboxClaim{Now: now, LeaseUntil: now + time.Hour.Milliseconds(), Limit: 2, Run: 4})
+				msgs, err := s.ClaimOutbox(ctx(t), store.OutboxClaim{Now: now, LeaseUntil: now + time.Hour.Milliseconds(), Limit: c.limit, Run: c.run})
 				if err != nil {
-					fail("claimer %d: ClaimOutbox: %v", c, err)
+					fail("claimer %d: ClaimOutbox: %v", n, err)
 					return
 				}
 				if len(msgs) == 0 {
@@ -275,6 +302,9 @@ func testConcurrentRuns(t *testing.T, stores []store.Store) {
 				var order []string
 				mu.Lock()
 				for _, m := range msgs {
+					if claimed[m.ID]++; c.fails == nil && claimed[m.ID] > 1 {
+						problems = append(problems, fmt.Sprintf("%s claimed %d times", m.ID, claimed[m.ID]))
+					}
 					if _, ok := runs[m.Endpoint]; !ok {
 						order = append(order, m.Endpoint)
 						if inFlight[m.Endpoint] {
@@ -292,7 +322,7 @@ func testConcurrentRuns(t *testing.T, stores []store.Store) {
 						if m.Seq <= lastSeq[e] {
 							problems = append(problems, fmt.Sprintf("%s (Seq %d) claimed after Seq %d of its endpoint", m.ID, m.Seq, lastSeq[e]))
 						}
-						if fails(m) {
+						if c.fails != nil && c.fails(m) {
 							ends = append(ends, retry(m.ID, m.Attempts, now))
 							for _, rest := range runs[e][i+1:] {
 								ends = append(ends, release(rest.ID, rest.Attempts))
@@ -303,25 +333,25 @@ func testConcurrentRuns(t *testing.T, stores []store.Store) {
 						acked[m.ID]++
 						lastSeq[e] = m.Seq
 					}
-					// Out of flight before the settle commits, so that the
+					// Out of flight before the outcomes commit, so that the
 					// endpoint's next run is never claimed before.
 					delete(inFlight, e)
 					mu.Unlock()
-					if err := s.SettleOutbox(ctx(t), ends...); err != nil {
-						fail("claimer %d: SettleOutbox(%v): %v", c, ends, err)
+					if err := settle(s, ends); err != nil {
+						fail("claimer %d: settle %v: %v", n, ends, err)
 						return
 					}
 				}
 			}
-			fail("claimer %d: gave up with messages left", c)
+			fail("claimer %d: gave up with messages left", n)
 		}()
 	}
 	wg.Wait()
 	for _, p := range problems {
 		t.Error(p)
 	}
-	for e := range endpoints {
-		for i := range perEndpoint {
+	for e := range c.endpoints {
+		for i := range c.perEndpoint {
 			if id := fmt.Sprintf("m_%d_%d", e, i); acked[id] != 1 {
 				t.Errorf("%s acknowledged %d times, want once", id, acked[id])
 			}
