@@ -196,11 +196,32 @@ func (s *Server) AuthOptions() auth.Options {
 // test on error: for tests of PATCH /v1/sign_ups/{id}.
 func (s *Server) CreateSignUp(t testing.TB, o emulator.SignUpOptions) *clerk.SignUp {
 	t.Helper()
-	su, err := s.svc.CreateSignUp(context.Background(), o)
+	created, err := s.svc.CreateSignUp(context.Background(), o)
 	if err != nil {
 		t.Fatalf("clerktest: creating a sign-up: %v", err)
 	}
-	return su
+	return sdkModel[clerk.SignUp](t, created)
+}
+
+// sdkModel is v, one of the server's models, as the SDK's model T: through
+// its JSON, which both decode alike.
+func sdkModel[T any](t testing.TB, v any) *T {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("clerktest: %v", err)
+	}
+	return decodeSDKModel[T](t, data)
+}
+
+// decodeSDKModel decodes JSON of the server into the SDK's model T.
+func decodeSDKModel[T any](t testing.TB, data []byte) *T {
+	t.Helper()
+	var out T
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatalf("clerktest: decoding a %T: %v", out, err)
+	}
+	return &out
 }
 
 // AcceptOrganizationInvitation accepts an organization invitation for a
@@ -215,9 +236,5 @@ func (s *Server) AcceptOrganizationInvitation(t testing.TB, invitationID, userID
 	if err != nil {
 		t.Fatalf("clerktest: accepting organization invitation %s: %v", invitationID, err)
 	}
-	var m clerk.OrganizationMembership
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatalf("clerktest: accepting organization invitation %s: %v", invitationID, err)
-	}
-	return &m
+	return decodeSDKModel[clerk.OrganizationMembership](t, out)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // clockService is a Service whose clock the test moves.
@@ -211,15 +212,15 @@ func TestSignInTokens(t *testing.T) {
 
 	t.Run("they expire", func(t *testing.T) {
 		svc, advance := clockService(t)
-		u, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"e@example.com"}})
+		u, err := svc.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"e@example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		short, err := svc.CreateSignInToken(ctx, &clerk.SignInTokensCreateParams{UserID: &u.ID, ExpiresInSeconds: clerk.Ptr[int64](60)})
+		short, err := svc.CreateSignInToken(ctx, &v2021.SignInTokensCreateParams{UserID: &u.ID, ExpiresInSeconds: v2021.Ptr[int64](60)})
 		if err != nil {
 			t.Fatal(err)
 		}
-		month, err := svc.CreateSignInToken(ctx, &clerk.SignInTokensCreateParams{UserID: &u.ID})
+		month, err := svc.CreateSignInToken(ctx, &v2021.SignInTokensCreateParams{UserID: &u.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -376,11 +377,11 @@ func TestActorTokens(t *testing.T) {
 
 	t.Run("tokens expire; impersonation sessions end at their maximum", func(t *testing.T) {
 		svc, advance := clockService(t)
-		u, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"x@example.com"}})
+		u, err := svc.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"x@example.com"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		params := &clerk.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}
+		params := &v2021.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}
 		old, err := svc.ActorTokens.Create(ctx, params)
 		if err != nil {
 			t.Fatal(err)

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The allowlist and the blocklist. An identifier on either is an object of
@@ -92,39 +92,39 @@ func (s *core) addListIdentifier(ctx context.Context, kind, list, identifier str
 // CreateAllowlistIdentifier adds an identifier to the allowlist, as POST
 // /v1/allowlist_identifiers does. notify is accepted; the emulator sends
 // no invitation (invitation_id is "").
-func (s *AllowlistBlocklist) CreateAllowlistIdentifier(ctx context.Context, p *clerk.AllowlistBlocklistCreateAllowlistIdentifierParams) (*clerk.AllowlistIdentifier, error) {
+func (s *AllowlistBlocklist) CreateAllowlistIdentifier(ctx context.Context, p *v2021.AllowlistBlocklistCreateAllowlistIdentifierParams) (*v2021.AllowlistIdentifier, error) {
 	if p == nil {
-		p = &clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{}
+		p = &v2021.AllowlistBlocklistCreateAllowlistIdentifierParams{}
 	}
 	v, err := s.addListIdentifier(ctx, kindAllowlistIdentifier, "allowlist", p.Identifier, func(id, value, typ string, now int64) any {
-		return &clerk.AllowlistIdentifier{Object: "allowlist_identifier", ID: id, Identifier: value, IdentifierType: typ,
+		return &v2021.AllowlistIdentifier{Object: "allowlist_identifier", ID: id, Identifier: value, IdentifierType: typ,
 			InstanceID: s.inst.ID, CreatedAt: now, UpdatedAt: now}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*clerk.AllowlistIdentifier), nil
+	return v.(*v2021.AllowlistIdentifier), nil
 }
 
 // CreateBlocklistIdentifier adds an identifier to the blocklist, as POST
 // /v1/blocklist_identifiers does.
-func (s *AllowlistBlocklist) CreateBlocklistIdentifier(ctx context.Context, p *clerk.AllowlistBlocklistCreateBlocklistIdentifierParams) (*clerk.BlocklistIdentifier, error) {
+func (s *AllowlistBlocklist) CreateBlocklistIdentifier(ctx context.Context, p *v2021.AllowlistBlocklistCreateBlocklistIdentifierParams) (*v2021.BlocklistIdentifier, error) {
 	if p == nil {
-		p = &clerk.AllowlistBlocklistCreateBlocklistIdentifierParams{}
+		p = &v2021.AllowlistBlocklistCreateBlocklistIdentifierParams{}
 	}
 	v, err := s.addListIdentifier(ctx, kindBlocklistIdentifier, "blocklist", p.Identifier, func(id, value, typ string, now int64) any {
-		return &clerk.BlocklistIdentifier{Object: "blocklist_identifier", ID: id, Identifier: value, IdentifierType: typ,
+		return &v2021.BlocklistIdentifier{Object: "blocklist_identifier", ID: id, Identifier: value, IdentifierType: typ,
 			InstanceID: s.inst.ID, CreatedAt: now, UpdatedAt: now}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*clerk.BlocklistIdentifier), nil
+	return v.(*v2021.BlocklistIdentifier), nil
 }
 
 // ListAllowlistIdentifiers lists the allowlist, newest first: all of it,
 // or a page when limit or offset is given (later API versions).
-func (s *AllowlistBlocklist) ListAllowlistIdentifiers(ctx context.Context, later *AllowlistBlocklistListAllowlistIdentifiersLater) (*clerk.AllowlistIdentifierList, error) {
+func (s *AllowlistBlocklist) ListAllowlistIdentifiers(ctx context.Context, later *AllowlistBlocklistListAllowlistIdentifiersLater) (*v2021.AllowlistIdentifierList, error) {
 	q := store.ObjectQuery{Kind: kindAllowlistIdentifier}
 	if later != nil && (later.Limit != nil || later.Offset != nil) {
 		var err error
@@ -132,21 +132,21 @@ func (s *AllowlistBlocklist) ListAllowlistIdentifiers(ctx context.Context, later
 			return nil, err
 		}
 	}
-	data, total, err := listIdentifiers[clerk.AllowlistIdentifier](ctx, s.store, q)
+	data, total, err := listIdentifiers[v2021.AllowlistIdentifier](ctx, s.store, q)
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.AllowlistIdentifierList{Data: data, TotalCount: total}, nil
+	return &v2021.AllowlistIdentifierList{Data: data, TotalCount: total}, nil
 }
 
 // List lists the blocklist, newest first, as GET /v1/blocklist_identifiers
 // does.
-func (s *BlocklistIdentifiers) List(ctx context.Context) (*clerk.BlocklistIdentifiers, error) {
-	data, total, err := listIdentifiers[clerk.BlocklistIdentifier](ctx, s.store, store.ObjectQuery{Kind: kindBlocklistIdentifier})
+func (s *BlocklistIdentifiers) List(ctx context.Context) (*v2021.BlocklistIdentifiers, error) {
+	data, total, err := listIdentifiers[v2021.BlocklistIdentifier](ctx, s.store, store.ObjectQuery{Kind: kindBlocklistIdentifier})
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.BlocklistIdentifiers{Data: data, TotalCount: total}, nil
+	return &v2021.BlocklistIdentifiers{Data: data, TotalCount: total}, nil
 }
 
 func listIdentifiers[T any](ctx context.Context, st store.Store, q store.ObjectQuery) ([]*T, int64, error) {
@@ -163,16 +163,16 @@ func listIdentifiers[T any](ctx context.Context, st store.Store, q store.ObjectQ
 }
 
 // Delete removes an identifier from the allowlist.
-func (s *AllowlistIdentifiers) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *AllowlistIdentifiers) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	return s.deleteListIdentifier(ctx, kindAllowlistIdentifier, id)
 }
 
 // DeleteBlocklistIdentifier removes an identifier from the blocklist.
-func (s *AllowlistBlocklist) DeleteBlocklistIdentifier(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *AllowlistBlocklist) DeleteBlocklistIdentifier(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	return s.deleteListIdentifier(ctx, kindBlocklistIdentifier, id)
 }
 
-func (s *core) deleteListIdentifier(ctx context.Context, kind, id string) (*clerk.DeletedObject, error) {
+func (s *core) deleteListIdentifier(ctx context.Context, kind, id string) (*v2021.DeletedObject, error) {
 	err := s.store.DeleteObject(ctx, kind, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &Error{Kind: KindNotFound, Code: "resource_not_found", Message: "Identifier not found",
@@ -181,7 +181,7 @@ func (s *core) deleteListIdentifier(ctx context.Context, kind, id string) (*cler
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: kind, ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: kind, ID: id, Deleted: true}, nil
 }
 
 // restrictedIdentifier is an identifier a user is to have, for

@@ -5,7 +5,7 @@ package emulator
 import (
 	"context"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Backend is what the local Backend API serves: one implementation per
@@ -53,22 +53,22 @@ type Backend struct {
 // ActorTokensBackend serves the actorTokens group: the SDK's ActorTokensService.
 type ActorTokensBackend interface {
 	// Create serves CreateActorToken (POST /actor_tokens).
-	Create(ctx context.Context, params *clerk.ActorTokensCreateParams) (*clerk.ActorToken, error)
+	Create(ctx context.Context, params *v2021.ActorTokensCreateParams) (*v2021.ActorToken, error)
 	// Revoke serves RevokeActorToken (POST /actor_tokens/{actor_token_id}/revoke).
-	Revoke(ctx context.Context, actorTokenID string) (*clerk.ActorToken, error)
+	Revoke(ctx context.Context, actorTokenID string) (*v2021.ActorToken, error)
 }
 
 // AllowlistBlocklistBackend serves the allowlistBlocklist group: the SDK's AllowlistBlocklistService.
 type AllowlistBlocklistBackend interface {
 	// ListAllowlistIdentifiers serves ListAllowlistIdentifiers (GET /allowlist_identifiers). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	ListAllowlistIdentifiers(ctx context.Context, later *AllowlistBlocklistListAllowlistIdentifiersLater) (*clerk.AllowlistIdentifierList, error)
+	ListAllowlistIdentifiers(ctx context.Context, later *AllowlistBlocklistListAllowlistIdentifiersLater) (*v2021.AllowlistIdentifierList, error)
 	// CreateAllowlistIdentifier serves CreateAllowlistIdentifier (POST /allowlist_identifiers).
-	CreateAllowlistIdentifier(ctx context.Context, params *clerk.AllowlistBlocklistCreateAllowlistIdentifierParams) (*clerk.AllowlistIdentifier, error)
+	CreateAllowlistIdentifier(ctx context.Context, params *v2021.AllowlistBlocklistCreateAllowlistIdentifierParams) (*v2021.AllowlistIdentifier, error)
 	// CreateBlocklistIdentifier serves CreateBlocklistIdentifier (POST /blocklist_identifiers).
-	CreateBlocklistIdentifier(ctx context.Context, params *clerk.AllowlistBlocklistCreateBlocklistIdentifierParams) (*clerk.BlocklistIdentifier, error)
+	CreateBlocklistIdentifier(ctx context.Context, params *v2021.AllowlistBlocklistCreateBlocklistIdentifierParams) (*v2021.BlocklistIdentifier, error)
 	// DeleteBlocklistIdentifier serves DeleteBlocklistIdentifier (DELETE /blocklist_identifiers/{identifier_id}).
-	DeleteBlocklistIdentifier(ctx context.Context, identifierID string) (*clerk.DeletedObject, error)
+	DeleteBlocklistIdentifier(ctx context.Context, identifierID string) (*v2021.DeletedObject, error)
 }
 
 // AllowlistBlocklistListAllowlistIdentifiersLater holds what later API versions add to the parameters of
@@ -82,87 +82,87 @@ type AllowlistBlocklistListAllowlistIdentifiersLater struct {
 // AllowlistIdentifiersBackend serves the allowlistIdentifiers group: the SDK's AllowlistIdentifiersService.
 type AllowlistIdentifiersBackend interface {
 	// Delete serves DeleteAllowlistIdentifier (DELETE /allowlist_identifiers/{identifier_id}).
-	Delete(ctx context.Context, identifierID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, identifierID string) (*v2021.DeletedObject, error)
 }
 
 // BetaFeaturesBackend serves the betaFeatures group: the SDK's BetaFeaturesService.
 type BetaFeaturesBackend interface {
 	// UpdateInstanceSettings serves UpdateInstanceAuthConfig (PATCH /beta_features/instance_settings).
-	UpdateInstanceSettings(ctx context.Context, params *clerk.BetaFeaturesUpdateInstanceSettingsParams) (*clerk.InstanceSettings, error)
+	UpdateInstanceSettings(ctx context.Context, params *v2021.BetaFeaturesUpdateInstanceSettingsParams) (*v2021.InstanceSettings, error)
 	// UpdateDomain serves UpdateProductionInstanceDomain (PUT /beta_features/domain).
-	UpdateDomain(ctx context.Context, params *clerk.BetaFeaturesUpdateDomainParams) error
+	UpdateDomain(ctx context.Context, params *v2021.BetaFeaturesUpdateDomainParams) error
 	// ChangeProductionInstanceDomain serves ChangeProductionInstanceDomain (POST /instance/change_domain).
-	ChangeProductionInstanceDomain(ctx context.Context, params *clerk.BetaFeaturesChangeProductionInstanceDomainParams) error
+	ChangeProductionInstanceDomain(ctx context.Context, params *v2021.BetaFeaturesChangeProductionInstanceDomainParams) error
 }
 
 // BlocklistIdentifiersBackend serves the blocklistIdentifiers group: the SDK's BlocklistIdentifiersService.
 type BlocklistIdentifiersBackend interface {
 	// List serves ListBlocklistIdentifiers (GET /blocklist_identifiers).
-	List(ctx context.Context) (*clerk.BlocklistIdentifiers, error)
+	List(ctx context.Context) (*v2021.BlocklistIdentifiers, error)
 }
 
 // ClientsBackend serves the clients group: the SDK's ClientsService.
 type ClientsBackend interface {
 	// List serves GetClientList (GET /clients). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, params *clerk.ClientsListParams) (*clerk.ClientObjectList, error)
+	List(ctx context.Context, params *v2021.ClientsListParams) (*v2021.ClientObjectList, error)
 	// Verify serves VerifyClient (POST /clients/verify).
-	Verify(ctx context.Context, params *clerk.ClientsVerifyParams) (*clerk.ClientObject, error)
+	Verify(ctx context.Context, params *v2021.ClientsVerifyParams) (*v2021.ClientObject, error)
 	// Get serves GetClient (GET /clients/{client_id}).
-	Get(ctx context.Context, clientID string) (*clerk.ClientObject, error)
+	Get(ctx context.Context, clientID string) (*v2021.ClientObject, error)
 }
 
 // DomainsBackend serves the domains group: the SDK's DomainsService.
 type DomainsBackend interface {
 	// List serves ListDomains (GET /domains).
-	List(ctx context.Context) (*clerk.Domains, error)
+	List(ctx context.Context) (*v2021.Domains, error)
 	// Add serves AddDomain (POST /domains).
-	Add(ctx context.Context, params *clerk.DomainsAddParams) (*clerk.Domain, error)
+	Add(ctx context.Context, params *v2021.DomainsAddParams) (*v2021.Domain, error)
 	// Delete serves DeleteDomain (DELETE /domains/{domain_id}).
-	Delete(ctx context.Context, domainID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, domainID string) (*v2021.DeletedObject, error)
 	// Update serves UpdateDomain (PATCH /domains/{domain_id}).
-	Update(ctx context.Context, domainID string, params *clerk.DomainsUpdateParams) (*clerk.Domain, error)
+	Update(ctx context.Context, domainID string, params *v2021.DomainsUpdateParams) (*v2021.Domain, error)
 }
 
 // EmailAddressesBackend serves the emailAddresses group: the SDK's EmailAddressesService.
 type EmailAddressesBackend interface {
 	// Create serves CreateEmailAddress (POST /email_addresses).
-	Create(ctx context.Context, params *clerk.EmailAddressesCreateParams) (*clerk.EmailAddress, error)
+	Create(ctx context.Context, params *v2021.EmailAddressesCreateParams) (*v2021.EmailAddress, error)
 	// Get serves GetEmailAddress (GET /email_addresses/{email_address_id}).
-	Get(ctx context.Context, emailAddressID string) (*clerk.EmailAddress, error)
+	Get(ctx context.Context, emailAddressID string) (*v2021.EmailAddress, error)
 	// Delete serves DeleteEmailAddress (DELETE /email_addresses/{email_address_id}).
-	Delete(ctx context.Context, emailAddressID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, emailAddressID string) (*v2021.DeletedObject, error)
 	// Update serves UpdateEmailAddress (PATCH /email_addresses/{email_address_id}).
-	Update(ctx context.Context, emailAddressID string, params *clerk.EmailAddressesUpdateParams) (*clerk.EmailAddress, error)
+	Update(ctx context.Context, emailAddressID string, params *v2021.EmailAddressesUpdateParams) (*v2021.EmailAddress, error)
 }
 
 // EmailAndSMSTemplatesBackend serves the emailAndSmsTemplates group: the SDK's EmailAndSMSTemplatesService.
 type EmailAndSMSTemplatesBackend interface {
 	// Upsert serves UpsertTemplate (PUT /templates/{template_type}/{slug}).
-	Upsert(ctx context.Context, templateType string, slug string, params *clerk.EmailAndSMSTemplatesUpsertParams) (*clerk.Template, error)
+	Upsert(ctx context.Context, templateType string, slug string, params *v2021.EmailAndSMSTemplatesUpsertParams) (*v2021.Template, error)
 }
 
 // EmailSMSTemplatesBackend serves the emailSMSTemplates group: the SDK's EmailSMSTemplatesService.
 type EmailSMSTemplatesBackend interface {
 	// List serves GetTemplateList (GET /templates/{template_type}). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, templateType string) (*clerk.TemplateList, error)
+	List(ctx context.Context, templateType string) (*v2021.TemplateList, error)
 	// Revert serves RevertTemplate (POST /templates/{template_type}/{slug}/revert).
-	Revert(ctx context.Context, templateType string, slug string) (*clerk.Template, error)
+	Revert(ctx context.Context, templateType string, slug string) (*v2021.Template, error)
 	// Get serves GetTemplate (GET /templates/{template_type}/{slug}).
-	Get(ctx context.Context, templateType string, slug string) (*clerk.Template, error)
+	Get(ctx context.Context, templateType string, slug string) (*v2021.Template, error)
 	// ToggleTemplateDelivery serves ToggleTemplateDelivery (POST /templates/{template_type}/{slug}/toggle_delivery).
-	ToggleTemplateDelivery(ctx context.Context, templateType string, slug string, params *clerk.EmailSMSTemplatesToggleTemplateDeliveryParams) (*clerk.Template, error)
+	ToggleTemplateDelivery(ctx context.Context, templateType string, slug string, params *v2021.EmailSMSTemplatesToggleTemplateDeliveryParams) (*v2021.Template, error)
 }
 
 // InstanceSettingsBackend serves the instanceSettings group: the SDK's InstanceSettingsService.
 type InstanceSettingsBackend interface {
 	// Update serves UpdateInstance (PATCH /instance).
-	Update(ctx context.Context, params *clerk.InstanceSettingsUpdateParams, later *InstanceSettingsUpdateLater) error
+	Update(ctx context.Context, params *v2021.InstanceSettingsUpdateParams, later *InstanceSettingsUpdateLater) error
 	// UpdateRestrictions serves UpdateInstanceRestrictions (PATCH /instance/restrictions).
-	UpdateRestrictions(ctx context.Context, params *clerk.InstanceSettingsUpdateRestrictionsParams, later *InstanceSettingsUpdateRestrictionsLater) (JSON[clerk.InstanceRestrictions], error)
+	UpdateRestrictions(ctx context.Context, params *v2021.InstanceSettingsUpdateRestrictionsParams, later *InstanceSettingsUpdateRestrictionsLater) (JSON[v2021.InstanceRestrictions], error)
 	// UpdateOrganizationSettings serves UpdateInstanceOrganizationSettings (PATCH /instance/organization_settings).
-	UpdateOrganizationSettings(ctx context.Context, params *clerk.InstanceSettingsUpdateOrganizationSettingsParams, later *InstanceSettingsUpdateOrganizationSettingsLater) (JSON[clerk.OrganizationSettings], error)
+	UpdateOrganizationSettings(ctx context.Context, params *v2021.InstanceSettingsUpdateOrganizationSettingsParams, later *InstanceSettingsUpdateOrganizationSettingsLater) (JSON[v2021.OrganizationSettings], error)
 }
 
 // InstanceSettingsUpdateLater holds what later API versions add to the parameters of
@@ -189,33 +189,33 @@ type InstanceSettingsUpdateOrganizationSettingsLater struct {
 // InvitationsBackend serves the invitations group: the SDK's InvitationsService.
 type InvitationsBackend interface {
 	// Create serves CreateInvitation (POST /invitations).
-	Create(ctx context.Context, params *clerk.InvitationsCreateParams) (*clerk.Invitation, error)
+	Create(ctx context.Context, params *v2021.InvitationsCreateParams) (*v2021.Invitation, error)
 	// List serves ListInvitations (GET /invitations). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, params *clerk.InvitationsListParams) (*clerk.InvitationList, error)
+	List(ctx context.Context, params *v2021.InvitationsListParams) (*v2021.InvitationList, error)
 	// Revoke serves RevokeInvitation (POST /invitations/{invitation_id}/revoke).
-	Revoke(ctx context.Context, invitationID string) (*clerk.InvitationRevoked, error)
+	Revoke(ctx context.Context, invitationID string) (*v2021.InvitationRevoked, error)
 }
 
 // JWKSBackend serves the jwks group: the SDK's JWKSService.
 type JWKSBackend interface {
 	// Get serves GetJWKS (GET /jwks).
-	Get(ctx context.Context) (*clerk.JWKS, error)
+	Get(ctx context.Context) (*v2021.JWKS, error)
 }
 
 // JWTTemplatesBackend serves the jwtTemplates group: the SDK's JWTTemplatesService.
 type JWTTemplatesBackend interface {
 	// List serves ListJWTTemplates (GET /jwt_templates). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, later *JWTTemplatesListLater) (*clerk.JWTTemplateList, error)
+	List(ctx context.Context, later *JWTTemplatesListLater) (*v2021.JWTTemplateList, error)
 	// Create serves CreateJWTTemplate (POST /jwt_templates).
-	Create(ctx context.Context, params *clerk.JWTTemplatesCreateParams) (*clerk.JWTTemplate, error)
+	Create(ctx context.Context, params *v2021.JWTTemplatesCreateParams) (*v2021.JWTTemplate, error)
 	// Get serves GetJWTTemplate (GET /jwt_templates/{template_id}).
-	Get(ctx context.Context, templateID string) (*clerk.JWTTemplate, error)
+	Get(ctx context.Context, templateID string) (*v2021.JWTTemplate, error)
 	// Update serves UpdateJWTTemplate (PATCH /jwt_templates/{template_id}).
-	Update(ctx context.Context, templateID string, params *clerk.JWTTemplatesUpdateParams) (*clerk.JWTTemplate, error)
+	Update(ctx context.Context, templateID string, params *v2021.JWTTemplatesUpdateParams) (*v2021.JWTTemplate, error)
 	// Delete serves DeleteJWTTemplate (DELETE /jwt_templates/{template_id}).
-	Delete(ctx context.Context, templateID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, templateID string) (*v2021.DeletedObject, error)
 }
 
 // JWTTemplatesListLater holds what later API versions add to the parameters of
@@ -229,23 +229,23 @@ type JWTTemplatesListLater struct {
 // MiscellaneousBackend serves the miscellaneous group: the SDK's MiscellaneousService.
 type MiscellaneousBackend interface {
 	// GetInterstitial serves GetPublicInterstitial (GET /public/interstitial).
-	GetInterstitial(ctx context.Context, params *clerk.MiscellaneousGetInterstitialParams) ([]byte, error)
+	GetInterstitial(ctx context.Context, params *v2021.MiscellaneousGetInterstitialParams) ([]byte, error)
 }
 
 // OAuthApplicationsBackend serves the oauthApplications group: the SDK's OAuthApplicationsService.
 type OAuthApplicationsBackend interface {
 	// List serves ListOAuthApplications (GET /oauth_applications).
-	List(ctx context.Context, params *clerk.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[clerk.OAuthApplications], error)
+	List(ctx context.Context, params *v2021.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[v2021.OAuthApplications], error)
 	// Create serves CreateOAuthApplication (POST /oauth_applications).
-	Create(ctx context.Context, params *clerk.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[clerk.OAuthApplicationWithSecret], error)
+	Create(ctx context.Context, params *v2021.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[v2021.OAuthApplicationWithSecret], error)
 	// Get serves GetOAuthApplication (GET /oauth_applications/{oauth_application_id}).
-	Get(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplication], error)
+	Get(ctx context.Context, oauthApplicationID string) (JSON[v2021.OAuthApplication], error)
 	// Update serves UpdateOAuthApplication (PATCH /oauth_applications/{oauth_application_id}).
-	Update(ctx context.Context, oauthApplicationID string, params *clerk.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[clerk.OAuthApplication], error)
+	Update(ctx context.Context, oauthApplicationID string, params *v2021.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[v2021.OAuthApplication], error)
 	// Delete serves DeleteOAuthApplication (DELETE /oauth_applications/{oauth_application_id}).
-	Delete(ctx context.Context, oauthApplicationID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, oauthApplicationID string) (*v2021.DeletedObject, error)
 	// RotateSecret serves RotateOAuthApplicationSecret (POST /oauth_applications/{oauth_application_id}/rotate_secret).
-	RotateSecret(ctx context.Context, oauthApplicationID string) (JSON[clerk.OAuthApplicationWithSecret], error)
+	RotateSecret(ctx context.Context, oauthApplicationID string) (JSON[v2021.OAuthApplicationWithSecret], error)
 }
 
 // OAuthApplicationsListLater holds what later API versions add to the parameters of
@@ -277,102 +277,102 @@ type OAuthApplicationsUpdateLater struct {
 // OrganizationDomainBackend serves the organizationDomain group: the SDK's OrganizationDomainService.
 type OrganizationDomainBackend interface {
 	// Update serves UpdateOrganizationDomain (PATCH /organizations/{organization_id}/domains/{domain_id}).
-	Update(ctx context.Context, organizationID string, domainID string, params *clerk.OrganizationDomainUpdateParams) (JSON[clerk.OrganizationDomain], error)
+	Update(ctx context.Context, organizationID string, domainID string, params *v2021.OrganizationDomainUpdateParams) (JSON[v2021.OrganizationDomain], error)
 }
 
 // OrganizationDomainsBackend serves the organizationDomains group: the SDK's OrganizationDomainsService.
 type OrganizationDomainsBackend interface {
 	// Create serves CreateOrganizationDomain (POST /organizations/{organization_id}/domains).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsCreateParams) (JSON[clerk.OrganizationDomain], error)
+	Create(ctx context.Context, organizationID string, params *v2021.OrganizationDomainsCreateParams) (JSON[v2021.OrganizationDomain], error)
 	// List serves ListOrganizationDomains (GET /organizations/{organization_id}/domains).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationDomainsListParams) (JSON[clerk.OrganizationDomains], error)
+	List(ctx context.Context, organizationID string, params *v2021.OrganizationDomainsListParams) (JSON[v2021.OrganizationDomains], error)
 	// Delete serves DeleteOrganizationDomain (DELETE /organizations/{organization_id}/domains/{domain_id}).
-	Delete(ctx context.Context, organizationID string, domainID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, organizationID string, domainID string) (*v2021.DeletedObject, error)
 }
 
 // OrganizationInvitationsBackend serves the organizationInvitations group: the SDK's OrganizationInvitationsService.
 type OrganizationInvitationsBackend interface {
 	// GetAll serves ListInstanceOrganizationInvitations (GET /organization_invitations).
-	GetAll(ctx context.Context, params *clerk.OrganizationInvitationsGetAllParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error)
+	GetAll(ctx context.Context, params *v2021.OrganizationInvitationsGetAllParams) (JSON[v2021.OrganizationInvitationsWithPublicOrganizationData], error)
 	// Create serves CreateOrganizationInvitation (POST /organizations/{organization_id}/invitations).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsCreateParams) (JSON[clerk.OrganizationInvitation], error)
+	Create(ctx context.Context, organizationID string, params *v2021.OrganizationInvitationsCreateParams) (JSON[v2021.OrganizationInvitation], error)
 	// List serves ListOrganizationInvitations (GET /organizations/{organization_id}/invitations).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListParams) (JSON[clerk.OrganizationInvitations], error)
+	List(ctx context.Context, organizationID string, params *v2021.OrganizationInvitationsListParams) (JSON[v2021.OrganizationInvitations], error)
 	// BulkCreate serves CreateOrganizationInvitationBulk (POST /organizations/{organization_id}/invitations/bulk).
-	BulkCreate(ctx context.Context, organizationID string, params []clerk.OrganizationInvitationsBulkCreateParams) (JSON[clerk.OrganizationInvitations], error)
+	BulkCreate(ctx context.Context, organizationID string, params []v2021.OrganizationInvitationsBulkCreateParams) (JSON[v2021.OrganizationInvitations], error)
 	// ListPending serves ListPendingOrganizationInvitations (GET /organizations/{organization_id}/invitations/pending).
-	ListPending(ctx context.Context, organizationID string, params *clerk.OrganizationInvitationsListPendingParams) (JSON[clerk.OrganizationInvitations], error)
+	ListPending(ctx context.Context, organizationID string, params *v2021.OrganizationInvitationsListPendingParams) (JSON[v2021.OrganizationInvitations], error)
 	// Get serves GetOrganizationInvitation (GET /organizations/{organization_id}/invitations/{invitation_id}).
-	Get(ctx context.Context, organizationID string, invitationID string) (JSON[clerk.OrganizationInvitation], error)
+	Get(ctx context.Context, organizationID string, invitationID string) (JSON[v2021.OrganizationInvitation], error)
 	// Revoke serves RevokeOrganizationInvitation (POST /organizations/{organization_id}/invitations/{invitation_id}/revoke).
-	Revoke(ctx context.Context, organizationID string, invitationID string, params *clerk.OrganizationInvitationsRevokeParams) (JSON[clerk.OrganizationInvitation], error)
+	Revoke(ctx context.Context, organizationID string, invitationID string, params *v2021.OrganizationInvitationsRevokeParams) (JSON[v2021.OrganizationInvitation], error)
 }
 
 // OrganizationMembershipsBackend serves the organizationMemberships group: the SDK's OrganizationMembershipsService.
 type OrganizationMembershipsBackend interface {
 	// Create serves CreateOrganizationMembership (POST /organizations/{organization_id}/memberships).
-	Create(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsCreateParams) (JSON[clerk.OrganizationMembership], error)
+	Create(ctx context.Context, organizationID string, params *v2021.OrganizationMembershipsCreateParams) (JSON[v2021.OrganizationMembership], error)
 	// List serves ListOrganizationMemberships (GET /organizations/{organization_id}/memberships).
-	List(ctx context.Context, organizationID string, params *clerk.OrganizationMembershipsListParams) (JSON[clerk.OrganizationMemberships], error)
+	List(ctx context.Context, organizationID string, params *v2021.OrganizationMembershipsListParams) (JSON[v2021.OrganizationMemberships], error)
 	// Update serves UpdateOrganizationMembership (PATCH /organizations/{organization_id}/memberships/{user_id}).
-	Update(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateParams) (JSON[clerk.OrganizationMembership], error)
+	Update(ctx context.Context, organizationID string, userID string, params *v2021.OrganizationMembershipsUpdateParams) (JSON[v2021.OrganizationMembership], error)
 	// Delete serves DeleteOrganizationMembership (DELETE /organizations/{organization_id}/memberships/{user_id}).
-	Delete(ctx context.Context, organizationID string, userID string) (JSON[clerk.OrganizationMembership], error)
+	Delete(ctx context.Context, organizationID string, userID string) (JSON[v2021.OrganizationMembership], error)
 	// UpdateMetadata serves UpdateOrganizationMembershipMetadata (PATCH /organizations/{organization_id}/memberships/{user_id}/metadata).
-	UpdateMetadata(ctx context.Context, organizationID string, userID string, params *clerk.OrganizationMembershipsUpdateMetadataParams) (JSON[clerk.OrganizationMembership], error)
+	UpdateMetadata(ctx context.Context, organizationID string, userID string, params *v2021.OrganizationMembershipsUpdateMetadataParams) (JSON[v2021.OrganizationMembership], error)
 	// GetAll serves InstanceGetOrganizationMemberships (GET /organization_memberships).
-	GetAll(ctx context.Context, params *clerk.OrganizationMembershipsGetAllParams) (JSON[clerk.OrganizationMemberships], error)
+	GetAll(ctx context.Context, params *v2021.OrganizationMembershipsGetAllParams) (JSON[v2021.OrganizationMemberships], error)
 }
 
 // OrganizationsBackend serves the organizations group: the SDK's OrganizationsService.
 type OrganizationsBackend interface {
 	// List serves ListOrganizations (GET /organizations).
-	List(ctx context.Context, params *clerk.OrganizationsListParams) (JSON[clerk.Organizations], error)
+	List(ctx context.Context, params *v2021.OrganizationsListParams) (JSON[v2021.Organizations], error)
 	// Create serves CreateOrganization (POST /organizations).
-	Create(ctx context.Context, params *clerk.OrganizationsCreateParams) (JSON[clerk.Organization], error)
+	Create(ctx context.Context, params *v2021.OrganizationsCreateParams) (JSON[v2021.Organization], error)
 	// Get serves GetOrganization (GET /organizations/{organization_id}).
-	Get(ctx context.Context, organizationID string, params *clerk.OrganizationsGetParams) (JSON[clerk.Organization], error)
+	Get(ctx context.Context, organizationID string, params *v2021.OrganizationsGetParams) (JSON[v2021.Organization], error)
 	// Update serves UpdateOrganization (PATCH /organizations/{organization_id}).
-	Update(ctx context.Context, organizationID string, params *clerk.OrganizationsUpdateParams) (JSON[clerk.Organization], error)
+	Update(ctx context.Context, organizationID string, params *v2021.OrganizationsUpdateParams) (JSON[v2021.Organization], error)
 	// Delete serves DeleteOrganization (DELETE /organizations/{organization_id}).
-	Delete(ctx context.Context, organizationID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, organizationID string) (*v2021.DeletedObject, error)
 	// MergeMetadata serves MergeOrganizationMetadata (PATCH /organizations/{organization_id}/metadata).
-	MergeMetadata(ctx context.Context, organizationID string, params *clerk.OrganizationsMergeMetadataParams) (JSON[clerk.Organization], error)
+	MergeMetadata(ctx context.Context, organizationID string, params *v2021.OrganizationsMergeMetadataParams) (JSON[v2021.Organization], error)
 	// UploadLogo serves UploadOrganizationLogo (PUT /organizations/{organization_id}/logo).
-	UploadLogo(ctx context.Context, organizationID string, params *clerk.OrganizationsUploadLogoParams) (JSON[clerk.OrganizationWithLogo], error)
+	UploadLogo(ctx context.Context, organizationID string, params *v2021.OrganizationsUploadLogoParams) (JSON[v2021.OrganizationWithLogo], error)
 	// DeleteLogo serves DeleteOrganizationLogo (DELETE /organizations/{organization_id}/logo).
-	DeleteLogo(ctx context.Context, organizationID string) (JSON[clerk.Organization], error)
+	DeleteLogo(ctx context.Context, organizationID string) (JSON[v2021.Organization], error)
 }
 
 // PhoneNumbersBackend serves the phoneNumbers group: the SDK's PhoneNumbersService.
 type PhoneNumbersBackend interface {
 	// Create serves CreatePhoneNumber (POST /phone_numbers).
-	Create(ctx context.Context, params *clerk.PhoneNumbersCreateParams) (*clerk.PhoneNumber, error)
+	Create(ctx context.Context, params *v2021.PhoneNumbersCreateParams) (*v2021.PhoneNumber, error)
 	// Get serves GetPhoneNumber (GET /phone_numbers/{phone_number_id}).
-	Get(ctx context.Context, phoneNumberID string) (*clerk.PhoneNumber, error)
+	Get(ctx context.Context, phoneNumberID string) (*v2021.PhoneNumber, error)
 	// Delete serves DeletePhoneNumber (DELETE /phone_numbers/{phone_number_id}).
-	Delete(ctx context.Context, phoneNumberID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, phoneNumberID string) (*v2021.DeletedObject, error)
 	// Update serves UpdatePhoneNumber (PATCH /phone_numbers/{phone_number_id}).
-	Update(ctx context.Context, phoneNumberID string, params *clerk.PhoneNumbersUpdateParams) (*clerk.PhoneNumber, error)
+	Update(ctx context.Context, phoneNumberID string, params *v2021.PhoneNumbersUpdateParams) (*v2021.PhoneNumber, error)
 }
 
 // ProxyChecksBackend serves the proxyChecks group: the SDK's ProxyChecksService.
 type ProxyChecksBackend interface {
 	// Verify serves VerifyDomainProxy (POST /proxy_checks).
-	Verify(ctx context.Context, params *clerk.ProxyChecksVerifyParams) (*clerk.ProxyCheck, error)
+	Verify(ctx context.Context, params *v2021.ProxyChecksVerifyParams) (*v2021.ProxyCheck, error)
 }
 
 // RedirectURLsBackend serves the redirectUrls and redirectURLs groups: the SDK's RedirectURLsService.
 type RedirectURLsBackend interface {
 	// Create serves CreateRedirectURL (POST /redirect_urls).
-	Create(ctx context.Context, params *clerk.RedirectURLsCreateParams) (*clerk.RedirectURL, error)
+	Create(ctx context.Context, params *v2021.RedirectURLsCreateParams) (*v2021.RedirectURL, error)
 	// Get serves GetRedirectURL (GET /redirect_urls/{id}).
-	Get(ctx context.Context, id string) (*clerk.RedirectURL, error)
+	Get(ctx context.Context, id string) (*v2021.RedirectURL, error)
 	// Delete serves DeleteRedirectURL (DELETE /redirect_urls/{id}).
-	Delete(ctx context.Context, id string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, id string) (*v2021.DeletedObject, error)
 	// List serves ListRedirectURLs (GET /redirect_urls). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, later *RedirectURLsListLater) (*clerk.RedirectURLList, error)
+	List(ctx context.Context, later *RedirectURLsListLater) (*v2021.RedirectURLList, error)
 }
 
 // RedirectURLsListLater holds what later API versions add to the parameters of
@@ -386,15 +386,15 @@ type RedirectURLsListLater struct {
 // SAMLConnectionsBackend serves the samlConnections group: the SDK's SAMLConnectionsService.
 type SAMLConnectionsBackend interface {
 	// List serves ListSAMLConnections (GET /saml_connections).
-	List(ctx context.Context, params *clerk.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[clerk.SAMLConnections], error)
+	List(ctx context.Context, params *v2021.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[v2021.SAMLConnections], error)
 	// Create serves CreateSAMLConnection (POST /saml_connections).
-	Create(ctx context.Context, params *clerk.SAMLConnectionsCreateParams) (JSON[clerk.SAMLConnection], error)
+	Create(ctx context.Context, params *v2021.SAMLConnectionsCreateParams) (JSON[v2021.SAMLConnection], error)
 	// Get serves GetSAMLConnection (GET /saml_connections/{saml_connection_id}).
-	Get(ctx context.Context, samlConnectionID string) (JSON[clerk.SAMLConnection], error)
+	Get(ctx context.Context, samlConnectionID string) (JSON[v2021.SAMLConnection], error)
 	// Update serves UpdateSAMLConnection (PATCH /saml_connections/{saml_connection_id}).
-	Update(ctx context.Context, samlConnectionID string, params *clerk.SAMLConnectionsUpdateParams) (JSON[clerk.SAMLConnection], error)
+	Update(ctx context.Context, samlConnectionID string, params *v2021.SAMLConnectionsUpdateParams) (JSON[v2021.SAMLConnection], error)
 	// Delete serves DeleteSAMLConnection (DELETE /saml_connections/{saml_connection_id}).
-	Delete(ctx context.Context, samlConnectionID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, samlConnectionID string) (*v2021.DeletedObject, error)
 }
 
 // SAMLConnectionsListLater holds what later API versions add to the parameters of
@@ -409,15 +409,15 @@ type SAMLConnectionsListLater struct {
 type SessionsBackend interface {
 	// List serves GetSessionList (GET /sessions). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, params *clerk.SessionsListParams) (*clerk.SessionList, error)
+	List(ctx context.Context, params *v2021.SessionsListParams) (*v2021.SessionList, error)
 	// Get serves GetSession (GET /sessions/{session_id}).
-	Get(ctx context.Context, sessionID string) (*clerk.Session, error)
+	Get(ctx context.Context, sessionID string) (*v2021.Session, error)
 	// Revoke serves RevokeSession (POST /sessions/{session_id}/revoke).
-	Revoke(ctx context.Context, sessionID string) (*clerk.Session, error)
+	Revoke(ctx context.Context, sessionID string) (*v2021.Session, error)
 	// Verify serves VerifySession (POST /sessions/{session_id}/verify).
-	Verify(ctx context.Context, sessionID string, params *clerk.SessionsVerifyParams) (*clerk.Session, error)
+	Verify(ctx context.Context, sessionID string, params *v2021.SessionsVerifyParams) (*v2021.Session, error)
 	// CreateTokenFromTemplate serves CreateSessionTokenFromTemplate (POST /sessions/{session_id}/tokens/{template_name}).
-	CreateTokenFromTemplate(ctx context.Context, sessionID string, templateName string, later *SessionsCreateTokenFromTemplateLater) (*clerk.SessionsCreateTokenFromTemplateResponse, error)
+	CreateTokenFromTemplate(ctx context.Context, sessionID string, templateName string, later *SessionsCreateTokenFromTemplateLater) (*v2021.SessionsCreateTokenFromTemplateResponse, error)
 }
 
 // SessionsCreateTokenFromTemplateLater holds what later API versions add to the parameters of
@@ -430,9 +430,9 @@ type SessionsCreateTokenFromTemplateLater struct {
 // SignInTokensBackend serves the signInTokens group: the SDK's SignInTokensService.
 type SignInTokensBackend interface {
 	// Create serves CreateSignInToken (POST /sign_in_tokens).
-	Create(ctx context.Context, params *clerk.SignInTokensCreateParams, later *SignInTokensCreateLater) (*clerk.SignInToken, error)
+	Create(ctx context.Context, params *v2021.SignInTokensCreateParams, later *SignInTokensCreateLater) (*v2021.SignInToken, error)
 	// Revoke serves RevokeSignInToken (POST /sign_in_tokens/{sign_in_token_id}/revoke).
-	Revoke(ctx context.Context, signInTokenID string) (*clerk.SignInToken, error)
+	Revoke(ctx context.Context, signInTokenID string) (*v2021.SignInToken, error)
 }
 
 // SignInTokensCreateLater holds what later API versions add to the parameters of
@@ -445,7 +445,7 @@ type SignInTokensCreateLater struct {
 // SignUpsBackend serves the signUps group: the SDK's SignUpsService.
 type SignUpsBackend interface {
 	// Update serves UpdateSignUp (PATCH /sign_ups/{id}).
-	Update(ctx context.Context, id string, params *clerk.SignUpsUpdateParams, later *SignUpsUpdateLater) (*clerk.SignUp, error)
+	Update(ctx context.Context, id string, params *v2021.SignUpsUpdateParams, later *SignUpsUpdateLater) (*v2021.SignUp, error)
 }
 
 // SignUpsUpdateLater holds what later API versions add to the parameters of
@@ -458,76 +458,76 @@ type SignUpsUpdateLater struct {
 // TemplatesBackend serves the templates group: the SDK's TemplatesService.
 type TemplatesBackend interface {
 	// Preview serves PreviewTemplate (POST /templates/{template_type}/{slug}/preview).
-	Preview(ctx context.Context, templateType string, slug string, params *clerk.TemplatesPreviewParams) (map[string]any, error)
+	Preview(ctx context.Context, templateType string, slug string, params *v2021.TemplatesPreviewParams) (map[string]any, error)
 }
 
 // TestingTokensBackend serves the testingTokens group: the SDK's TestingTokensService.
 type TestingTokensBackend interface {
 	// Create serves CreateTestingToken (POST /testing_tokens).
-	Create(ctx context.Context) (*clerk.TestingToken, error)
+	Create(ctx context.Context) (*v2021.TestingToken, error)
 }
 
 // UsersBackend serves the users group: the SDK's UsersService.
 type UsersBackend interface {
 	// List serves GetUserList (GET /users).
-	List(ctx context.Context, params *clerk.UsersListParams) (JSON[[]*clerk.User], error)
+	List(ctx context.Context, params *v2021.UsersListParams) (JSON[[]*v2021.User], error)
 	// Create serves CreateUser (POST /users).
-	Create(ctx context.Context, params *clerk.UsersCreateParams) (*clerk.User, error)
+	Create(ctx context.Context, params *v2021.UsersCreateParams) (*v2021.User, error)
 	// Count serves GetUsersCount (GET /users/count).
-	Count(ctx context.Context, params *clerk.UsersCountParams) (*clerk.TotalCount, error)
+	Count(ctx context.Context, params *v2021.UsersCountParams) (*v2021.TotalCount, error)
 	// Get serves GetUser (GET /users/{user_id}).
-	Get(ctx context.Context, userID string) (JSON[clerk.User], error)
+	Get(ctx context.Context, userID string) (JSON[v2021.User], error)
 	// Update serves UpdateUser (PATCH /users/{user_id}).
-	Update(ctx context.Context, userID string, params *clerk.UsersUpdateParams) (*clerk.User, error)
+	Update(ctx context.Context, userID string, params *v2021.UsersUpdateParams) (*v2021.User, error)
 	// Delete serves DeleteUser (DELETE /users/{user_id}).
-	Delete(ctx context.Context, userID string) (*clerk.DeletedObject, error)
+	Delete(ctx context.Context, userID string) (*v2021.DeletedObject, error)
 	// Ban serves BanUser (POST /users/{user_id}/ban).
-	Ban(ctx context.Context, userID string) (*clerk.User, error)
+	Ban(ctx context.Context, userID string) (*v2021.User, error)
 	// Unban serves UnbanUser (POST /users/{user_id}/unban).
-	Unban(ctx context.Context, userID string) (*clerk.User, error)
+	Unban(ctx context.Context, userID string) (*v2021.User, error)
 	// Lock serves LockUser (POST /users/{user_id}/lock).
-	Lock(ctx context.Context, userID string) (*clerk.User, error)
+	Lock(ctx context.Context, userID string) (*v2021.User, error)
 	// Unlock serves UnlockUser (POST /users/{user_id}/unlock).
-	Unlock(ctx context.Context, userID string) (*clerk.User, error)
+	Unlock(ctx context.Context, userID string) (*v2021.User, error)
 	// SetProfileImage serves SetUserProfileImage (POST /users/{user_id}/profile_image).
-	SetProfileImage(ctx context.Context, userID string, params *clerk.UsersSetProfileImageParams) (*clerk.User, error)
+	SetProfileImage(ctx context.Context, userID string, params *v2021.UsersSetProfileImageParams) (*v2021.User, error)
 	// DeleteProfileImage serves DeleteUserProfileImage (DELETE /users/{user_id}/profile_image).
-	DeleteProfileImage(ctx context.Context, userID string) (*clerk.User, error)
+	DeleteProfileImage(ctx context.Context, userID string) (*v2021.User, error)
 	// UpdateMetadata serves UpdateUserMetadata (PATCH /users/{user_id}/metadata).
-	UpdateMetadata(ctx context.Context, userID string, params *clerk.UsersUpdateMetadataParams) (*clerk.User, error)
+	UpdateMetadata(ctx context.Context, userID string, params *v2021.UsersUpdateMetadataParams) (*v2021.User, error)
 	// GetOAuthAccessToken serves GetOAuthAccessToken (GET /users/{user_id}/oauth_access_tokens/{provider}). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
-	GetOAuthAccessToken(ctx context.Context, userID string, provider string) (*clerk.OAuthAccessTokenList, error)
+	GetOAuthAccessToken(ctx context.Context, userID string, provider string) (*v2021.OAuthAccessTokenList, error)
 	// GetOrganizationMemberships serves UsersGetOrganizationMemberships (GET /users/{user_id}/organization_memberships).
-	GetOrganizationMemberships(ctx context.Context, userID string, params *clerk.UsersGetOrganizationMembershipsParams) (JSON[clerk.OrganizationMemberships], error)
+	GetOrganizationMemberships(ctx context.Context, userID string, params *v2021.UsersGetOrganizationMembershipsParams) (JSON[v2021.OrganizationMemberships], error)
 	// GetOrganizationInvitations serves UsersGetOrganizationInvitations (GET /users/{user_id}/organization_invitations).
-	GetOrganizationInvitations(ctx context.Context, userID string, params *clerk.UsersGetOrganizationInvitationsParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error)
+	GetOrganizationInvitations(ctx context.Context, userID string, params *v2021.UsersGetOrganizationInvitationsParams) (JSON[v2021.OrganizationInvitationsWithPublicOrganizationData], error)
 	// VerifyPassword serves VerifyPassword (POST /users/{user_id}/verify_password).
-	VerifyPassword(ctx context.Context, userID string, params *clerk.UsersVerifyPasswordParams) (*clerk.UsersVerifyPasswordResponse, error)
+	VerifyPassword(ctx context.Context, userID string, params *v2021.UsersVerifyPasswordParams) (*v2021.UsersVerifyPasswordResponse, error)
 	// VerifyTOTP serves VerifyTOTP (POST /users/{user_id}/verify_totp).
-	VerifyTOTP(ctx context.Context, userID string, params *clerk.UsersVerifyTOTPParams) (*clerk.UsersVerifyTOTPResponse, error)
+	VerifyTOTP(ctx context.Context, userID string, params *v2021.UsersVerifyTOTPParams) (*v2021.UsersVerifyTOTPResponse, error)
 	// DisableMFA serves DisableMFA (DELETE /users/{user_id}/mfa).
-	DisableMFA(ctx context.Context, userID string) (*clerk.UsersDisableMFAResponse, error)
+	DisableMFA(ctx context.Context, userID string) (*v2021.UsersDisableMFAResponse, error)
 	// DeleteBackupCodes serves DeleteBackupCode (DELETE /users/{user_id}/backup_code).
-	DeleteBackupCodes(ctx context.Context, userID string) (*clerk.UsersDeleteBackupCodesResponse, error)
+	DeleteBackupCodes(ctx context.Context, userID string) (*v2021.UsersDeleteBackupCodesResponse, error)
 	// DeletePasskey serves UserPasskeyDelete (DELETE /users/{user_id}/passkeys/{passkey_identification_id}).
-	DeletePasskey(ctx context.Context, userID string, passkeyIdentificationID string) (*clerk.DeletedObject, error)
+	DeletePasskey(ctx context.Context, userID string, passkeyIdentificationID string) (*v2021.DeletedObject, error)
 	// DeleteWeb3Wallet serves UserWeb3WalletDelete (DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}).
-	DeleteWeb3Wallet(ctx context.Context, userID string, web3WalletIdentificationID string) (*clerk.DeletedObject, error)
+	DeleteWeb3Wallet(ctx context.Context, userID string, web3WalletIdentificationID string) (*v2021.DeletedObject, error)
 	// CreateTOTP serves CreateUserTOTP (POST /users/{user_id}/totp).
-	CreateTOTP(ctx context.Context, userID string) (*clerk.TOTP, error)
+	CreateTOTP(ctx context.Context, userID string) (*v2021.TOTP, error)
 	// DeleteTOTP serves DeleteTOTP (DELETE /users/{user_id}/totp).
-	DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDeleteTOTPResponse, error)
+	DeleteTOTP(ctx context.Context, userID string) (*v2021.UsersDeleteTOTPResponse, error)
 	// DeleteExternalAccount serves DeleteExternalAccount (DELETE /users/{user_id}/external_accounts/{external_account_id}).
-	DeleteExternalAccount(ctx context.Context, userID string, externalAccountID string) (*clerk.DeletedObject, error)
+	DeleteExternalAccount(ctx context.Context, userID string, externalAccountID string) (*v2021.DeletedObject, error)
 }
 
 // WebhooksBackend serves the webhooks group: the SDK's WebhooksService.
 type WebhooksBackend interface {
 	// CreateSvixApp serves CreateSvixApp (POST /webhooks/svix).
-	CreateSvixApp(ctx context.Context) (*clerk.SvixURL, error)
+	CreateSvixApp(ctx context.Context) (*v2021.SvixURL, error)
 	// DeleteSvixApp serves DeleteSvixApp (DELETE /webhooks/svix).
 	DeleteSvixApp(ctx context.Context) error
 	// GenerateSvixAuthURL serves GenerateSvixAuthURL (POST /webhooks/svix_url).
-	GenerateSvixAuthURL(ctx context.Context) (*clerk.SvixURL, error)
+	GenerateSvixAuthURL(ctx context.Context) (*v2021.SvixURL, error)
 }

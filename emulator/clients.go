@@ -11,8 +11,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Clients are the store's objects of kind "client", created with the
@@ -22,13 +22,13 @@ import (
 // last_active_session_id are never stale.
 
 // Get returns a client by ID with its sessions.
-func (s *Clients) Get(ctx context.Context, id string) (*clerk.ClientObject, error) {
+func (s *Clients) Get(ctx context.Context, id string) (*v2021.ClientObject, error) {
 	return s.client(ctx, id)
 }
 
 // client returns a client by ID with its sessions.
-func (s *core) client(ctx context.Context, id string) (*clerk.ClientObject, error) {
-	var c clerk.ClientObject
+func (s *core) client(ctx context.Context, id string) (*v2021.ClientObject, error) {
+	var c v2021.ClientObject
 	if err := readObject(ctx, s.store, kindClient, id, "Client", &c); err != nil {
 		return nil, err
 	}
@@ -40,11 +40,11 @@ func (s *core) client(ctx context.Context, id string) (*clerk.ClientObject, erro
 
 // List lists clients newest first, as the deprecated GET
 // /v1/clients does, with the total count of all clients.
-func (s *Clients) List(ctx context.Context, p *clerk.ClientsListParams) (*clerk.ClientObjectList, error) {
+func (s *Clients) List(ctx context.Context, p *v2021.ClientsListParams) (*v2021.ClientObjectList, error) {
 	if p == nil {
-		p = &clerk.ClientsListParams{}
+		p = &v2021.ClientsListParams{}
 	}
-	out, total, err := listPage[clerk.ClientObject](ctx, s.store, store.ObjectQuery{Kind: kindClient}, p.Limit, p.Offset)
+	out, total, err := listPage[v2021.ClientObject](ctx, s.store, store.ObjectQuery{Kind: kindClient}, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
@@ -53,25 +53,25 @@ func (s *Clients) List(ctx context.Context, p *clerk.ClientsListParams) (*clerk.
 			return nil, err
 		}
 	}
-	return &clerk.ClientObjectList{Data: out, TotalCount: total}, nil
+	return &v2021.ClientObjectList{Data: out, TotalCount: total}, nil
 }
 
 // fillClient sets a client's sessions (oldest first, each with its status
 // as of now) and session_ids from the session objects, and its
 // last_active_session_id: the saved one while that session is active,
 // else the most recently active of its active sessions, else null.
-func (s *core) fillClient(ctx context.Context, c *clerk.ClientObject) error {
+func (s *core) fillClient(ctx context.Context, c *v2021.ClientObject) error {
 	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindSession, Ref: c.ID, Ascending: true})
 	if err != nil {
 		return err
 	}
-	c.Sessions = make([]*clerk.Session, 0, len(rows))
+	c.Sessions = make([]*v2021.Session, 0, len(rows))
 	c.SessionIDs = make([]string, 0, len(rows))
-	sessions, err := decodeObjects[clerk.Session](rows)
+	sessions, err := decodeObjects[v2021.Session](rows)
 	if err != nil {
 		return err
 	}
-	var saved, latest *clerk.Session
+	var saved, latest *v2021.Session
 	for _, sess := range sessions {
 		s.expire(sess)
 		c.Sessions = append(c.Sessions, sess)
@@ -121,7 +121,7 @@ func (s *core) ClientToken(ctx context.Context, clientID string) (string, error)
 }
 
 // Verify returns the client a client token represents.
-func (s *Clients) Verify(ctx context.Context, p *clerk.ClientsVerifyParams) (*clerk.ClientObject, error) {
+func (s *Clients) Verify(ctx context.Context, p *v2021.ClientsVerifyParams) (*v2021.ClientObject, error) {
 	token := ""
 	if p != nil && p.Token != nil {
 		token = *p.Token

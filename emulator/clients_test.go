@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 var (
@@ -47,7 +47,7 @@ func TestVerifyClientTokens(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	s := newClientsTestService(t, &now)
 	ctx := context.Background()
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"c@example.com"}})
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"c@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestVerifyClientTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := s.Clients.Verify(ctx, &clerk.ClientsVerifyParams{Token: &tt.token})
+			c, err := s.Clients.Verify(ctx, &v2021.ClientsVerifyParams{Token: &tt.token})
 			if tt.code == "" {
 				if err != nil || c.ID != sess.ClientID || len(c.Sessions) != 1 || c.SessionIDs[0] != sess.ID {
 					t.Fatalf("%+v %v", c, err)

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Instance domains. The primary domain is the emulator's own, named after
@@ -26,7 +26,7 @@ var primaryDomainName = strings.TrimPrefix(DefaultFrontendHost, "clerk.")
 // answer (the SDK's model, the same in every API version) and what the
 // answer does not show.
 type satelliteRecord struct {
-	clerk.Domain
+	v2021.Domain
 	IsSecondary bool  `json:"is_secondary"`
 	CreatedAt   int64 `json:"created_at"`
 	UpdatedAt   int64 `json:"updated_at"`
@@ -43,9 +43,9 @@ func (s *core) primaryDomainID() string {
 }
 
 // primaryDomain is the answer for the instance's primary domain.
-func (s *core) primaryDomain() *clerk.Domain {
+func (s *core) primaryDomain() *v2021.Domain {
 	portal := "https://accounts." + primaryDomainName
-	return &clerk.Domain{Object: "domain", ID: s.primaryDomainID(), Name: primaryDomainName, IsSatellite: false,
+	return &v2021.Domain{Object: "domain", ID: s.primaryDomainID(), Name: primaryDomainName, IsSatellite: false,
 		FrontendAPIURL: "https://" + DefaultFrontendHost, AccountsPortalURL: &portal, DevelopmentOrigin: ""}
 }
 
@@ -62,7 +62,7 @@ func (d *satelliteRecord) setURLs() {
 		return
 	}
 	d.FrontendAPIURL = "https://clerk." + host
-	d.CnameTargets = []*clerk.CNameTarget{{Host: "clerk." + host, Value: "frontend-api.clerk.services", Required: true}}
+	d.CnameTargets = []*v2021.CNameTarget{{Host: "clerk." + host, Value: "frontend-api.clerk.services", Required: true}}
 }
 
 // checkInstanceDomainName refuses what is not a domain name, optionally
@@ -99,7 +99,7 @@ func checkProxyURL(raw string) error {
 
 // List lists the instance's domains: the primary one, then the
 // satellites, oldest first.
-func (s *Domains) List(ctx context.Context) (*clerk.Domains, error) {
+func (s *Domains) List(ctx context.Context) (*v2021.Domains, error) {
 	rows, err := s.store.ListObjects(ctx, store.ObjectQuery{Kind: kindDomain, Ascending: true})
 	if err != nil {
 		return nil, err
@@ -108,15 +108,15 @@ func (s *Domains) List(ctx context.Context) (*clerk.Domains, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []*clerk.Domain{s.primaryDomain()}
+	out := []*v2021.Domain{s.primaryDomain()}
 	for _, d := range sats {
 		out = append(out, &d.Domain)
 	}
-	return &clerk.Domains{Data: out, TotalCount: int64(len(out))}, nil
+	return &v2021.Domains{Data: out, TotalCount: int64(len(out))}, nil
 }
 
 // Add adds a satellite domain; a second primary one is refused.
-func (s *Domains) Add(ctx context.Context, p *clerk.DomainsAddParams) (*clerk.Domain, error) {
+func (s *Domains) Add(ctx context.Context, p *v2021.DomainsAddParams) (*v2021.Domain, error) {
 	if p == nil || p.Name == "" {
 		return nil, missing("name")
 	}
@@ -133,7 +133,7 @@ func (s *Domains) Add(ctx context.Context, p *clerk.DomainsAddParams) (*clerk.Do
 		return nil, identifierExists("name")
 	}
 	now := s.now().UnixMilli()
-	d := &satelliteRecord{Domain: clerk.Domain{Object: "domain", ID: s.rand.id("dmn"), Name: name, IsSatellite: true},
+	d := &satelliteRecord{Domain: v2021.Domain{Object: "domain", ID: s.rand.id("dmn"), Name: name, IsSatellite: true},
 		CreatedAt: now, UpdatedAt: now}
 	if p.ProxyURL != nil && *p.ProxyURL != "" {
 		if err := checkProxyURL(*p.ProxyURL); err != nil {
@@ -159,25 +159,25 @@ func forbiddenOnPrimary() *Error {
 }
 
 // Delete deletes a satellite domain; the primary one cannot be.
-func (s *Domains) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *Domains) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	if id == s.primaryDomainID() {
 		return nil, forbiddenOnPrimary()
 	}
 	if err := deleteObject(ctx, s.store, kindDomain, id, "Domain"); err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "domain", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "domain", ID: id, Deleted: true}, nil
 }
 
 // Update changes a satellite's name, proxy URL or is_secondary. The
 // primary domain of a development instance cannot be updated.
-func (s *Domains) Update(ctx context.Context, id string, p *clerk.DomainsUpdateParams) (*clerk.Domain, error) {
+func (s *Domains) Update(ctx context.Context, id string, p *v2021.DomainsUpdateParams) (*v2021.Domain, error) {
 	if id == s.primaryDomainID() {
 		return nil, &Error{Kind: KindBadRequest, Code: "domain_update_forbidden", Message: "Domain update was forbidden",
 			LongMessage: "Domain can be only updated for production instances"}
 	}
 	if p == nil {
-		p = &clerk.DomainsUpdateParams{}
+		p = &v2021.DomainsUpdateParams{}
 	}
 	var d satelliteRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
@@ -229,7 +229,7 @@ func (s *Domains) Update(ctx context.Context, id string, p *clerk.DomainsUpdateP
 // Verify checks a domain's proxy. The emulator makes no outbound call, so
 // a proxy is never reachable from it: once the input is valid, the answer
 // is Clerk's for a proxy that cannot be reached.
-func (s *ProxyChecks) Verify(ctx context.Context, p *clerk.ProxyChecksVerifyParams) (*clerk.ProxyCheck, error) {
+func (s *ProxyChecks) Verify(ctx context.Context, p *v2021.ProxyChecksVerifyParams) (*v2021.ProxyCheck, error) {
 	if p == nil || p.DomainID == nil || *p.DomainID == "" {
 		return nil, missing("domain_id")
 	}

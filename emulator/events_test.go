@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 	"github.com/clerkgo/clerk/webhook"
 )
 
@@ -72,25 +72,25 @@ func TestUserChangesEmitTheirEvents(t *testing.T) {
 		WebhookEndpoint{URL: deletesOnly, Events: []string{"user.deleted"}})
 	ctx := context.Background()
 
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}, FirstName: clerk.Ptr("Ada")})
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"ada@example.com"}, FirstName: v2021.Ptr("Ada")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A refused change emits nothing.
-	if _, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}}); err == nil {
+	if _, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"ada@example.com"}}); err == nil {
 		t.Fatal("a second user with the same address was created")
 	}
 	now = now.Add(time.Second)
-	if _, err := s.Users.Update(ctx, u.ID, &clerk.UsersUpdateParams{FirstName: clerk.NullableOf("Augusta")}); err != nil {
+	if _, err := s.Users.Update(ctx, u.ID, &v2021.UsersUpdateParams{FirstName: v2021.NullableOf("Augusta")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &u.ID, EmailAddress: clerk.Ptr("ada2@example.com")}); err != nil {
+	if _, err := s.EmailAddresses.Create(ctx, &v2021.EmailAddressesCreateParams{UserID: &u.ID, EmailAddress: v2021.Ptr("ada2@example.com")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Users.Ban(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Users.Update(ctx, "user_missing", &clerk.UsersUpdateParams{FirstName: clerk.NullableOf("x")}); err == nil {
+	if _, err := s.Users.Update(ctx, "user_missing", &v2021.UsersUpdateParams{FirstName: v2021.NullableOf("x")}); err == nil {
 		t.Fatal("updated a missing user")
 	}
 	if _, err := s.Users.Delete(ctx, u.ID); err != nil {
@@ -164,8 +164,8 @@ func TestEventsCommitWithTheirChange(t *testing.T) {
 	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
 	ctx := context.Background()
 	rec := func(id string) *store.User {
-		u, err := userRecord(&userDoc{User: &clerk.User{ID: id, Object: "user", CreatedAt: 1, UpdatedAt: 1,
-			EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{}}})
+		u, err := userRecord(&userDoc{User: &v2021.User{ID: id, Object: "user", CreatedAt: 1, UpdatedAt: 1,
+			EmailAddresses: []*v2021.EmailAddress{}, PhoneNumbers: []*v2021.PhoneNumber{}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func TestEventsCommitWithTheirChange(t *testing.T) {
 func TestNoEndpointsNoEvents(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	s, st := newEventsTestService(t, &now)
-	if _, err := s.Users.Create(context.Background(), &clerk.UsersCreateParams{}); err != nil {
+	if _, err := s.Users.Create(context.Background(), &v2021.UsersCreateParams{}); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := st.CountOutbox(context.Background(), store.OutboxQuery{}); n != 0 || err != nil {
@@ -242,7 +242,7 @@ func TestSessionChangesEmitTheirEvents(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything, Events: []string{"session.created", "session.revoked", "session.ended", "session.removed"}})
 	ctx := context.Background()
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{})
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,27 +284,27 @@ func TestAcceptOrganizationInvitation(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
 	ctx := context.Background()
-	ada, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
+	ada, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"bob@example.com"}})
+	bob, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"bob@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	orgJSON, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: ada.ID, MaxAllowedMemberships: clerk.Ptr(int64(2))})
+	orgJSON, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: ada.ID, MaxAllowedMemberships: v2021.Ptr(int64(2))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var org clerk.Organization
+	var org v2021.Organization
 	if err := json.Unmarshal(orgJSON, &org); err != nil {
 		t.Fatal(err)
 	}
-	invJSON, err := s.OrganizationInvitations.Create(ctx, org.ID, &clerk.OrganizationInvitationsCreateParams{EmailAddress: "BOB@example.com", Role: "org:member"})
+	invJSON, err := s.OrganizationInvitations.Create(ctx, org.ID, &v2021.OrganizationInvitationsCreateParams{EmailAddress: "BOB@example.com", Role: "org:member"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var inv clerk.OrganizationInvitation
+	var inv v2021.OrganizationInvitation
 	if err := json.Unmarshal(invJSON, &inv); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestAcceptOrganizationInvitation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m clerk.OrganizationMembership
+	var m v2021.OrganizationMembership
 	if err := json.Unmarshal(out, &m); err != nil {
 		t.Fatal(err)
 	}
@@ -357,17 +357,17 @@ func TestDeletionsAnnounceWhatGoesWithThem(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	s, st := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
 	ctx := context.Background()
-	ada, err := s.Users.Create(ctx, &clerk.UsersCreateParams{})
+	ada, err := s.Users.Create(ctx, &v2021.UsersCreateParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, name := range []string{"One", "Two"} {
-		out, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: name, CreatedBy: ada.ID})
+		out, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: name, CreatedBy: ada.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var org clerk.Organization
+		var org v2021.Organization
 		if err := json.Unmarshal(out, &org); err != nil {
 			t.Fatal(err)
 		}

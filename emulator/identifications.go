@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Email addresses and phone numbers ("identifications") live inside their
@@ -25,9 +25,9 @@ import (
 // CreateEmailAddress adds an email address to a user as POST
 // /v1/email_addresses does. It becomes the primary address when asked to,
 // or when the user has none.
-func (s *EmailAddresses) Create(ctx context.Context, p *clerk.EmailAddressesCreateParams) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Create(ctx context.Context, p *v2021.EmailAddressesCreateParams) (*v2021.EmailAddress, error) {
 	if p == nil {
-		p = &clerk.EmailAddressesCreateParams{}
+		p = &v2021.EmailAddressesCreateParams{}
 	}
 	if p.UserID == nil || *p.UserID == "" {
 		return nil, missing("user_id")
@@ -43,8 +43,8 @@ func (s *EmailAddresses) Create(ctx context.Context, p *clerk.EmailAddressesCrea
 		return nil, err
 	}
 	now := s.now().UnixMilli()
-	e := &clerk.EmailAddress{ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr,
-		CreatedAt: now, UpdatedAt: now, LinkedTo: []*clerk.IdentificationLink{}}
+	e := &v2021.EmailAddress{ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr,
+		CreatedAt: now, UpdatedAt: now, LinkedTo: []*v2021.IdentificationLink{}}
 	setEmailVerified(e, p.Verified != nil && *p.Verified)
 	_, err = s.mutateUser(ctx, *p.UserID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
@@ -66,7 +66,7 @@ func (s *EmailAddresses) Create(ctx context.Context, p *clerk.EmailAddressesCrea
 }
 
 // EmailAddress returns an email address by ID.
-func (s *EmailAddresses) Get(ctx context.Context, id string) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Get(ctx context.Context, id string) (*v2021.EmailAddress, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindEmailAddress)
 	if err != nil {
 		return nil, err
@@ -87,15 +87,15 @@ func (s *EmailAddresses) Get(ctx context.Context, id string) (*clerk.EmailAddres
 // primary true makes it the user's primary address. primary false, and
 // null for either, change nothing: a user keeps a primary address while
 // it has one.
-func (s *EmailAddresses) Update(ctx context.Context, id string, p *clerk.EmailAddressesUpdateParams) (*clerk.EmailAddress, error) {
+func (s *EmailAddresses) Update(ctx context.Context, id string, p *v2021.EmailAddressesUpdateParams) (*v2021.EmailAddress, error) {
 	if p == nil {
-		p = &clerk.EmailAddressesUpdateParams{}
+		p = &v2021.EmailAddressesUpdateParams{}
 	}
 	userID, err := s.identificationOwner(ctx, id, store.KindEmailAddress)
 	if err != nil {
 		return nil, err
 	}
-	var out *clerk.EmailAddress
+	var out *v2021.EmailAddress
 	_, err = s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		e := emailAddressByID(u, id)
@@ -122,14 +122,14 @@ func (s *EmailAddresses) Update(ctx context.Context, id string, p *clerk.EmailAd
 // the primary address, the user's first remaining verified address (else
 // its first remaining address) becomes primary; with none left the user
 // has no primary address.
-func (s *EmailAddresses) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *EmailAddresses) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindEmailAddress)
 	if err != nil {
 		return nil, err
 	}
 	_, err = s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
-		kept := make([]*clerk.EmailAddress, 0, len(u.EmailAddresses))
+		kept := make([]*v2021.EmailAddress, 0, len(u.EmailAddresses))
 		for _, e := range u.EmailAddresses {
 			if e.ID != id {
 				kept = append(kept, e)
@@ -147,7 +147,7 @@ func (s *EmailAddresses) Delete(ctx context.Context, id string) (*clerk.DeletedO
 	if err != nil {
 		return nil, identificationGone(err, store.KindEmailAddress)
 	}
-	return &clerk.DeletedObject{Object: "email_address", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "email_address", ID: id, Deleted: true}, nil
 }
 
 // CreatePhoneNumber adds a phone number (E.164, normalised) to a user as
@@ -155,9 +155,9 @@ func (s *EmailAddresses) Delete(ctx context.Context, id string) (*clerk.DeletedO
 // to, or when the user has none. reserved_for_second_factor needs the
 // number verified; the first number reserved becomes the default second
 // factor.
-func (s *PhoneNumbers) Create(ctx context.Context, p *clerk.PhoneNumbersCreateParams) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Create(ctx context.Context, p *v2021.PhoneNumbersCreateParams) (*v2021.PhoneNumber, error) {
 	if p == nil {
-		p = &clerk.PhoneNumbersCreateParams{}
+		p = &v2021.PhoneNumbersCreateParams{}
 	}
 	if p.UserID == nil || *p.UserID == "" {
 		return nil, missing("user_id")
@@ -178,8 +178,8 @@ func (s *PhoneNumbers) Create(ctx context.Context, p *clerk.PhoneNumbersCreatePa
 		return nil, err
 	}
 	now := s.now().UnixMilli()
-	ph := &clerk.PhoneNumber{ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num,
-		CreatedAt: now, UpdatedAt: now, LinkedTo: []*clerk.IdentificationLink{}}
+	ph := &v2021.PhoneNumber{ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num,
+		CreatedAt: now, UpdatedAt: now, LinkedTo: []*v2021.IdentificationLink{}}
 	setPhoneVerified(ph, verified)
 	_, err = s.mutateUser(ctx, *p.UserID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
@@ -203,7 +203,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p *clerk.PhoneNumbersCreatePa
 }
 
 // PhoneNumber returns a phone number by ID.
-func (s *PhoneNumbers) Get(ctx context.Context, id string) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Get(ctx context.Context, id string) (*v2021.PhoneNumber, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindPhoneNumber)
 	if err != nil {
 		return nil, err
@@ -225,15 +225,15 @@ func (s *PhoneNumbers) Get(ctx context.Context, id string) (*clerk.PhoneNumber, 
 // second factor when no other number is), false releases it (another
 // reserved number becomes the default). A reserved number cannot be
 // unverified.
-func (s *PhoneNumbers) Update(ctx context.Context, id string, p *clerk.PhoneNumbersUpdateParams) (*clerk.PhoneNumber, error) {
+func (s *PhoneNumbers) Update(ctx context.Context, id string, p *v2021.PhoneNumbersUpdateParams) (*v2021.PhoneNumber, error) {
 	if p == nil {
-		p = &clerk.PhoneNumbersUpdateParams{}
+		p = &v2021.PhoneNumbersUpdateParams{}
 	}
 	userID, err := s.identificationOwner(ctx, id, store.KindPhoneNumber)
 	if err != nil {
 		return nil, err
 	}
-	var out *clerk.PhoneNumber
+	var out *v2021.PhoneNumber
 	_, err = s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		ph := phoneNumberByID(u, id)
@@ -269,14 +269,14 @@ func (s *PhoneNumbers) Update(ctx context.Context, id string, p *clerk.PhoneNumb
 
 // DeletePhoneNumber removes a phone number from its user; the primary
 // number and the default second factor move on as for email addresses.
-func (s *PhoneNumbers) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *PhoneNumbers) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	userID, err := s.identificationOwner(ctx, id, store.KindPhoneNumber)
 	if err != nil {
 		return nil, err
 	}
 	_, err = s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
-		kept := make([]*clerk.PhoneNumber, 0, len(u.PhoneNumbers))
+		kept := make([]*v2021.PhoneNumber, 0, len(u.PhoneNumbers))
 		for _, ph := range u.PhoneNumbers {
 			if ph.ID != id {
 				kept = append(kept, ph)
@@ -295,7 +295,7 @@ func (s *PhoneNumbers) Delete(ctx context.Context, id string) (*clerk.DeletedObj
 	if err != nil {
 		return nil, identificationGone(err, store.KindPhoneNumber)
 	}
-	return &clerk.DeletedObject{Object: "phone_number", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "phone_number", ID: id, Deleted: true}, nil
 }
 
 // identificationOwner finds the user owning the identifier id of kind
@@ -332,7 +332,7 @@ func secondFactorNeedsVerified(param string) *Error {
 		LongMessage: "A phone number reserved for second factor must be verified."}
 }
 
-func emailAddressByID(u *clerk.User, id string) *clerk.EmailAddress {
+func emailAddressByID(u *v2021.User, id string) *v2021.EmailAddress {
 	for _, e := range u.EmailAddresses {
 		if e.ID == id {
 			return e
@@ -341,7 +341,7 @@ func emailAddressByID(u *clerk.User, id string) *clerk.EmailAddress {
 	return nil
 }
 
-func phoneNumberByID(u *clerk.User, id string) *clerk.PhoneNumber {
+func phoneNumberByID(u *v2021.User, id string) *v2021.PhoneNumber {
 	for _, ph := range u.PhoneNumbers {
 		if ph.ID == id {
 			return ph
@@ -352,31 +352,31 @@ func phoneNumberByID(u *clerk.User, id string) *clerk.PhoneNumber {
 
 // setEmailVerified gives e the admin verification, or none. An address
 // verified already (by any strategy) keeps its verification.
-func setEmailVerified(e *clerk.EmailAddress, verified bool) {
+func setEmailVerified(e *v2021.EmailAddress, verified bool) {
 	switch {
 	case !verified:
 		e.Verification = nil
 	case e.Verification == nil || e.Verification.Status != "verified":
-		e.Verification = &clerk.EmailAddressVerification{Status: "verified", Strategy: "admin"}
+		e.Verification = &v2021.EmailAddressVerification{Status: "verified", Strategy: "admin"}
 	}
 }
 
-func setPhoneVerified(ph *clerk.PhoneNumber, verified bool) {
+func setPhoneVerified(ph *v2021.PhoneNumber, verified bool) {
 	switch {
 	case !verified:
 		ph.Verification = nil
 	case !phoneVerified(ph):
-		ph.Verification = &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"}
+		ph.Verification = &v2021.PhoneNumberVerification{Status: "verified", Strategy: "admin"}
 	}
 }
 
-func phoneVerified(ph *clerk.PhoneNumber) bool {
+func phoneVerified(ph *v2021.PhoneNumber) bool {
 	return ph.Verification != nil && ph.Verification.Status == "verified"
 }
 
 // replacementEmailID picks the next primary address: the first verified
 // one, else the first one; nil when there is none.
-func replacementEmailID(list []*clerk.EmailAddress) *string {
+func replacementEmailID(list []*v2021.EmailAddress) *string {
 	for _, e := range list {
 		if e.Verification != nil && e.Verification.Status == "verified" {
 			return &e.ID
@@ -388,7 +388,7 @@ func replacementEmailID(list []*clerk.EmailAddress) *string {
 	return nil
 }
 
-func replacementPhoneID(list []*clerk.PhoneNumber) *string {
+func replacementPhoneID(list []*v2021.PhoneNumber) *string {
 	for _, ph := range list {
 		if phoneVerified(ph) {
 			return &ph.ID
@@ -403,8 +403,8 @@ func replacementPhoneID(list []*clerk.PhoneNumber) *string {
 // syncPhoneSecondFactors keeps exactly one default second factor among the
 // reserved phone numbers (the first one, when the default was released or
 // deleted), none among the others, and two_factor_enabled in step.
-func syncPhoneSecondFactors(u *clerk.User) {
-	var def *clerk.PhoneNumber
+func syncPhoneSecondFactors(u *v2021.User) {
+	var def *v2021.PhoneNumber
 	for _, ph := range u.PhoneNumbers {
 		if !ph.ReservedForSecondFactor {
 			ph.DefaultSecondFactor = false

@@ -3,7 +3,7 @@ package emulator
 import (
 	"testing"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 func TestSyncPhoneSecondFactors(t *testing.T) {
@@ -24,9 +24,9 @@ func TestSyncPhoneSecondFactors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := &clerk.User{TOTPEnabled: tt.totp}
+			u := &v2021.User{TOTPEnabled: tt.totp}
 			for _, p := range tt.in {
-				u.PhoneNumbers = append(u.PhoneNumbers, &clerk.PhoneNumber{ReservedForSecondFactor: p.reserved, DefaultSecondFactor: p.def})
+				u.PhoneNumbers = append(u.PhoneNumbers, &v2021.PhoneNumber{ReservedForSecondFactor: p.reserved, DefaultSecondFactor: p.def})
 			}
 			syncPhoneSecondFactors(u)
 			for i, ph := range u.PhoneNumbers {
@@ -42,15 +42,15 @@ func TestSyncPhoneSecondFactors(t *testing.T) {
 }
 
 func TestReplacementPrimary(t *testing.T) {
-	verified := &clerk.EmailAddressVerification{Status: "verified", Strategy: "admin"}
+	verified := &v2021.EmailAddressVerification{Status: "verified", Strategy: "admin"}
 	tests := []struct {
 		name string
-		list []*clerk.EmailAddress
+		list []*v2021.EmailAddress
 		want string
 	}{
 		{"none left", nil, ""},
-		{"the first verified", []*clerk.EmailAddress{{ID: "a"}, {ID: "b", Verification: verified}, {ID: "c", Verification: verified}}, "b"},
-		{"else the first", []*clerk.EmailAddress{{ID: "a"}, {ID: "b"}}, "a"},
+		{"the first verified", []*v2021.EmailAddress{{ID: "a"}, {ID: "b", Verification: verified}, {ID: "c", Verification: verified}}, "b"},
+		{"else the first", []*v2021.EmailAddress{{ID: "a"}, {ID: "b"}}, "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,11 +58,11 @@ func TestReplacementPrimary(t *testing.T) {
 			if (got == nil) != (tt.want == "") || (got != nil && *got != tt.want) {
 				t.Fatalf("got %v, want %q", got, tt.want)
 			}
-			var phones []*clerk.PhoneNumber
+			var phones []*v2021.PhoneNumber
 			for _, e := range tt.list {
-				ph := &clerk.PhoneNumber{ID: e.ID}
+				ph := &v2021.PhoneNumber{ID: e.ID}
 				if e.Verification != nil {
-					ph.Verification = &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"}
+					ph.Verification = &v2021.PhoneNumberVerification{Status: "verified", Strategy: "admin"}
 				}
 				phones = append(phones, ph)
 			}
@@ -75,7 +75,7 @@ func TestReplacementPrimary(t *testing.T) {
 }
 
 func TestSetEmailVerifiedKeepsAnEarlierVerification(t *testing.T) {
-	e := &clerk.EmailAddress{Verification: &clerk.EmailAddressVerification{Status: "verified", Strategy: "oauth_google"}}
+	e := &v2021.EmailAddress{Verification: &v2021.EmailAddressVerification{Status: "verified", Strategy: "oauth_google"}}
 	setEmailVerified(e, true)
 	if e.Verification.Strategy != "oauth_google" {
 		t.Fatalf("verification %+v", e.Verification)

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 
 	"github.com/clerkgo/clerk/emulator/delivery"
 	"github.com/clerkgo/clerk/emulator/store"
@@ -29,10 +29,11 @@ import (
 const DefaultFrontendHost = "clerk.emulator.localhost"
 
 // storedFormat is the version of the documents the emulator stores: the
-// SDK's models (users, sessions, clients, templates, ...) and its own
-// records, encoded as JSON, kept byte for byte by the store. A database
-// remembers the format it was written in (the instance's settings). A
-// change of the models (a regenerated models_gen.go) or of a record that
+// 2021-02-05 models of package v2021 (users, sessions, clients, templates,
+// ...) and its own records, encoded as JSON, kept byte for byte by the
+// store. A database remembers the format it was written in (the instance's
+// settings). A change of the models (a regenerated
+// internal/v2021/models_gen.go) or of a record that
 // would store or read other bytes fails TestStoredDocumentsArePinned: bump
 // the format then, and teach New to upgrade the documents of the older
 // one.
@@ -242,14 +243,14 @@ func PublishableKey(frontendHost string) string {
 }
 
 // Get returns the instance's public signing keys, as GET /v1/jwks does.
-func (s *JWKS) Get(context.Context) (*clerk.JWKS, error) {
-	return &clerk.JWKS{Keys: s.keys()}, nil
+func (s *JWKS) Get(context.Context) (*v2021.JWKS, error) {
+	return &v2021.JWKS{Keys: s.keys()}, nil
 }
 
 // keys returns the instance's public signing keys.
-func (s *core) keys() []*clerk.JWKSKey {
+func (s *core) keys() []*v2021.JWKSKey {
 	pub := s.key.PublicKey
-	return []*clerk.JWKSKey{{
+	return []*v2021.JWKSKey{{
 		Use: "sig", Kty: "RSA", Kid: s.inst.ID, Alg: "RS256",
 		N: base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
 		E: base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The instance's settings: its restrictions (PATCH
@@ -152,9 +152,9 @@ func (s *core) mutateSettings(ctx context.Context, fn func(rec *settingsRecord) 
 
 // Update changes the settings of PATCH /v1/instance (answered 204): what
 // is left out or null is kept.
-func (s *InstanceSettings) Update(ctx context.Context, p *clerk.InstanceSettingsUpdateParams, later *InstanceSettingsUpdateLater) error {
+func (s *InstanceSettings) Update(ctx context.Context, p *v2021.InstanceSettingsUpdateParams, later *InstanceSettingsUpdateLater) error {
 	if p == nil {
-		p = &clerk.InstanceSettingsUpdateParams{}
+		p = &v2021.InstanceSettingsUpdateParams{}
 	}
 	if later == nil {
 		later = &InstanceSettingsUpdateLater{}
@@ -210,14 +210,14 @@ func (s *InstanceSettings) Update(ctx context.Context, p *clerk.InstanceSettings
 }
 
 // setBool sets *dst to v's value when v is set and not null.
-func setBool(dst *bool, v clerk.Nullable[bool]) {
+func setBool(dst *bool, v v2021.Nullable[bool]) {
 	if b, ok := v.Get(); ok {
 		*dst = b
 	}
 }
 
 // setString sets *dst to v's value when v is set; null clears it.
-func setString(dst **string, v clerk.Nullable[string]) {
+func setString(dst **string, v v2021.Nullable[string]) {
 	if !v.IsSet() {
 		return
 	}
@@ -226,9 +226,9 @@ func setString(dst **string, v clerk.Nullable[string]) {
 
 // UpdateRestrictions changes the instance's restrictions as PATCH
 // /v1/instance/restrictions does; what is left out or null is kept.
-func (s *InstanceSettings) UpdateRestrictions(ctx context.Context, p *clerk.InstanceSettingsUpdateRestrictionsParams, later *InstanceSettingsUpdateRestrictionsLater) (JSON[clerk.InstanceRestrictions], error) {
+func (s *InstanceSettings) UpdateRestrictions(ctx context.Context, p *v2021.InstanceSettingsUpdateRestrictionsParams, later *InstanceSettingsUpdateRestrictionsLater) (JSON[v2021.InstanceRestrictions], error) {
 	if p == nil {
-		p = &clerk.InstanceSettingsUpdateRestrictionsParams{}
+		p = &v2021.InstanceSettingsUpdateRestrictionsParams{}
 	}
 	rec, err := s.mutateSettings(ctx, func(rec *settingsRecord) error {
 		r := &rec.Restrictions
@@ -245,7 +245,7 @@ func (s *InstanceSettings) UpdateRestrictions(ctx context.Context, p *clerk.Inst
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.InstanceRestrictions](&rec.Restrictions)
+	return encodeJSON[v2021.InstanceRestrictions](&rec.Restrictions)
 }
 
 // orgEnrollmentModes are the domains' enrollment modes an instance can
@@ -257,9 +257,9 @@ var orgEnrollmentModes = []string{"manual_invitation", "automatic_invitation", "
 // null is kept. A role is named by its key ("org:admin"): the emulator
 // keeps no role objects, so creator_role_id and domains_default_role_id
 // are taken as the keys of the roles they name.
-func (s *InstanceSettings) UpdateOrganizationSettings(ctx context.Context, p *clerk.InstanceSettingsUpdateOrganizationSettingsParams, later *InstanceSettingsUpdateOrganizationSettingsLater) (JSON[clerk.OrganizationSettings], error) {
+func (s *InstanceSettings) UpdateOrganizationSettings(ctx context.Context, p *v2021.InstanceSettingsUpdateOrganizationSettingsParams, later *InstanceSettingsUpdateOrganizationSettingsLater) (JSON[v2021.OrganizationSettings], error) {
 	if p == nil {
-		p = &clerk.InstanceSettingsUpdateOrganizationSettingsParams{}
+		p = &v2021.InstanceSettingsUpdateOrganizationSettingsParams{}
 	}
 	if n, ok := p.MaxAllowedMemberships.Get(); ok && n < 0 {
 		return nil, invalid("max_allowed_memberships", "max_allowed_memberships must be 0 (no limit) or more.")
@@ -307,16 +307,16 @@ func (s *InstanceSettings) UpdateOrganizationSettings(ctx context.Context, p *cl
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationSettings](&rec.Organizations)
+	return encodeJSON[v2021.OrganizationSettings](&rec.Organizations)
 }
 
 // UpdateInstanceSettings changes the settings of PATCH
 // /v1/beta_features/instance_settings: restricted_to_allowlist is the
 // restrictions' allowlist, enhanced_email_deliverability and test_mode
 // those of PATCH /v1/instance; what is left out or null is kept.
-func (s *BetaFeatures) UpdateInstanceSettings(ctx context.Context, p *clerk.BetaFeaturesUpdateInstanceSettingsParams) (*clerk.InstanceSettings, error) {
+func (s *BetaFeatures) UpdateInstanceSettings(ctx context.Context, p *v2021.BetaFeaturesUpdateInstanceSettingsParams) (*v2021.InstanceSettings, error) {
 	if p == nil {
-		p = &clerk.BetaFeaturesUpdateInstanceSettingsParams{}
+		p = &v2021.BetaFeaturesUpdateInstanceSettingsParams{}
 	}
 	if v, ok := p.FromEmailAddress.Get(); ok {
 		if err := checkLength("from_email_address", v, maxNameLength); err != nil {
@@ -354,7 +354,7 @@ func (s *BetaFeatures) UpdateInstanceSettings(ctx context.Context, p *clerk.Beta
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.InstanceSettings{Object: "instance_settings", ID: s.inst.ID,
+	return &v2021.InstanceSettings{Object: "instance_settings", ID: s.inst.ID,
 		RestrictedToAllowlist: rec.Restrictions.Allowlist, FromEmailAddress: rec.Auth.FromEmailAddress,
 		ProgressiveSignUp: rec.Auth.ProgressiveSignUp, EnhancedEmailDeliverability: rec.Instance.EnhancedEmailDeliverability}, nil
 }
@@ -368,12 +368,12 @@ func domainUpdateForbidden() *Error {
 
 // UpdateDomain answers PUT /v1/beta_features/domain as Clerk does for a
 // development instance: 400 domain_update_forbidden.
-func (s *BetaFeatures) UpdateDomain(ctx context.Context, p *clerk.BetaFeaturesUpdateDomainParams) error {
+func (s *BetaFeatures) UpdateDomain(ctx context.Context, p *v2021.BetaFeaturesUpdateDomainParams) error {
 	return domainUpdateForbidden()
 }
 
 // ChangeProductionInstanceDomain answers POST /v1/instance/change_domain
 // as Clerk does for a development instance: 400 domain_update_forbidden.
-func (s *BetaFeatures) ChangeProductionInstanceDomain(ctx context.Context, p *clerk.BetaFeaturesChangeProductionInstanceDomainParams) error {
+func (s *BetaFeatures) ChangeProductionInstanceDomain(ctx context.Context, p *v2021.BetaFeaturesChangeProductionInstanceDomainParams) error {
 	return domainUpdateForbidden()
 }

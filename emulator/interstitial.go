@@ -6,7 +6,7 @@ import (
 	"html/template"
 	"strings"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The interstitial: the page Clerk serves to a browser whose session must
@@ -75,7 +75,7 @@ func frontendAPIOf(pk string) string {
 // (publishable_key, or frontendApi, the older parameter); a key that is
 // not one is Clerk's 400 malformed_publishable_key. It needs no secret
 // key.
-func (s *Miscellaneous) GetInterstitial(ctx context.Context, p *clerk.MiscellaneousGetInterstitialParams) ([]byte, error) {
+func (s *Miscellaneous) GetInterstitial(ctx context.Context, p *v2021.MiscellaneousGetInterstitialParams) ([]byte, error) {
 	pk, frontend := "", ""
 	if p != nil && p.PublishableKey != nil {
 		pk = *p.PublishableKey

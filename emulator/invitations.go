@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Invitations to the instance. An invitation is an object of
@@ -20,7 +20,7 @@ const kindInvitation = "invitation"
 // invitationLifetimeDays is how long an invitation is valid by default.
 const invitationLifetimeDays = 30
 
-func invitationObject(inv *clerk.Invitation, unique bool) store.Object {
+func invitationObject(inv *v2021.Invitation, unique bool) store.Object {
 	o := store.Object{Kind: kindInvitation, ID: inv.ID, Ref: inv.EmailAddress, Status: inv.Status,
 		Search: inv.EmailAddress, CreatedAt: inv.CreatedAt, UpdatedAt: inv.UpdatedAt}
 	if unique && inv.Status == invitationPending {
@@ -34,7 +34,7 @@ func invitationObject(inv *clerk.Invitation, unique bool) store.Object {
 // ignore_existing, and so is an address a user has. The invitation's url
 // carries its ticket. Unless notify is false, the invitation email is
 // announced with email.created (the emulator sends no email).
-func (s *Invitations) Create(ctx context.Context, p *clerk.InvitationsCreateParams) (*clerk.Invitation, error) {
+func (s *Invitations) Create(ctx context.Context, p *v2021.InvitationsCreateParams) (*v2021.Invitation, error) {
 	if p == nil || p.EmailAddress == "" {
 		return nil, missing("email_address")
 	}
@@ -52,9 +52,9 @@ func (s *Invitations) Create(ctx context.Context, p *clerk.InvitationsCreatePara
 	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
 	now := s.now()
 	expires := now.Add(time.Duration(days) * 24 * time.Hour).UnixMilli()
-	inv := &clerk.Invitation{Object: "invitation", ID: s.rand.id("inv"), EmailAddress: email,
+	inv := &v2021.Invitation{Object: "invitation", ID: s.rand.id("inv"), EmailAddress: email,
 		PublicMetadata: orEmpty(p.PublicMetadata), Status: invitationPending, ExpiresAt: &expires,
-		URL:       clerk.Ptr(ticketLink(p.RedirectURL, s.rand.base62(48), "sign_up")),
+		URL:       v2021.Ptr(ticketLink(p.RedirectURL, s.rand.base62(48), "sign_up")),
 		CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli()}
 	err = s.store.Tx(ctx, func(tx store.Store) error {
 		if !ignore {
@@ -98,9 +98,9 @@ func duplicateInvitation(email string) *Error {
 var invitationStatuses = map[string]bool{invitationPending: true, invitationAccepted: true, invitationRevoked: true, invitationExpired: true}
 
 // List lists invitations, newest first, by status when asked.
-func (s *Invitations) List(ctx context.Context, p *clerk.InvitationsListParams) (*clerk.InvitationList, error) {
+func (s *Invitations) List(ctx context.Context, p *v2021.InvitationsListParams) (*v2021.InvitationList, error) {
 	if p == nil {
-		p = &clerk.InvitationsListParams{}
+		p = &v2021.InvitationsListParams{}
 	}
 	q := store.ObjectQuery{Kind: kindInvitation}
 	if p.Status != nil && *p.Status != "" {
@@ -109,26 +109,26 @@ func (s *Invitations) List(ctx context.Context, p *clerk.InvitationsListParams) 
 		}
 		q.Status = *p.Status
 	}
-	data, total, err := listPage[clerk.Invitation](ctx, s.store, q, p.Limit, p.Offset)
+	data, total, err := listPage[v2021.Invitation](ctx, s.store, q, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
 	for _, inv := range data {
 		s.expireInvitation(inv)
 	}
-	return &clerk.InvitationList{Data: data, TotalCount: total}, nil
+	return &v2021.InvitationList{Data: data, TotalCount: total}, nil
 }
 
 // expireInvitation shows a pending invitation past its expiry as expired.
-func (s *core) expireInvitation(inv *clerk.Invitation) {
+func (s *core) expireInvitation(inv *v2021.Invitation) {
 	if inv.Status == invitationPending && inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt {
 		inv.Status = invitationExpired
 	}
 }
 
 // Revoke revokes a pending invitation; a revoked or accepted one cannot be.
-func (s *Invitations) Revoke(ctx context.Context, id string) (*clerk.InvitationRevoked, error) {
-	var inv clerk.Invitation
+func (s *Invitations) Revoke(ctx context.Context, id string) (*v2021.InvitationRevoked, error) {
+	var inv v2021.Invitation
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if err := readObject(ctx, tx, kindInvitation, id, "Invitation", &inv); err != nil {
 			return err
@@ -148,5 +148,5 @@ func (s *Invitations) Revoke(ctx context.Context, id string) (*clerk.InvitationR
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.InvitationRevoked{Invitation: inv, Revoked: true, Status: invitationRevoked}, nil
+	return &v2021.InvitationRevoked{Invitation: inv, Revoked: true, Status: invitationRevoked}, nil
 }

@@ -21,8 +21,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // kindJWTTemplate is the store kind of JWT templates; their unique key is
@@ -42,7 +42,7 @@ const (
 // jwtTemplateDoc is what the store keeps of a template: the API's view,
 // and the custom signing key the API never shows.
 type jwtTemplateDoc struct {
-	Template *clerk.JWTTemplate `json:"template"`
+	Template *v2021.JWTTemplate `json:"template"`
 	Secrets  templateSecrets    `json:"secrets"`
 }
 
@@ -61,9 +61,9 @@ type TemplateTokenOptions struct {
 }
 
 // CreateJWTTemplate creates a JWT template as POST /v1/jwt_templates does.
-func (s *JWTTemplates) Create(ctx context.Context, p *clerk.JWTTemplatesCreateParams) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Create(ctx context.Context, p *v2021.JWTTemplatesCreateParams) (*v2021.JWTTemplate, error) {
 	if p == nil {
-		p = &clerk.JWTTemplatesCreateParams{}
+		p = &v2021.JWTTemplatesCreateParams{}
 	}
 	if p.Name == nil || *p.Name == "" {
 		return nil, missing("name")
@@ -92,7 +92,7 @@ func (s *JWTTemplates) Create(ctx context.Context, p *clerk.JWTTemplatesCreatePa
 	}
 	now := s.now().UnixMilli()
 	doc := &jwtTemplateDoc{
-		Template: &clerk.JWTTemplate{
+		Template: &v2021.JWTTemplate{
 			Object: "jwt_template", ID: s.rand.id("jtmp"), Name: *p.Name, Claims: p.Claims,
 			Lifetime: life, AllowedClockSkew: skew, CustomSigningKey: custom, SigningAlgorithm: alg,
 			CreatedAt: now, UpdatedAt: now,
@@ -106,7 +106,7 @@ func (s *JWTTemplates) Create(ctx context.Context, p *clerk.JWTTemplatesCreatePa
 }
 
 // JWTTemplate returns a template by ID.
-func (s *JWTTemplates) Get(ctx context.Context, id string) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Get(ctx context.Context, id string) (*v2021.JWTTemplate, error) {
 	doc, err := s.templateDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -117,7 +117,7 @@ func (s *JWTTemplates) Get(ctx context.Context, id string) (*clerk.JWTTemplate, 
 // List lists the templates, oldest first, with their total
 // count. Without a limit it returns all of them (the 2021-02-05 API has no
 // paging for templates); with one, it pages as the later versions do.
-func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (*clerk.JWTTemplateList, error) {
+func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (*v2021.JWTTemplateList, error) {
 	var limit, offset *int64
 	if later != nil {
 		limit, offset = later.Limit, later.Offset
@@ -136,7 +136,7 @@ func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*clerk.JWTTemplate, 0, len(rows))
+	out := make([]*v2021.JWTTemplate, 0, len(rows))
 	for _, r := range rows {
 		var doc jwtTemplateDoc
 		if err := decodeWithNumbers(r.Doc, &doc); err != nil {
@@ -144,19 +144,19 @@ func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (
 		}
 		out = append(out, doc.Template)
 	}
-	return &clerk.JWTTemplateList{Data: out, TotalCount: total}, nil
+	return &v2021.JWTTemplateList{Data: out, TotalCount: total}, nil
 }
 
 // UpdateJWTTemplate updates a template as PATCH /v1/jwt_templates/{id}
 // does: what is left out is kept; a null lifetime or allowed_clock_skew is
 // the default again.
-func (s *JWTTemplates) Update(ctx context.Context, id string, p *clerk.JWTTemplatesUpdateParams) (*clerk.JWTTemplate, error) {
+func (s *JWTTemplates) Update(ctx context.Context, id string, p *v2021.JWTTemplatesUpdateParams) (*v2021.JWTTemplate, error) {
 	doc, err := s.templateDoc(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if p == nil {
-		p = &clerk.JWTTemplatesUpdateParams{}
+		p = &v2021.JWTTemplatesUpdateParams{}
 	}
 	t := doc.Template
 	if p.Name != nil {
@@ -213,14 +213,14 @@ func (s *JWTTemplates) Update(ctx context.Context, id string, p *clerk.JWTTempla
 }
 
 // DeleteJWTTemplate deletes a template.
-func (s *JWTTemplates) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *JWTTemplates) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	if err := s.store.DeleteObject(ctx, kindJWTTemplate, id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, templateNotFound("id", id)
 		}
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "jwt_template", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "jwt_template", ID: id, Deleted: true}, nil
 }
 
 // CreateTokenFromTemplate mints a token for an active session from
@@ -235,7 +235,7 @@ func (s *JWTTemplates) Delete(ctx context.Context, id string) (*clerk.DeletedObj
 //
 // It is signed with the instance's key (RS256, kid = instance ID), or the
 // template's custom key (no kid then).
-func (s *Sessions) CreateTokenFromTemplate(ctx context.Context, sessionID, name string, later *SessionsCreateTokenFromTemplateLater) (*clerk.SessionsCreateTokenFromTemplateResponse, error) {
+func (s *Sessions) CreateTokenFromTemplate(ctx context.Context, sessionID, name string, later *SessionsCreateTokenFromTemplateLater) (*v2021.SessionsCreateTokenFromTemplateResponse, error) {
 	var opts TemplateTokenOptions
 	if later != nil && later.ExpiresInSeconds != nil {
 		opts.ExpiresInSeconds = *later.ExpiresInSeconds
@@ -244,7 +244,7 @@ func (s *Sessions) CreateTokenFromTemplate(ctx context.Context, sessionID, name 
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.SessionsCreateTokenFromTemplateResponse{Object: "token", JWT: jwt}, nil
+	return &v2021.SessionsCreateTokenFromTemplateResponse{Object: "token", JWT: jwt}, nil
 }
 
 // CreateSessionTokenFromTemplate mints a session token from the template
@@ -370,7 +370,7 @@ func wholeSeconds(param string, v *float64, def, lo, hi int64) (int64, error) {
 	return int64(*v), nil
 }
 
-func nullablePtr[T any](n clerk.Nullable[T]) *T {
+func nullablePtr[T any](n v2021.Nullable[T]) *T {
 	if v, ok := n.Get(); ok {
 		return &v
 	}

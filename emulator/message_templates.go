@@ -8,8 +8,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Email and SMS templates (deprecated in the API, served all the same).
@@ -70,10 +70,10 @@ var standardTemplates = []standardTemplate{
 
 // templateRecord is a changed template as the emulator stores it.
 type templateRecord struct {
-	clerk.Template
+	v2021.Template
 }
 
-func templateObject(t *clerk.Template) store.Object {
+func templateObject(t *v2021.Template) store.Object {
 	return store.Object{Kind: kindMessageTemplate, ID: t.ID, Unique: t.TemplateType + "/" + t.Slug,
 		SortNum: t.Position, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
@@ -89,14 +89,14 @@ func templateID(typ, slug string) string {
 }
 
 // standard returns the standard template of a type and slug, as answered.
-func (s *core) standard(i int, st standardTemplate) *clerk.Template {
-	t := &clerk.Template{Object: "template", ID: templateID(st.Type, st.Slug), InstanceID: &s.inst.ID,
+func (s *core) standard(i int, st standardTemplate) *v2021.Template {
+	t := &v2021.Template{Object: "template", ID: templateID(st.Type, st.Slug), InstanceID: &s.inst.ID,
 		ResourceType: "system", TemplateType: st.Type, Slug: st.Slug, Name: st.Name, Body: st.Body, Markup: "",
 		Position: int64(i), CanRevert: false, CanDelete: false, CanToggle: true, DeliveredByClerk: true, Enabled: true,
 		FromEmailName: "", ReplyToEmailName: "", AvailableVariables: append(append([]string{}, appVariables...), st.Available...),
 		RequiredVariables: append([]string{}, st.Required...), CreatedAt: s.inst.CreatedAt, UpdatedAt: s.inst.CreatedAt}
 	if st.Type == "email" {
-		t.Subject = clerk.Ptr(st.Subject)
+		t.Subject = v2021.Ptr(st.Subject)
 		t.FromEmailName = "noreply"
 	}
 	return t
@@ -126,7 +126,7 @@ func clip(s string) string {
 
 // template returns the template of a type and slug through st: the
 // instance's changed one, else the standard one.
-func (s *core) template(ctx context.Context, st store.Store, typ, slug string) (*clerk.Template, bool, error) {
+func (s *core) template(ctx context.Context, st store.Store, typ, slug string) (*v2021.Template, bool, error) {
 	if err := checkTemplateType(typ); err != nil {
 		return nil, false, err
 	}
@@ -150,11 +150,11 @@ func (s *core) template(ctx context.Context, st store.Store, typ, slug string) (
 }
 
 // List lists the templates of a type, in their standard order.
-func (s *EmailSMSTemplates) List(ctx context.Context, typ string) (*clerk.TemplateList, error) {
+func (s *EmailSMSTemplates) List(ctx context.Context, typ string) (*v2021.TemplateList, error) {
 	if err := checkTemplateType(typ); err != nil {
 		return nil, err
 	}
-	var out []*clerk.Template
+	var out []*v2021.Template
 	for _, std := range standardTemplates {
 		if std.Type != typ {
 			continue
@@ -165,18 +165,18 @@ func (s *EmailSMSTemplates) List(ctx context.Context, typ string) (*clerk.Templa
 		}
 		out = append(out, t)
 	}
-	return &clerk.TemplateList{Data: out, TotalCount: int64(len(out))}, nil
+	return &v2021.TemplateList{Data: out, TotalCount: int64(len(out))}, nil
 }
 
 // Get returns a template.
-func (s *EmailSMSTemplates) Get(ctx context.Context, typ, slug string) (*clerk.Template, error) {
+func (s *EmailSMSTemplates) Get(ctx context.Context, typ, slug string) (*v2021.Template, error) {
 	t, _, err := s.template(ctx, s.store, typ, slug)
 	return t, err
 }
 
 // changeTemplate changes a template in a transaction and stores it.
-func (s *core) changeTemplate(ctx context.Context, typ, slug string, fn func(t *clerk.Template) error) (*clerk.Template, error) {
-	var out *clerk.Template
+func (s *core) changeTemplate(ctx context.Context, typ, slug string, fn func(t *v2021.Template) error) (*v2021.Template, error) {
+	var out *v2021.Template
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		t, stored, err := s.template(ctx, tx, typ, slug)
 		if err != nil {
@@ -216,11 +216,11 @@ func checkTemplateBody(body string, required []string) error {
 }
 
 // Upsert changes a template's name, subject, body and delivery.
-func (s *EmailAndSMSTemplates) Upsert(ctx context.Context, typ, slug string, p *clerk.EmailAndSMSTemplatesUpsertParams) (*clerk.Template, error) {
+func (s *EmailAndSMSTemplates) Upsert(ctx context.Context, typ, slug string, p *v2021.EmailAndSMSTemplatesUpsertParams) (*v2021.Template, error) {
 	if p == nil {
-		p = &clerk.EmailAndSMSTemplatesUpsertParams{}
+		p = &v2021.EmailAndSMSTemplatesUpsertParams{}
 	}
-	return s.changeTemplate(ctx, typ, slug, func(t *clerk.Template) error {
+	return s.changeTemplate(ctx, typ, slug, func(t *v2021.Template) error {
 		if p.Name != nil {
 			if *p.Name == "" {
 				return invalid("name", "name cannot be empty.")
@@ -258,8 +258,8 @@ func (s *EmailAndSMSTemplates) Upsert(ctx context.Context, typ, slug string, p *
 // ToggleTemplateDelivery sets whether Clerk delivers a template's
 // messages (the application does otherwise, from the email.created or
 // sms.created event).
-func (s *EmailSMSTemplates) ToggleTemplateDelivery(ctx context.Context, typ, slug string, p *clerk.EmailSMSTemplatesToggleTemplateDeliveryParams) (*clerk.Template, error) {
-	return s.changeTemplate(ctx, typ, slug, func(t *clerk.Template) error {
+func (s *EmailSMSTemplates) ToggleTemplateDelivery(ctx context.Context, typ, slug string, p *v2021.EmailSMSTemplatesToggleTemplateDeliveryParams) (*v2021.Template, error) {
+	return s.changeTemplate(ctx, typ, slug, func(t *v2021.Template) error {
 		if p != nil && p.DeliveredByClerk != nil {
 			t.DeliveredByClerk = *p.DeliveredByClerk
 		} else {
@@ -270,8 +270,8 @@ func (s *EmailSMSTemplates) ToggleTemplateDelivery(ctx context.Context, typ, slu
 }
 
 // Revert brings a changed template back to the standard one.
-func (s *EmailSMSTemplates) Revert(ctx context.Context, typ, slug string) (*clerk.Template, error) {
-	var out *clerk.Template
+func (s *EmailSMSTemplates) Revert(ctx context.Context, typ, slug string) (*v2021.Template, error) {
+	var out *v2021.Template
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		t, stored, err := s.template(ctx, tx, typ, slug)
 		if err != nil {
@@ -292,7 +292,7 @@ func (s *EmailSMSTemplates) Revert(ctx context.Context, typ, slug string) (*cler
 
 // Preview renders a template (or the subject and body given) with sample
 // values of its variables, as the dashboard's preview does.
-func (s *Templates) Preview(ctx context.Context, typ, slug string, p *clerk.TemplatesPreviewParams) (map[string]any, error) {
+func (s *Templates) Preview(ctx context.Context, typ, slug string, p *v2021.TemplatesPreviewParams) (map[string]any, error) {
 	t, _, err := s.template(ctx, s.store, typ, slug)
 	if err != nil {
 		return nil, err

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -162,7 +162,7 @@ func totpURI(account, secret string) string {
 
 // totpAccount names the user in an authenticator app: the primary email
 // address, else phone number, else the username, else the user ID.
-func totpAccount(u *clerk.User) string {
+func totpAccount(u *v2021.User) string {
 	for _, e := range u.EmailAddresses {
 		if u.PrimaryEmailAddressID != nil && e.ID == *u.PrimaryEmailAddressID {
 			return e.EmailAddress
@@ -246,7 +246,7 @@ func (s *core) prepareMFAOnCreate(totpSecret *string, backupCodes []string) (*mf
 }
 
 // apply sets the user's MFA flags for what m enables.
-func (m *mfaOnCreate) apply(u *clerk.User, now int64) {
+func (m *mfaOnCreate) apply(u *v2021.User, now int64) {
 	if m == nil {
 		return
 	}
@@ -295,7 +295,7 @@ func (s *core) insertBackupCodes(ctx context.Context, tx store.Store, userID str
 // updateTwoFactor sets two_factor_enabled from the user's second factors
 // (TOTP, backup codes, phone numbers reserved for second factor) and
 // stamps mfa_enabled_at or mfa_disabled_at when it changes.
-func updateTwoFactor(u *clerk.User, now int64) {
+func updateTwoFactor(u *v2021.User, now int64) {
 	on := u.TOTPEnabled || u.BackupCodeEnabled
 	for _, p := range u.PhoneNumbers {
 		on = on || p.ReservedForSecondFactor
@@ -327,8 +327,8 @@ func deleteUserObjects(ctx context.Context, tx store.Store, kind, userID string)
 // CreateUserTOTP gives the user a new TOTP, verified at once, as POST
 // /v1/users/{id}/totp does; a TOTP the user had is replaced. The answer is
 // the only place the secret and URI ever appear.
-func (s *Users) CreateTOTP(ctx context.Context, userID string) (*clerk.TOTP, error) {
-	var out *clerk.TOTP
+func (s *Users) CreateTOTP(ctx context.Context, userID string) (*v2021.TOTP, error) {
+	var out *v2021.TOTP
 	err := retryOnConflict(func() error {
 		_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 			if _, err := deleteUserObjects(ctx, tx, kindTOTP, userID); err != nil {
@@ -342,7 +342,7 @@ func (s *Users) CreateTOTP(ctx context.Context, userID string) (*clerk.TOTP, err
 			doc.User.TOTPEnabled = true
 			updateTwoFactor(doc.User, now)
 			uri := totpURI(totpAccount(doc.User), rec.Secret)
-			out = &clerk.TOTP{Object: "totp", ID: rec.ID, Secret: &rec.Secret, Uri: &uri, Verified: true}
+			out = &v2021.TOTP{Object: "totp", ID: rec.ID, Secret: &rec.Secret, Uri: &uri, Verified: true}
 			return nil
 		})
 		return err
@@ -358,7 +358,7 @@ func (s *Users) CreateTOTP(ctx context.Context, userID string) (*clerk.TOTP, err
 // is 422 form_code_incorrect (the spec's 422, "The provided TOTP or backup
 // code was incorrect"); a user with neither TOTP nor backup codes is 400
 // totp_not_enabled.
-func (s *Users) VerifyTOTP(ctx context.Context, userID string, p *clerk.UsersVerifyTOTPParams) (*clerk.UsersVerifyTOTPResponse, error) {
+func (s *Users) VerifyTOTP(ctx context.Context, userID string, p *v2021.UsersVerifyTOTPParams) (*v2021.UsersVerifyTOTPResponse, error) {
 	code := ""
 	if p != nil {
 		code = p.Code
@@ -367,7 +367,7 @@ func (s *Users) VerifyTOTP(ctx context.Context, userID string, p *clerk.UsersVer
 }
 
 // verifyTOTP is VerifyTOTP with the code given.
-func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*clerk.UsersVerifyTOTPResponse, error) {
+func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*v2021.UsersVerifyTOTPResponse, error) {
 	if _, err := s.userDoc(ctx, userID); err != nil {
 		return nil, err
 	}
@@ -395,7 +395,7 @@ func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*clerk.User
 			return nil, fmt.Errorf("emulator: TOTP %s: the stored secret is not base32", o.ID)
 		}
 		if checkTOTP(key, code, now) {
-			return &clerk.UsersVerifyTOTPResponse{Verified: true, CodeType: "totp"}, nil
+			return &v2021.UsersVerifyTOTPResponse{Verified: true, CodeType: "totp"}, nil
 		}
 	}
 	if code != "" && len(code) <= maxBackupCodeBytes {
@@ -415,7 +415,7 @@ func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*clerk.User
 			if err != nil {
 				return nil, err
 			}
-			return &clerk.UsersVerifyTOTPResponse{Verified: true, CodeType: "backup_code"}, nil
+			return &v2021.UsersVerifyTOTPResponse{Verified: true, CodeType: "backup_code"}, nil
 		}
 	}
 	return nil, &Error{Kind: KindInvalid, Code: "form_code_incorrect", Param: "code",
@@ -424,7 +424,7 @@ func (s *core) verifyTOTP(ctx context.Context, userID, code string) (*clerk.User
 
 // DeleteTOTP removes the user's TOTP (backup codes stay), as DELETE
 // /v1/users/{id}/totp does. Having none is not an error.
-func (s *Users) DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDeleteTOTPResponse, error) {
+func (s *Users) DeleteTOTP(ctx context.Context, userID string) (*v2021.UsersDeleteTOTPResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindTOTP, userID); err != nil {
 			return err
@@ -436,12 +436,12 @@ func (s *Users) DeleteTOTP(ctx context.Context, userID string) (*clerk.UsersDele
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.UsersDeleteTOTPResponse{UserID: userID}, nil
+	return &v2021.UsersDeleteTOTPResponse{UserID: userID}, nil
 }
 
 // DeleteBackupCodes removes all the user's backup codes, as DELETE
 // /v1/users/{id}/backup_code does.
-func (s *Users) DeleteBackupCodes(ctx context.Context, userID string) (*clerk.UsersDeleteBackupCodesResponse, error) {
+func (s *Users) DeleteBackupCodes(ctx context.Context, userID string) (*v2021.UsersDeleteBackupCodesResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindBackupCode, userID); err != nil {
 			return err
@@ -453,13 +453,13 @@ func (s *Users) DeleteBackupCodes(ctx context.Context, userID string) (*clerk.Us
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.UsersDeleteBackupCodesResponse{UserID: userID}, nil
+	return &v2021.UsersDeleteBackupCodesResponse{UserID: userID}, nil
 }
 
 // DisableMFA removes every second factor of the user at once, as DELETE
 // /v1/users/{id}/mfa does: the TOTP, the backup codes, and the
 // second-factor reservation of its phone numbers (the numbers stay).
-func (s *Users) DisableMFA(ctx context.Context, userID string) (*clerk.UsersDisableMFAResponse, error) {
+func (s *Users) DisableMFA(ctx context.Context, userID string) (*v2021.UsersDisableMFAResponse, error) {
 	_, err := s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		for _, kind := range []string{kindTOTP, kindBackupCode} {
 			if _, err := deleteUserObjects(ctx, tx, kind, userID); err != nil {
@@ -481,5 +481,5 @@ func (s *Users) DisableMFA(ctx context.Context, userID string) (*clerk.UsersDisa
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.UsersDisableMFAResponse{UserID: userID}, nil
+	return &v2021.UsersDisableMFAResponse{UserID: userID}, nil
 }

@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -117,7 +117,7 @@ func TestTOTPWindowIsOneStepEachWay(t *testing.T) {
 	clock := newMFAClock(time.Unix(1_700_000_010, 0)) // 10 s into a step
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestCreateUserTOTPSetsFlagsAndReplaces(t *testing.T) {
 	clock := newMFAClock(time.Unix(1_700_000_000, 0))
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{Username: clerk.Ptr("grace_h")})
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{Username: v2021.Ptr("grace_h")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +253,11 @@ func TestConcurrentCreateUserTOTPLeavesOne(t *testing.T) {
 // what CreateUser delegates (insertUserWithExtras).
 func mfaNewUserDoc(now time.Time) *userDoc {
 	ms := now.UnixMilli()
-	return &userDoc{User: &clerk.User{
+	return &userDoc{User: &v2021.User{
 		ID: testRand.id("user"), Object: "user", CreatedAt: ms, UpdatedAt: ms,
 		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, UnsafeMetadata: map[string]any{},
-		EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{},
-		Web3Wallets: []*clerk.Web3Wallet{}, Passkeys: []*clerk.Passkey{}, SAMLAccounts: []*clerk.SAMLAccount{},
+		EmailAddresses: []*v2021.EmailAddress{}, PhoneNumbers: []*v2021.PhoneNumber{},
+		Web3Wallets: []*v2021.Web3Wallet{}, Passkeys: []*v2021.Passkey{}, SAMLAccounts: []*v2021.SAMLAccount{},
 		ExternalAccounts: []map[string]any{}, ImageURL: defaultAvatarURL,
 	}}
 }
@@ -272,8 +272,8 @@ func TestMFAGivenAtCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := mfaNewUserDoc(clock.now())
-	err = s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{
-		TOTPSecret:  clerk.Ptr(secret),
+	err = s.insertUserWithExtras(ctx, doc, &v2021.UsersCreateParams{
+		TOTPSecret:  v2021.Ptr(secret),
 		BackupCodes: []string{"plain0001", "plain0002", string(digest)},
 	})
 	if err != nil {
@@ -327,16 +327,16 @@ func TestBadMFAAtCreationSavesNothing(t *testing.T) {
 	long := strings.Repeat("a", 73)
 	tests := []struct {
 		name  string
-		p     clerk.UsersCreateParams
+		p     v2021.UsersCreateParams
 		param string
 	}{
-		{"a secret that is not base32", clerk.UsersCreateParams{TOTPSecret: clerk.Ptr("not base32 at all!")}, "totp_secret"},
-		{"a secret too short", clerk.UsersCreateParams{TOTPSecret: clerk.Ptr("JBSWY3DP")}, "totp_secret"},
-		{"an empty backup code", clerk.UsersCreateParams{BackupCodes: []string{"ok123456", " "}}, "backup_codes"},
-		{"a backup code too long", clerk.UsersCreateParams{BackupCodes: []string{long}}, "backup_codes"},
-		{"a broken bcrypt code", clerk.UsersCreateParams{BackupCodes: []string{"$2a$10$tooshort"}}, "backup_codes"},
-		{"too many codes", clerk.UsersCreateParams{BackupCodes: make([]string, maxBackupCodes+1)}, "backup_codes"},
-		{"a bad wallet", clerk.UsersCreateParams{Web3Wallet: []string{"0x123"}}, "web3_wallet"},
+		{"a secret that is not base32", v2021.UsersCreateParams{TOTPSecret: v2021.Ptr("not base32 at all!")}, "totp_secret"},
+		{"a secret too short", v2021.UsersCreateParams{TOTPSecret: v2021.Ptr("JBSWY3DP")}, "totp_secret"},
+		{"an empty backup code", v2021.UsersCreateParams{BackupCodes: []string{"ok123456", " "}}, "backup_codes"},
+		{"a backup code too long", v2021.UsersCreateParams{BackupCodes: []string{long}}, "backup_codes"},
+		{"a broken bcrypt code", v2021.UsersCreateParams{BackupCodes: []string{"$2a$10$tooshort"}}, "backup_codes"},
+		{"too many codes", v2021.UsersCreateParams{BackupCodes: make([]string, maxBackupCodes+1)}, "backup_codes"},
+		{"a bad wallet", v2021.UsersCreateParams{Web3Wallet: []string{"0x123"}}, "web3_wallet"},
 	}
 	for _, tt := range tests {
 		err := s.insertUserWithExtras(ctx, mfaNewUserDoc(clock.now()), &tt.p)
@@ -362,7 +362,7 @@ func TestABackupCodeIsAcceptedOnceUnderConcurrency(t *testing.T) {
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
 	doc := mfaNewUserDoc(clock.now())
-	if err := s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{BackupCodes: []string{"race0001", "other001"}}); err != nil {
+	if err := s.insertUserWithExtras(ctx, doc, &v2021.UsersCreateParams{BackupCodes: []string{"race0001", "other001"}}); err != nil {
 		t.Fatal(err)
 	}
 	var ok, refused atomic.Int32
@@ -405,13 +405,13 @@ func TestDisableMFA(t *testing.T) {
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
 	doc := mfaNewUserDoc(clock.now())
-	doc.User.PhoneNumbers = []*clerk.PhoneNumber{{
-		ID: testRand.id("idn"), Object: "phone_number", PhoneNumber: "+15555550100", LinkedTo: []*clerk.IdentificationLink{},
+	doc.User.PhoneNumbers = []*v2021.PhoneNumber{{
+		ID: testRand.id("idn"), Object: "phone_number", PhoneNumber: "+15555550100", LinkedTo: []*v2021.IdentificationLink{},
 		ReservedForSecondFactor: true, DefaultSecondFactor: true, BackupCodes: []string{"x"},
-		Verification: &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
+		Verification: &v2021.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
 	}}
 	doc.User.TwoFactorEnabled = true
-	if err := s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{BackupCodes: []string{"code0001"}}); err != nil {
+	if err := s.insertUserWithExtras(ctx, doc, &v2021.UsersCreateParams{BackupCodes: []string{"code0001"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Users.CreateTOTP(ctx, doc.User.ID); err != nil {
@@ -453,8 +453,8 @@ func TestDeleteUserDeletesItsMFARecords(t *testing.T) {
 	s := newMFATestService(t, clock)
 	ctx := context.Background()
 	doc := mfaNewUserDoc(clock.now())
-	if err := s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{
-		TOTPSecret: clerk.Ptr("JBSWY3DPEHPK3PXP"), BackupCodes: []string{"code0001"}}); err != nil {
+	if err := s.insertUserWithExtras(ctx, doc, &v2021.UsersCreateParams{
+		TOTPSecret: v2021.Ptr("JBSWY3DPEHPK3PXP"), BackupCodes: []string{"code0001"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Users.Delete(ctx, doc.User.ID); err != nil {
@@ -473,7 +473,7 @@ func TestWeb3WalletsAtCreationAndDelete(t *testing.T) {
 	ctx := context.Background()
 	doc := mfaNewUserDoc(clock.now())
 	a, b := "0x52908400098527886E0F7030069857D2E4169EE7", "0xde709f2102306220921060314715629080e2fb77"
-	if err := s.insertUserWithExtras(ctx, doc, &clerk.UsersCreateParams{Web3Wallet: []string{a, b}}); err != nil {
+	if err := s.insertUserWithExtras(ctx, doc, &v2021.UsersCreateParams{Web3Wallet: []string{a, b}}); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := s.User(ctx, doc.User.ID)

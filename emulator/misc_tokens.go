@@ -20,8 +20,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Store kinds of this file. A token's unique key is its value; a session
@@ -48,12 +48,12 @@ const (
 )
 
 type signInTokenDoc struct {
-	Token    *clerk.SignInToken `json:"token"`
+	Token    *v2021.SignInToken `json:"token"`
 	ExpireAt int64              `json:"expire_at"` // Unix milliseconds
 }
 
 type actorTokenDoc struct {
-	Token              *clerk.ActorToken `json:"token"`
+	Token              *v2021.ActorToken `json:"token"`
 	Secret             string            `json:"secret"`               // the token's value, shown once
 	ExpireAt           int64             `json:"expire_at"`            // Unix milliseconds
 	SessionMaxDuration int64             `json:"session_max_duration"` // seconds
@@ -64,10 +64,10 @@ type actorTokenDoc struct {
 // /v1/testing_tokens does. It is "<issued at>-<nonce><MAC>": stateless,
 // checked by VerifyTestingToken with a key derived from the instance's
 // signing key.
-func (s *TestingTokens) Create(ctx context.Context) (*clerk.TestingToken, error) {
+func (s *TestingTokens) Create(ctx context.Context) (*v2021.TestingToken, error) {
 	iat := s.now().Unix()
 	nonce := s.rand.base62(12)
-	return &clerk.TestingToken{Object: "testing_token",
+	return &v2021.TestingToken{Object: "testing_token",
 		Token:     fmt.Sprintf("%d-%s%s", iat, nonce, s.testingTokenMAC(iat, nonce)),
 		ExpiresAt: iat + int64(testingTokenLifetime/time.Second)}, nil
 }
@@ -101,7 +101,7 @@ func (s *core) testingTokenMAC(iat int64, nonce string) string {
 // Create creates a sign-in token for a user as POST
 // /v1/sign_in_tokens does: pending, valid for expires_in_seconds (30 days
 // by default), with the token and the URL that signs the user in.
-func (s *SignInTokens) Create(ctx context.Context, p *clerk.SignInTokensCreateParams, later *SignInTokensCreateLater) (*clerk.SignInToken, error) {
+func (s *SignInTokens) Create(ctx context.Context, p *v2021.SignInTokensCreateParams, later *SignInTokensCreateLater) (*v2021.SignInToken, error) {
 	if later != nil && later.OrgID != nil {
 		return nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "org_id",
 			Message:     "is not supported",
@@ -112,7 +112,7 @@ func (s *SignInTokens) Create(ctx context.Context, p *clerk.SignInTokensCreatePa
 
 // CreateSignInToken creates a sign-in token (SignInTokens.Create without
 // the parameters of later API versions).
-func (s *core) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreateParams) (*clerk.SignInToken, error) {
+func (s *core) CreateSignInToken(ctx context.Context, p *v2021.SignInTokensCreateParams) (*v2021.SignInToken, error) {
 	if p == nil || p.UserID == nil || *p.UserID == "" {
 		return nil, missing("user_id")
 	}
@@ -131,7 +131,7 @@ func (s *core) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreat
 	value := s.rand.base62(48)
 	link := s.ticketURL(value)
 	doc := &signInTokenDoc{
-		Token: &clerk.SignInToken{Object: "sign_in_token", ID: s.rand.id("sit"), Status: ticketPending, UserID: *p.UserID,
+		Token: &v2021.SignInToken{Object: "sign_in_token", ID: s.rand.id("sit"), Status: ticketPending, UserID: *p.UserID,
 			Token: value, URL: &link, CreatedAt: ms, UpdatedAt: ms},
 		ExpireAt: now.Add(life).UnixMilli(),
 	}
@@ -142,7 +142,7 @@ func (s *core) CreateSignInToken(ctx context.Context, p *clerk.SignInTokensCreat
 }
 
 // RevokeSignInToken revokes a pending sign-in token.
-func (s *SignInTokens) Revoke(ctx context.Context, id string) (*clerk.SignInToken, error) {
+func (s *SignInTokens) Revoke(ctx context.Context, id string) (*v2021.SignInToken, error) {
 	var doc signInTokenDoc
 	if err := readObject(ctx, s.store, kindSignInToken, id, "Sign-in token", &doc); err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (s *SignInTokens) Revoke(ctx context.Context, id string) (*clerk.SignInToke
 // Frontend API's ticket strategy receives it): it starts an active
 // session for the token's user and marks the token accepted. A token
 // works once, while pending and not expired.
-func (s *core) AcceptSignInToken(ctx context.Context, token string) (*clerk.Session, error) {
+func (s *core) AcceptSignInToken(ctx context.Context, token string) (*v2021.Session, error) {
 	o, err := s.store.ObjectByUnique(ctx, kindSignInToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ticketInvalid("The sign-in token is not one of this instance's.")
@@ -171,7 +171,7 @@ func (s *core) AcceptSignInToken(ctx context.Context, token string) (*clerk.Sess
 	if err != nil {
 		return nil, err
 	}
-	var sess *clerk.Session
+	var sess *v2021.Session
 	err = s.store.Tx(ctx, func(tx store.Store) error {
 		var doc signInTokenDoc
 		if err := readObject(ctx, tx, kindSignInToken, o.ID, "Sign-in token", &doc); err != nil {
@@ -196,7 +196,7 @@ func (s *core) AcceptSignInToken(ctx context.Context, token string) (*clerk.Sess
 // CreateActorToken creates an actor token as POST /v1/actor_tokens does:
 // a ticket that signs its holder in as user_id, on behalf of the actor
 // (whose sub is required). The token and its URL are shown only here.
-func (s *ActorTokens) Create(ctx context.Context, p *clerk.ActorTokensCreateParams) (*clerk.ActorToken, error) {
+func (s *ActorTokens) Create(ctx context.Context, p *v2021.ActorTokensCreateParams) (*v2021.ActorToken, error) {
 	if p == nil || p.UserID == "" {
 		return nil, missing("user_id")
 	}
@@ -227,7 +227,7 @@ func (s *ActorTokens) Create(ctx context.Context, p *clerk.ActorTokensCreatePara
 	ms := now.UnixMilli()
 	value := s.rand.base62(48)
 	doc := &actorTokenDoc{
-		Token: &clerk.ActorToken{Object: "actor_token", ID: s.rand.id("act"), Status: ticketPending, UserID: p.UserID,
+		Token: &v2021.ActorToken{Object: "actor_token", ID: s.rand.id("act"), Status: ticketPending, UserID: p.UserID,
 			Actor: p.Actor, CreatedAt: ms, UpdatedAt: ms},
 		Secret: value, ExpireAt: now.Add(life).UnixMilli(), SessionMaxDuration: int64(maxSession / time.Second),
 	}
@@ -241,7 +241,7 @@ func (s *ActorTokens) Create(ctx context.Context, p *clerk.ActorTokensCreatePara
 }
 
 // RevokeActorToken revokes a pending actor token.
-func (s *ActorTokens) Revoke(ctx context.Context, id string) (*clerk.ActorToken, error) {
+func (s *ActorTokens) Revoke(ctx context.Context, id string) (*v2021.ActorToken, error) {
 	var doc actorTokenDoc
 	if err := readObject(ctx, s.store, kindActorToken, id, "Actor token", &doc); err != nil {
 		return nil, err
@@ -263,7 +263,7 @@ func (s *ActorTokens) Revoke(ctx context.Context, id string) (*clerk.ActorToken,
 // session for the token's user, carrying the actor and lasting at most
 // the token's session_max_duration_in_seconds, and marks the token
 // accepted. A token works once, while pending and not expired.
-func (s *core) AcceptActorToken(ctx context.Context, token string) (*clerk.Session, error) {
+func (s *core) AcceptActorToken(ctx context.Context, token string) (*v2021.Session, error) {
 	o, err := s.store.ObjectByUnique(ctx, kindActorToken, token)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ticketInvalid("The actor token is not one of this instance's.")
@@ -276,8 +276,8 @@ func (s *core) AcceptActorToken(ctx context.Context, token string) (*clerk.Sessi
 
 // CreateActorSession is AcceptActorToken for the actor token with ID
 // actorTokenID.
-func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*clerk.Session, error) {
-	var sess *clerk.Session
+func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*v2021.Session, error) {
+	var sess *v2021.Session
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		var doc actorTokenDoc
 		if err := readObject(ctx, tx, kindActorToken, actorTokenID, "Actor token", &doc); err != nil {
@@ -303,7 +303,7 @@ func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*cl
 // startTicketSession starts an active session (on a new client) for a
 // ticket; the session's unique key makes a second one for the same ticket
 // fail.
-func (s *core) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*clerk.Session, error) {
+func (s *core) startTicketSession(ctx context.Context, tx store.Store, userID, ticketID string, actor map[string]any, life time.Duration) (*v2021.Session, error) {
 	sess, err := s.startSession(ctx, tx, userID, actor, life, "ticket:"+ticketID)
 	if isConflict(err) {
 		return nil, ticketInvalid("The token has already been used.")

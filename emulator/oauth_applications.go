@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // OAuth applications: the instance as an OAuth provider to other apps. An
@@ -120,9 +120,9 @@ func (a *oauthApp) setRedirects(uris []string) {
 
 // Create registers an application. A confidential one gets a client
 // secret, shown in this answer only.
-func (s *OAuthApplications) Create(ctx context.Context, p *clerk.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[clerk.OAuthApplicationWithSecret], error) {
+func (s *OAuthApplications) Create(ctx context.Context, p *v2021.OAuthApplicationsCreateParams, later *OAuthApplicationsCreateLater) (JSON[v2021.OAuthApplicationWithSecret], error) {
 	if p == nil {
-		p = &clerk.OAuthApplicationsCreateParams{}
+		p = &v2021.OAuthApplicationsCreateParams{}
 	}
 	if later == nil {
 		later = &OAuthApplicationsCreateLater{}
@@ -179,7 +179,7 @@ func (s *OAuthApplications) Create(ctx context.Context, p *clerk.OAuthApplicatio
 	if err := putObject(ctx, s.store, oauthAppObject(a), a, true); err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OAuthApplicationWithSecret](oauthAppWithSecret{&a.oauthApp, secret})
+	return encodeJSON[v2021.OAuthApplicationWithSecret](oauthAppWithSecret{&a.oauthApp, secret})
 }
 
 // appOrders are the orders of a list of applications or connections.
@@ -188,9 +188,9 @@ var appOrders = map[string]store.ObjectOrder{"created_at": store.ObjectOrderCrea
 // List lists the applications, oldest first unless order_by (created_at
 // or name, later API versions) says otherwise; name_query keeps those
 // whose name contains it, case-insensitively, or whose client ID it is.
-func (s *OAuthApplications) List(ctx context.Context, p *clerk.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[clerk.OAuthApplications], error) {
+func (s *OAuthApplications) List(ctx context.Context, p *v2021.OAuthApplicationsListParams, later *OAuthApplicationsListLater) (JSON[v2021.OAuthApplications], error) {
 	if p == nil {
-		p = &clerk.OAuthApplicationsListParams{}
+		p = &v2021.OAuthApplicationsListParams{}
 	}
 	if later == nil {
 		later = &OAuthApplicationsListLater{}
@@ -221,23 +221,23 @@ func (s *OAuthApplications) List(ctx context.Context, p *clerk.OAuthApplications
 	total := int64(len(out))
 	out = out[min(offset, len(out)):]
 	out = out[:min(limit, len(out))]
-	return encodeJSON[clerk.OAuthApplications](page(out, total))
+	return encodeJSON[v2021.OAuthApplications](page(out, total))
 }
 
 // Get returns an application, without its secret.
-func (s *OAuthApplications) Get(ctx context.Context, id string) (JSON[clerk.OAuthApplication], error) {
+func (s *OAuthApplications) Get(ctx context.Context, id string) (JSON[v2021.OAuthApplication], error) {
 	var a oauthAppRecord
 	if err := readObject(ctx, s.store, kindOAuthApp, id, "OAuth application", &a); err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OAuthApplication](&a.oauthApp)
+	return encodeJSON[v2021.OAuthApplication](&a.oauthApp)
 }
 
 // Update changes an application's name, redirect URIs (or callback URL),
 // scopes, consent screen or PKCE requirement.
-func (s *OAuthApplications) Update(ctx context.Context, id string, p *clerk.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[clerk.OAuthApplication], error) {
+func (s *OAuthApplications) Update(ctx context.Context, id string, p *v2021.OAuthApplicationsUpdateParams, later *OAuthApplicationsUpdateLater) (JSON[v2021.OAuthApplication], error) {
 	if p == nil {
-		p = &clerk.OAuthApplicationsUpdateParams{}
+		p = &v2021.OAuthApplicationsUpdateParams{}
 	}
 	if later == nil {
 		later = &OAuthApplicationsUpdateLater{}
@@ -300,21 +300,21 @@ func (s *OAuthApplications) Update(ctx context.Context, id string, p *clerk.OAut
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OAuthApplication](&a.oauthApp)
+	return encodeJSON[v2021.OAuthApplication](&a.oauthApp)
 }
 
 // Delete deletes an application.
-func (s *OAuthApplications) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *OAuthApplications) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	if err := deleteObject(ctx, s.store, kindOAuthApp, id, "OAuth application"); err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "oauth_application", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "oauth_application", ID: id, Deleted: true}, nil
 }
 
 // RotateSecret gives a confidential application a new client secret,
 // shown in this answer only; the old one stops being its secret. A public
 // application has none: its answer carries no secret.
-func (s *OAuthApplications) RotateSecret(ctx context.Context, id string) (JSON[clerk.OAuthApplicationWithSecret], error) {
+func (s *OAuthApplications) RotateSecret(ctx context.Context, id string) (JSON[v2021.OAuthApplicationWithSecret], error) {
 	var a oauthAppRecord
 	var secret string
 	err := s.store.Tx(ctx, func(tx store.Store) error {
@@ -335,7 +335,7 @@ func (s *OAuthApplications) RotateSecret(ctx context.Context, id string) (JSON[c
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OAuthApplicationWithSecret](oauthAppWithSecret{&a.oauthApp, secret})
+	return encodeJSON[v2021.OAuthApplicationWithSecret](oauthAppWithSecret{&a.oauthApp, secret})
 }
 
 // checkSecret reports whether secret is the client secret of the

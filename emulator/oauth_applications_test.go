@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // TestOAuthClientSecretsAreStoredAsDigests checks that an application's
@@ -16,11 +16,11 @@ import (
 func TestOAuthClientSecretsAreStoredAsDigests(t *testing.T) {
 	ctx := context.Background()
 	s := newMFATestService(t, newMFAClock(time.Now()))
-	created, err := s.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "P", CallbackURL: "https://p.example.com/cb"}, nil)
+	created, err := s.OAuthApplications.Create(ctx, &v2021.OAuthApplicationsCreateParams{Name: "P", CallbackURL: "https://p.example.com/cb"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var app clerk.OAuthApplicationWithSecret
+	var app v2021.OAuthApplicationWithSecret
 	if err := json.Unmarshal(created, &app); err != nil || app.ClientSecret == "" {
 		t.Fatalf("created %s: %v", created, err)
 	}
@@ -45,7 +45,7 @@ func TestOAuthClientSecretsAreStoredAsDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var again clerk.OAuthApplicationWithSecret
+	var again v2021.OAuthApplicationWithSecret
 	if err := json.Unmarshal(rotated, &again); err != nil || again.ClientSecret == "" || again.ClientSecret == app.ClientSecret {
 		t.Fatalf("rotated %s: %v", rotated, err)
 	}

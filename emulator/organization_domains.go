@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Organization domains. A domain is an object of kindOrgDomain referring
@@ -83,7 +83,7 @@ func checkDomainName(name string) error {
 }
 
 // Create adds a domain to an organization.
-func (s *OrganizationDomains) Create(ctx context.Context, orgID string, p *clerk.OrganizationDomainsCreateParams) (JSON[clerk.OrganizationDomain], error) {
+func (s *OrganizationDomains) Create(ctx context.Context, orgID string, p *v2021.OrganizationDomainsCreateParams) (JSON[v2021.OrganizationDomain], error) {
 	if p == nil || p.Name == nil || *p.Name == "" {
 		return nil, missing("name")
 	}
@@ -121,14 +121,14 @@ func (s *OrganizationDomains) Create(ctx context.Context, orgID string, p *clerk
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationDomain](d)
+	return encodeJSON[v2021.OrganizationDomain](d)
 }
 
 // List lists an organization's domains, newest first; verified ("true" or
 // "false") and enrollment_mode filter them.
-func (s *OrganizationDomains) List(ctx context.Context, orgID string, p *clerk.OrganizationDomainsListParams) (JSON[clerk.OrganizationDomains], error) {
+func (s *OrganizationDomains) List(ctx context.Context, orgID string, p *v2021.OrganizationDomainsListParams) (JSON[v2021.OrganizationDomains], error) {
 	if p == nil {
-		p = &clerk.OrganizationDomainsListParams{}
+		p = &v2021.OrganizationDomainsListParams{}
 	}
 	if _, _, err := readOrg(ctx, s.store, orgID); err != nil {
 		return nil, err
@@ -168,11 +168,11 @@ func (s *OrganizationDomains) List(ctx context.Context, orgID string, p *clerk.O
 	total := int64(len(all))
 	all = all[min(offset, len(all)):]
 	all = all[:min(limit, len(all))]
-	return encodeJSON[clerk.OrganizationDomains](page(all, total))
+	return encodeJSON[v2021.OrganizationDomains](page(all, total))
 }
 
 // Delete removes a domain from an organization.
-func (s *OrganizationDomains) Delete(ctx context.Context, orgID, id string) (*clerk.DeletedObject, error) {
+func (s *OrganizationDomains) Delete(ctx context.Context, orgID, id string) (*v2021.DeletedObject, error) {
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if _, err := s.domain(ctx, tx, orgID, id); err != nil {
 			return err
@@ -182,7 +182,7 @@ func (s *OrganizationDomains) Delete(ctx context.Context, orgID, id string) (*cl
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "organization_domain", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "organization_domain", ID: id, Deleted: true}, nil
 }
 
 // domain reads a domain of an organization through st.
@@ -201,9 +201,9 @@ func (s *core) domain(ctx context.Context, st store.Store, orgID, id string) (*d
 }
 
 // Update changes a domain's enrollment mode or verification.
-func (s *OrganizationDomain) Update(ctx context.Context, orgID, id string, p *clerk.OrganizationDomainUpdateParams) (JSON[clerk.OrganizationDomain], error) {
+func (s *OrganizationDomain) Update(ctx context.Context, orgID, id string, p *v2021.OrganizationDomainUpdateParams) (JSON[v2021.OrganizationDomain], error) {
 	if p == nil {
-		p = &clerk.OrganizationDomainUpdateParams{}
+		p = &v2021.OrganizationDomainUpdateParams{}
 	}
 	var d *domainRecord
 	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
@@ -228,5 +228,5 @@ func (s *OrganizationDomain) Update(ctx context.Context, orgID, id string, p *cl
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationDomain](d)
+	return encodeJSON[v2021.OrganizationDomain](d)
 }

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Organization invitations. An invitation is an object of
@@ -91,12 +91,12 @@ func orgInvitationObject(inv *orgInvitationRecord) store.Object {
 
 // orgInvitationJSON is the answer of one invitation, without its
 // organization: answerOrgInvitation, encoded.
-func (s *core) orgInvitationJSON(ctx context.Context, inv *orgInvitationRecord) (JSON[clerk.OrganizationInvitation], error) {
+func (s *core) orgInvitationJSON(ctx context.Context, inv *orgInvitationRecord) (JSON[v2021.OrganizationInvitation], error) {
 	a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationInvitation](a)
+	return encodeJSON[v2021.OrganizationInvitation](a)
 }
 
 // answerOrgInvitation builds an invitation's answer, reading through st
@@ -131,7 +131,7 @@ func (s *core) answerOrgInvitation(ctx context.Context, st store.Store, inv *org
 
 // inviteToOrg creates a pending invitation in tx, with the organization
 // locked and its room checked.
-func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p *clerk.OrganizationInvitationsCreateParams) (*orgInvitationRecord, error) {
+func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p *v2021.OrganizationInvitationsCreateParams) (*orgInvitationRecord, error) {
 	email, err := normalizeEmail(p.EmailAddress)
 	if p.EmailAddress == "" {
 		return nil, missing("email_address")
@@ -166,7 +166,7 @@ func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p 
 	if p.InviterUserID != nil && *p.InviterUserID != "" {
 		inv.InviterID = p.InviterUserID
 	}
-	inv.URL = clerk.Ptr(ticketLink(p.RedirectURL, s.rand.base62(48), "org_invitation"))
+	inv.URL = v2021.Ptr(ticketLink(p.RedirectURL, s.rand.base62(48), "org_invitation"))
 	if err := putObject(ctx, tx, orgInvitationObject(inv), inv, true); isConflict(err) {
 		return nil, &Error{Kind: KindBadRequest, Code: "organization_invitation_not_unique", Param: "email_address",
 			Message:     "organization invitation not unique",
@@ -189,7 +189,7 @@ func (s *core) inviteToOrg(ctx context.Context, tx store.Store, orgID string, p 
 
 // displayName is how an email names a user: the first and last names, or
 // its identifier.
-func displayName(u *clerk.User) string {
+func displayName(u *v2021.User) string {
 	if u == nil {
 		return ""
 	}
@@ -214,9 +214,9 @@ func ticketLink(redirectURL *string, ticket, status string) string {
 }
 
 // Create invites an email address to an organization.
-func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsCreateParams) (JSON[clerk.OrganizationInvitation], error) {
+func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *v2021.OrganizationInvitationsCreateParams) (JSON[v2021.OrganizationInvitation], error) {
 	if p == nil {
-		p = &clerk.OrganizationInvitationsCreateParams{}
+		p = &v2021.OrganizationInvitationsCreateParams{}
 	}
 	var inv *orgInvitationRecord
 	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
@@ -231,7 +231,7 @@ func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *c
 
 // BulkCreate invites several addresses to an organization: all, or none
 // when one fails.
-func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, ps []clerk.OrganizationInvitationsBulkCreateParams) (JSON[clerk.OrganizationInvitations], error) {
+func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, ps []v2021.OrganizationInvitationsBulkCreateParams) (JSON[v2021.OrganizationInvitations], error) {
 	if len(ps) == 0 {
 		return nil, &Error{Kind: KindInvalid, Code: "form_param_missing", Message: "at least one item must be provided",
 			LongMessage: "at least one item must be provided for the invitations."}
@@ -239,7 +239,7 @@ func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, 
 	var invs []*orgInvitationRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		for i := range ps {
-			p := clerk.OrganizationInvitationsCreateParams(ps[i])
+			p := v2021.OrganizationInvitationsCreateParams(ps[i])
 			inv, err := s.inviteToOrg(ctx, tx, orgID, &p)
 			if err != nil {
 				return err
@@ -259,14 +259,14 @@ func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, 
 		}
 		data = append(data, a)
 	}
-	return encodeJSON[clerk.OrganizationInvitations](page(data, int64(len(data))))
+	return encodeJSON[v2021.OrganizationInvitations](page(data, int64(len(data))))
 }
 
 // orgInvitationStatuses are the statuses a list may filter by.
 var orgInvitationStatuses = map[string]bool{invitationPending: true, invitationAccepted: true, invitationRevoked: true, invitationExpired: true}
 
 // listOrgInvitations answers a page of invitations, newest first.
-func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, status *string, limit, offset *int64, withOrg bool) (JSON[clerk.OrganizationInvitations], error) {
+func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, status *string, limit, offset *int64, withOrg bool) (JSON[v2021.OrganizationInvitations], error) {
 	if status != nil && *status != "" {
 		if !orgInvitationStatuses[*status] {
 			return nil, invalid("status", "status must be one of pending, accepted, revoked or expired.")
@@ -283,13 +283,13 @@ func (s *core) listOrgInvitations(ctx context.Context, q store.ObjectQuery, stat
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationInvitations](page(data, total))
+	return encodeJSON[v2021.OrganizationInvitations](page(data, total))
 }
 
 // List lists an organization's invitations, by status when asked.
-func (s *OrganizationInvitations) List(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsListParams) (JSON[clerk.OrganizationInvitations], error) {
+func (s *OrganizationInvitations) List(ctx context.Context, orgID string, p *v2021.OrganizationInvitationsListParams) (JSON[v2021.OrganizationInvitations], error) {
 	if p == nil {
-		p = &clerk.OrganizationInvitationsListParams{}
+		p = &v2021.OrganizationInvitationsListParams{}
 	}
 	if _, _, err := readOrg(ctx, s.store, orgID); err != nil {
 		return nil, err
@@ -298,21 +298,21 @@ func (s *OrganizationInvitations) List(ctx context.Context, orgID string, p *cle
 }
 
 // ListPending lists an organization's pending invitations.
-func (s *OrganizationInvitations) ListPending(ctx context.Context, orgID string, p *clerk.OrganizationInvitationsListPendingParams) (JSON[clerk.OrganizationInvitations], error) {
+func (s *OrganizationInvitations) ListPending(ctx context.Context, orgID string, p *v2021.OrganizationInvitationsListPendingParams) (JSON[v2021.OrganizationInvitations], error) {
 	if p == nil {
-		p = &clerk.OrganizationInvitationsListPendingParams{}
+		p = &v2021.OrganizationInvitationsListPendingParams{}
 	}
 	if _, _, err := readOrg(ctx, s.store, orgID); err != nil {
 		return nil, err
 	}
-	return s.listOrgInvitations(ctx, store.ObjectQuery{Kind: kindOrgInvitation, Ref: orgID}, clerk.Ptr(invitationPending), p.Limit, p.Offset, false)
+	return s.listOrgInvitations(ctx, store.ObjectQuery{Kind: kindOrgInvitation, Ref: orgID}, v2021.Ptr(invitationPending), p.Limit, p.Offset, false)
 }
 
 // GetAll lists the invitations of every organization, with each one's
 // public data; query matches the email address.
-func (s *OrganizationInvitations) GetAll(ctx context.Context, p *clerk.OrganizationInvitationsGetAllParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error) {
+func (s *OrganizationInvitations) GetAll(ctx context.Context, p *v2021.OrganizationInvitationsGetAllParams) (JSON[v2021.OrganizationInvitationsWithPublicOrganizationData], error) {
 	if p == nil {
-		p = &clerk.OrganizationInvitationsGetAllParams{}
+		p = &v2021.OrganizationInvitationsGetAllParams{}
 	}
 	q := store.ObjectQuery{Kind: kindOrgInvitation}
 	if p.Query != nil {
@@ -326,11 +326,11 @@ func (s *OrganizationInvitations) GetAll(ctx context.Context, p *clerk.Organizat
 		return nil, err
 	}
 	out, err := s.listOrgInvitations(ctx, q, p.Status, p.Limit, p.Offset, true)
-	return JSON[clerk.OrganizationInvitationsWithPublicOrganizationData](out), err
+	return JSON[v2021.OrganizationInvitationsWithPublicOrganizationData](out), err
 }
 
 // Get returns an organization's invitation.
-func (s *OrganizationInvitations) Get(ctx context.Context, orgID, id string) (JSON[clerk.OrganizationInvitation], error) {
+func (s *OrganizationInvitations) Get(ctx context.Context, orgID, id string) (JSON[v2021.OrganizationInvitation], error) {
 	inv, err := s.orgInvitation(ctx, s.store, orgID, id)
 	if err != nil {
 		return nil, err
@@ -351,7 +351,7 @@ func (s *core) orgInvitation(ctx context.Context, st store.Store, orgID, id stri
 }
 
 // Revoke revokes a pending invitation; one in another status cannot be.
-func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, p *clerk.OrganizationInvitationsRevokeParams) (JSON[clerk.OrganizationInvitation], error) {
+func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, p *v2021.OrganizationInvitationsRevokeParams) (JSON[v2021.OrganizationInvitation], error) {
 	var inv *orgInvitationRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
@@ -382,7 +382,7 @@ func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, 
 // email address. It emits organizationMembership.created and
 // organizationInvitation.accepted, and answers the membership. (The
 // Frontend API's ticket flow: not an operation of the Backend API.)
-func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, userID string) (JSON[clerk.OrganizationMembership], error) {
+func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, userID string) (JSON[v2021.OrganizationMembership], error) {
 	var found orgInvitationRecord
 	if err := readObject(ctx, s.store, kindOrgInvitation, invitationID, "Organization invitation", &found); err != nil {
 		return nil, err
@@ -409,7 +409,7 @@ func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, u
 		if u == nil {
 			return notFound("User")
 		}
-		if !slices.ContainsFunc(u.EmailAddresses, func(e *clerk.EmailAddress) bool { return strings.EqualFold(e.EmailAddress, inv.EmailAddress) }) {
+		if !slices.ContainsFunc(u.EmailAddresses, func(e *v2021.EmailAddress) bool { return strings.EqualFold(e.EmailAddress, inv.EmailAddress) }) {
 			return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "user_id", Message: "is invalid",
 				LongMessage: "The invitation is for " + inv.EmailAddress + ", an email address the user does not have."}
 		}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Organization memberships. A membership is an object of kindMembership
@@ -110,28 +110,28 @@ func permissionsOf(role string) []string {
 }
 
 // publicDataOf is the public data of a user; nil when the user is gone.
-func publicDataOf(u *clerk.User) *publicUserData {
+func publicDataOf(u *v2021.User) *publicUserData {
 	if u == nil {
 		return nil
 	}
 	d := &publicUserData{UserID: u.ID, FirstName: u.FirstName, LastName: u.LastName, ImageURL: u.ImageURL,
-		HasImage: u.HasImage, ProfileImageURL: clerk.Ptr(u.ImageURL), Identifier: totpAccount(u)}
+		HasImage: u.HasImage, ProfileImageURL: v2021.Ptr(u.ImageURL), Identifier: totpAccount(u)}
 	return d
 }
 
 // membershipJSON is the answer of one membership: answerMembership,
 // encoded.
-func (s *core) membershipJSON(ctx context.Context, m *membershipRecord, org *orgAnswer) (JSON[clerk.OrganizationMembership], error) {
+func (s *core) membershipJSON(ctx context.Context, m *membershipRecord, org *orgAnswer) (JSON[v2021.OrganizationMembership], error) {
 	a, err := s.answerMembership(ctx, s.store, m, org, nil)
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationMembership](a)
+	return encodeJSON[v2021.OrganizationMembership](a)
 }
 
 // answerMembership builds the answer of a membership, reading through st
 // what it needs; org and user may be given when the caller has them.
-func (s *core) answerMembership(ctx context.Context, st store.Store, m *membershipRecord, org *orgAnswer, user *clerk.User) (*membershipAnswer, error) {
+func (s *core) answerMembership(ctx context.Context, st store.Store, m *membershipRecord, org *orgAnswer, user *v2021.User) (*membershipAnswer, error) {
 	if org == nil {
 		rec, _, err := readOrg(ctx, st, m.OrganizationID)
 		if err != nil {
@@ -221,9 +221,9 @@ func alreadyMember(userID string) *Error {
 
 // Create adds a member to an organization as POST
 // /v1/organizations/{id}/memberships does.
-func (s *OrganizationMemberships) Create(ctx context.Context, orgID string, p *clerk.OrganizationMembershipsCreateParams) (JSON[clerk.OrganizationMembership], error) {
+func (s *OrganizationMemberships) Create(ctx context.Context, orgID string, p *v2021.OrganizationMembershipsCreateParams) (JSON[v2021.OrganizationMembership], error) {
 	if p == nil {
-		p = &clerk.OrganizationMembershipsCreateParams{}
+		p = &v2021.OrganizationMembershipsCreateParams{}
 	}
 	if p.UserID == "" {
 		return nil, missing("user_id")
@@ -253,9 +253,9 @@ var membershipOrders = map[string]store.ObjectOrder{
 }
 
 // List lists an organization's memberships.
-func (s *OrganizationMemberships) List(ctx context.Context, orgID string, p *clerk.OrganizationMembershipsListParams) (JSON[clerk.OrganizationMemberships], error) {
+func (s *OrganizationMemberships) List(ctx context.Context, orgID string, p *v2021.OrganizationMembershipsListParams) (JSON[v2021.OrganizationMemberships], error) {
 	if p == nil {
-		p = &clerk.OrganizationMembershipsListParams{}
+		p = &v2021.OrganizationMembershipsListParams{}
 	}
 	rec, _, err := readOrg(ctx, s.store, orgID)
 	if err != nil {
@@ -265,16 +265,16 @@ func (s *OrganizationMemberships) List(ctx context.Context, orgID string, p *cle
 }
 
 // GetAll lists the memberships of every organization.
-func (s *OrganizationMemberships) GetAll(ctx context.Context, p *clerk.OrganizationMembershipsGetAllParams) (JSON[clerk.OrganizationMemberships], error) {
+func (s *OrganizationMemberships) GetAll(ctx context.Context, p *v2021.OrganizationMembershipsGetAllParams) (JSON[v2021.OrganizationMemberships], error) {
 	if p == nil {
-		p = &clerk.OrganizationMembershipsGetAllParams{}
+		p = &v2021.OrganizationMembershipsGetAllParams{}
 	}
 	return s.listMemberships(ctx, store.ObjectQuery{Kind: kindMembership}, p.OrderBy, p.Limit, p.Offset, nil)
 }
 
 // listMemberships answers a page of memberships, newest first unless
 // orderBy says otherwise.
-func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *string, limit, offset *int64, org *orgAnswer) (JSON[clerk.OrganizationMemberships], error) {
+func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *string, limit, offset *int64, org *orgAnswer) (JSON[v2021.OrganizationMemberships], error) {
 	var err error
 	if q.OrderBy, q.Ascending, err = orderBy(order, "-created_at", membershipOrders); err != nil {
 		return nil, err
@@ -289,11 +289,11 @@ func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.OrganizationMemberships](page(data, total))
+	return encodeJSON[v2021.OrganizationMemberships](page(data, total))
 }
 
 // mutateMembership changes a membership in a transaction.
-func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn func(m *membershipRecord) error) (JSON[clerk.OrganizationMembership], error) {
+func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn func(m *membershipRecord) error) (JSON[v2021.OrganizationMembership], error) {
 	var m *membershipRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		var err error
@@ -313,9 +313,9 @@ func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn fu
 }
 
 // Update changes a member's role.
-func (s *OrganizationMemberships) Update(ctx context.Context, orgID, userID string, p *clerk.OrganizationMembershipsUpdateParams) (JSON[clerk.OrganizationMembership], error) {
+func (s *OrganizationMemberships) Update(ctx context.Context, orgID, userID string, p *v2021.OrganizationMembershipsUpdateParams) (JSON[v2021.OrganizationMembership], error) {
 	if p == nil {
-		p = &clerk.OrganizationMembershipsUpdateParams{}
+		p = &v2021.OrganizationMembershipsUpdateParams{}
 	}
 	if err := checkRole(p.Role); err != nil {
 		return nil, err
@@ -328,9 +328,9 @@ func (s *OrganizationMemberships) Update(ctx context.Context, orgID, userID stri
 
 // UpdateMetadata merges metadata into a membership's, deeply; a null
 // value removes its key.
-func (s *OrganizationMemberships) UpdateMetadata(ctx context.Context, orgID, userID string, p *clerk.OrganizationMembershipsUpdateMetadataParams) (JSON[clerk.OrganizationMembership], error) {
+func (s *OrganizationMemberships) UpdateMetadata(ctx context.Context, orgID, userID string, p *v2021.OrganizationMembershipsUpdateMetadataParams) (JSON[v2021.OrganizationMembership], error) {
 	if p == nil {
-		p = &clerk.OrganizationMembershipsUpdateMetadataParams{}
+		p = &v2021.OrganizationMembershipsUpdateMetadataParams{}
 	}
 	return s.mutateMembership(ctx, orgID, userID, func(m *membershipRecord) error {
 		m.PublicMetadata = mergeMetadata(m.PublicMetadata, p.PublicMetadata)
@@ -341,7 +341,7 @@ func (s *OrganizationMemberships) UpdateMetadata(ctx context.Context, orgID, use
 
 // Delete removes a member from an organization and answers the removed
 // membership.
-func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID string) (JSON[clerk.OrganizationMembership], error) {
+func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID string) (JSON[v2021.OrganizationMembership], error) {
 	var m *membershipRecord
 	var org *orgRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
@@ -416,7 +416,7 @@ func (s *core) removeUserMemberships(ctx context.Context, tx store.Store, userID
 // user's membership in it, read now (so that a changed role shows in the
 // next token); nil when the session has none or the user is no longer a
 // member.
-func (s *core) activeOrganization(ctx context.Context, sess *clerk.Session) (*orgRecord, *membershipRecord, error) {
+func (s *core) activeOrganization(ctx context.Context, sess *v2021.Session) (*orgRecord, *membershipRecord, error) {
 	if sess.LastActiveOrganizationID == nil || *sess.LastActiveOrganizationID == "" {
 		return nil, nil, nil
 	}

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Organizations. An organization is an object of kindOrganization whose
@@ -100,9 +100,9 @@ func (s *core) answerOrg(ctx context.Context, o *orgRecord, members int64, count
 // Create creates an organization as POST /v1/organizations does: the
 // slug is given or made from the name, unique in the instance; created_by,
 // when given, must be a user, who becomes its first member, an admin.
-func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreateParams) (JSON[clerk.Organization], error) {
+func (s *Organizations) Create(ctx context.Context, p *v2021.OrganizationsCreateParams) (JSON[v2021.Organization], error) {
 	if p == nil {
-		p = &clerk.OrganizationsCreateParams{}
+		p = &v2021.OrganizationsCreateParams{}
 	}
 	name := strings.TrimSpace(p.Name)
 	if name == "" {
@@ -174,7 +174,7 @@ func (s *Organizations) Create(ctx context.Context, p *clerk.OrganizationsCreate
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.Organization](&orgAnswer{orgRecord: rec})
+	return encodeJSON[v2021.Organization](&orgAnswer{orgRecord: rec})
 }
 
 // slugsDisabled is Clerk's answer to a slug given while the instance's
@@ -222,7 +222,7 @@ func slugFrom(name string) string {
 }
 
 // Get returns an organization by ID or slug.
-func (s *Organizations) Get(ctx context.Context, idOrSlug string, p *clerk.OrganizationsGetParams) (JSON[clerk.Organization], error) {
+func (s *Organizations) Get(ctx context.Context, idOrSlug string, p *v2021.OrganizationsGetParams) (JSON[v2021.Organization], error) {
 	o, err := s.store.Object(ctx, kindOrganization, idOrSlug)
 	if errors.Is(err, store.ErrNotFound) {
 		o, err = s.store.ObjectByUnique(ctx, kindOrganization, idOrSlug)
@@ -241,7 +241,7 @@ func (s *Organizations) Get(ctx context.Context, idOrSlug string, p *clerk.Organ
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.Organization](a)
+	return encodeJSON[v2021.Organization](a)
 }
 
 // orgOrders maps order_by of GET /v1/organizations to the store's orders.
@@ -252,9 +252,9 @@ var orgOrders = map[string]store.ObjectOrder{
 // List lists organizations as GET /v1/organizations does: query matches
 // the name, slug or ID (a substring of any); order_by is name, created_at
 // or members_count, with "+" or "-" (descending by default).
-func (s *Organizations) List(ctx context.Context, p *clerk.OrganizationsListParams) (JSON[clerk.Organizations], error) {
+func (s *Organizations) List(ctx context.Context, p *v2021.OrganizationsListParams) (JSON[v2021.Organizations], error) {
 	if p == nil {
-		p = &clerk.OrganizationsListParams{}
+		p = &v2021.OrganizationsListParams{}
 	}
 	q := store.ObjectQuery{Kind: kindOrganization}
 	if p.Query != nil {
@@ -291,7 +291,7 @@ func (s *Organizations) List(ctx context.Context, p *clerk.OrganizationsListPara
 		}
 		data = append(data, a)
 	}
-	return encodeJSON[clerk.Organizations](page(data, total))
+	return encodeJSON[v2021.Organizations](page(data, total))
 }
 
 // page is a list answer with its total count.
@@ -322,9 +322,9 @@ func orderNames(orders map[string]store.ObjectOrder) string {
 }
 
 // Update updates an organization as PATCH /v1/organizations/{id} does.
-func (s *Organizations) Update(ctx context.Context, id string, p *clerk.OrganizationsUpdateParams) (JSON[clerk.Organization], error) {
+func (s *Organizations) Update(ctx context.Context, id string, p *v2021.OrganizationsUpdateParams) (JSON[v2021.Organization], error) {
 	if p == nil {
-		p = &clerk.OrganizationsUpdateParams{}
+		p = &v2021.OrganizationsUpdateParams{}
 	}
 	if slug, ok := p.Slug.Get(); ok && slug != "" {
 		set, err := s.settings(ctx, s.store)
@@ -374,9 +374,9 @@ func (s *Organizations) Update(ctx context.Context, id string, p *clerk.Organiza
 
 // MergeMetadata merges metadata into an organization's, deeply; a null
 // value removes its key.
-func (s *Organizations) MergeMetadata(ctx context.Context, id string, p *clerk.OrganizationsMergeMetadataParams) (JSON[clerk.Organization], error) {
+func (s *Organizations) MergeMetadata(ctx context.Context, id string, p *v2021.OrganizationsMergeMetadataParams) (JSON[v2021.Organization], error) {
 	if p == nil {
-		p = &clerk.OrganizationsMergeMetadataParams{}
+		p = &v2021.OrganizationsMergeMetadataParams{}
 	}
 	return s.mutateOrg(ctx, id, func(rec *orgRecord, members int64) error {
 		rec.PublicMetadata = mergeMetadata(rec.PublicMetadata, p.PublicMetadata)
@@ -386,7 +386,7 @@ func (s *Organizations) MergeMetadata(ctx context.Context, id string, p *clerk.O
 }
 
 // mutateOrg changes an organization in a transaction, with it locked.
-func (s *core) mutateOrg(ctx context.Context, id string, fn func(rec *orgRecord, members int64) error) (JSON[clerk.Organization], error) {
+func (s *core) mutateOrg(ctx context.Context, id string, fn func(rec *orgRecord, members int64) error) (JSON[v2021.Organization], error) {
 	var out *orgRecord
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		rec, members, err := readOrg(ctx, tx, id)
@@ -408,12 +408,12 @@ func (s *core) mutateOrg(ctx context.Context, id string, fn func(rec *orgRecord,
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.Organization](&orgAnswer{orgRecord: out})
+	return encodeJSON[v2021.Organization](&orgAnswer{orgRecord: out})
 }
 
 // Delete deletes an organization with its memberships, invitations and
 // domains.
-func (s *Organizations) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *Organizations) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if _, _, err := readOrg(ctx, tx, id); err != nil {
 			return err
@@ -426,12 +426,12 @@ func (s *Organizations) Delete(ctx context.Context, id string) (*clerk.DeletedOb
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "organization", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "organization", ID: id, Deleted: true}, nil
 }
 
 // UploadLogo sets an organization's logo (a PNG, JPEG, GIF or WebP of at
 // most MaxProfileImageBytes; only its type, size and digest are kept).
-func (s *Organizations) UploadLogo(ctx context.Context, id string, p *clerk.OrganizationsUploadLogoParams) (JSON[clerk.OrganizationWithLogo], error) {
+func (s *Organizations) UploadLogo(ctx context.Context, id string, p *v2021.OrganizationsUploadLogoParams) (JSON[v2021.OrganizationWithLogo], error) {
 	if p == nil || p.File.Body == nil {
 		return nil, missing("file")
 	}
@@ -450,11 +450,11 @@ func (s *Organizations) UploadLogo(ctx context.Context, id string, p *clerk.Orga
 		rec.ImageURL, rec.HasImage, rec.LogoURL = url, true, &url
 		return nil
 	})
-	return JSON[clerk.OrganizationWithLogo](out), err
+	return JSON[v2021.OrganizationWithLogo](out), err
 }
 
 // DeleteLogo removes an organization's logo.
-func (s *Organizations) DeleteLogo(ctx context.Context, id string) (JSON[clerk.Organization], error) {
+func (s *Organizations) DeleteLogo(ctx context.Context, id string) (JSON[v2021.Organization], error) {
 	return s.mutateOrg(ctx, id, func(rec *orgRecord, _ int64) error {
 		if !rec.HasImage {
 			return notFound("Logo")

@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Redirect URLs: the URLs (https, http or a native app's custom scheme)
@@ -43,7 +43,7 @@ func checkRedirectURL(param, raw string) error {
 }
 
 // Create adds a redirect URL; the same URL twice is refused.
-func (s *RedirectURLs) Create(ctx context.Context, p *clerk.RedirectURLsCreateParams) (*clerk.RedirectURL, error) {
+func (s *RedirectURLs) Create(ctx context.Context, p *v2021.RedirectURLsCreateParams) (*v2021.RedirectURL, error) {
 	if p == nil || p.URL == nil || *p.URL == "" {
 		return nil, missing("url")
 	}
@@ -51,7 +51,7 @@ func (s *RedirectURLs) Create(ctx context.Context, p *clerk.RedirectURLsCreatePa
 		return nil, err
 	}
 	now := s.now().UnixMilli()
-	r := &clerk.RedirectURL{Object: "redirect_url", ID: s.rand.id("ru"), URL: *p.URL, CreatedAt: now, UpdatedAt: now}
+	r := &v2021.RedirectURL{Object: "redirect_url", ID: s.rand.id("ru"), URL: *p.URL, CreatedAt: now, UpdatedAt: now}
 	err := putObject(ctx, s.store, store.Object{Kind: kindRedirectURL, ID: r.ID, Unique: r.URL, CreatedAt: now, UpdatedAt: now}, r, true)
 	if isConflict(err) {
 		return nil, identifierExists("url")
@@ -63,8 +63,8 @@ func (s *RedirectURLs) Create(ctx context.Context, p *clerk.RedirectURLsCreatePa
 }
 
 // Get returns a redirect URL.
-func (s *RedirectURLs) Get(ctx context.Context, id string) (*clerk.RedirectURL, error) {
-	var r clerk.RedirectURL
+func (s *RedirectURLs) Get(ctx context.Context, id string) (*v2021.RedirectURL, error) {
+	var r v2021.RedirectURL
 	if err := readObject(ctx, s.store, kindRedirectURL, id, "Redirect url", &r); err != nil {
 		return nil, err
 	}
@@ -72,16 +72,16 @@ func (s *RedirectURLs) Get(ctx context.Context, id string) (*clerk.RedirectURL, 
 }
 
 // Delete removes a redirect URL.
-func (s *RedirectURLs) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *RedirectURLs) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	if err := deleteObject(ctx, s.store, kindRedirectURL, id, "Redirect url"); err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "redirect_url", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "redirect_url", ID: id, Deleted: true}, nil
 }
 
 // List lists the redirect URLs, oldest first; limit and offset (later API
 // versions) page them.
-func (s *RedirectURLs) List(ctx context.Context, later *RedirectURLsListLater) (*clerk.RedirectURLList, error) {
+func (s *RedirectURLs) List(ctx context.Context, later *RedirectURLsListLater) (*v2021.RedirectURLList, error) {
 	q := store.ObjectQuery{Kind: kindRedirectURL, Ascending: true}
 	total, err := s.store.CountObjects(ctx, q)
 	if err != nil {
@@ -96,11 +96,11 @@ func (s *RedirectURLs) List(ctx context.Context, later *RedirectURLsListLater) (
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeObjects[clerk.RedirectURL](rows)
+	out, err := decodeObjects[v2021.RedirectURL](rows)
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.RedirectURLList{Data: out, TotalCount: total}, nil
+	return &v2021.RedirectURLList{Data: out, TotalCount: total}, nil
 }
 
 // deleteObject deletes an object of a kind; a missing one is Clerk's

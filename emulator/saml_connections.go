@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // SAML connections. A connection is an object of kindSAMLConnection,
@@ -160,9 +160,9 @@ func (c *samlConnection) missingForActivation() []string {
 
 // Create creates an inactive connection for a domain no other connection
 // has.
-func (s *SAMLConnections) Create(ctx context.Context, p *clerk.SAMLConnectionsCreateParams) (JSON[clerk.SAMLConnection], error) {
+func (s *SAMLConnections) Create(ctx context.Context, p *v2021.SAMLConnectionsCreateParams) (JSON[v2021.SAMLConnection], error) {
 	if p == nil {
-		p = &clerk.SAMLConnectionsCreateParams{}
+		p = &v2021.SAMLConnectionsCreateParams{}
 	}
 	name := strings.TrimSpace(p.Name)
 	if name == "" {
@@ -209,15 +209,15 @@ func (s *SAMLConnections) Create(ctx context.Context, p *clerk.SAMLConnectionsCr
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.SAMLConnection](c)
+	return encodeJSON[v2021.SAMLConnection](c)
 }
 
 // List lists the connections, newest first unless order_by (created_at
 // or name, later API versions) says otherwise; query keeps those whose
 // name contains it, case-insensitively.
-func (s *SAMLConnections) List(ctx context.Context, p *clerk.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[clerk.SAMLConnections], error) {
+func (s *SAMLConnections) List(ctx context.Context, p *v2021.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[v2021.SAMLConnections], error) {
 	if p == nil {
-		p = &clerk.SAMLConnectionsListParams{}
+		p = &v2021.SAMLConnectionsListParams{}
 	}
 	if later == nil {
 		later = &SAMLConnectionsListLater{}
@@ -248,24 +248,24 @@ func (s *SAMLConnections) List(ctx context.Context, p *clerk.SAMLConnectionsList
 	total := int64(len(kept))
 	kept = kept[min(offset, len(kept)):]
 	kept = kept[:min(limit, len(kept))]
-	return encodeJSON[clerk.SAMLConnections](page(kept, total))
+	return encodeJSON[v2021.SAMLConnections](page(kept, total))
 }
 
 // Get returns a connection.
-func (s *SAMLConnections) Get(ctx context.Context, id string) (JSON[clerk.SAMLConnection], error) {
+func (s *SAMLConnections) Get(ctx context.Context, id string) (JSON[v2021.SAMLConnection], error) {
 	var c samlConnection
 	if err := readObject(ctx, s.store, kindSAMLConnection, id, "SAML Connection", &c); err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.SAMLConnection](&c)
+	return encodeJSON[v2021.SAMLConnection](&c)
 }
 
 // Update changes a connection. A null or empty IdP property clears it;
 // activating a connection needs its IdP's metadata or entity ID, SSO URL
 // and certificate.
-func (s *SAMLConnections) Update(ctx context.Context, id string, p *clerk.SAMLConnectionsUpdateParams) (JSON[clerk.SAMLConnection], error) {
+func (s *SAMLConnections) Update(ctx context.Context, id string, p *v2021.SAMLConnectionsUpdateParams) (JSON[v2021.SAMLConnection], error) {
 	if p == nil {
-		p = &clerk.SAMLConnectionsUpdateParams{}
+		p = &v2021.SAMLConnectionsUpdateParams{}
 	}
 	var c samlConnection
 	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
@@ -318,7 +318,7 @@ func (s *SAMLConnections) Update(ctx context.Context, id string, p *clerk.SAMLCo
 			c.AttributeMapping = samlAttributeMapping{UserID: m.UserID, EmailAddress: m.EmailAddress, FirstName: m.FirstName, LastName: m.LastName}
 		}
 		for _, f := range []struct {
-			v   clerk.Nullable[bool]
+			v   v2021.Nullable[bool]
 			dst *bool
 		}{{p.SyncUserAttributes, &c.SyncUserAttributes}, {p.AllowSubdomains, &c.AllowSubdomains},
 			{p.AllowIdpInitiated, &c.AllowIdpInitiated}, {p.DisableAdditionalIdentifications, &c.DisableAdditionalIdentifications},
@@ -346,13 +346,13 @@ func (s *SAMLConnections) Update(ctx context.Context, id string, p *clerk.SAMLCo
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[clerk.SAMLConnection](&c)
+	return encodeJSON[v2021.SAMLConnection](&c)
 }
 
 // Delete deletes a connection.
-func (s *SAMLConnections) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *SAMLConnections) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	if err := deleteObject(ctx, s.store, kindSAMLConnection, id, "SAML Connection"); err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "saml_connection", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "saml_connection", ID: id, Deleted: true}, nil
 }

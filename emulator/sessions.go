@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/auth"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Object kinds of the store kept by this file.
@@ -27,7 +27,7 @@ const (
 // CreateSession starts an active session for a user, on a new client, as
 // POST /v1/sessions of the later API versions does (Clerk's recipe for
 // testing without a browser: create user, create session, create token).
-func (s *core) CreateSession(ctx context.Context, userID string) (*clerk.Session, error) {
+func (s *core) CreateSession(ctx context.Context, userID string) (*v2021.Session, error) {
 	return s.CreateSessionInOrganization(ctx, userID, "")
 }
 
@@ -36,11 +36,11 @@ func (s *core) CreateSession(ctx context.Context, userID string) (*clerk.Session
 // "": the user must be a member. The session's tokens then carry the
 // organization, and the member's role and permissions as they are when
 // each token is minted.
-func (s *core) CreateSessionInOrganization(ctx context.Context, userID, orgID string) (*clerk.Session, error) {
+func (s *core) CreateSessionInOrganization(ctx context.Context, userID, orgID string) (*v2021.Session, error) {
 	if userID == "" {
 		return nil, missing("user_id")
 	}
-	var sess *clerk.Session
+	var sess *v2021.Session
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if orgID != "" {
 			if _, _, err := readOrg(ctx, tx, orgID); err != nil {
@@ -73,7 +73,7 @@ func (s *core) CreateSessionInOrganization(ctx context.Context, userID, orgID st
 // connection, as SQLite in memory). An actor makes it an impersonation,
 // which ends with its lifetime. unique, when set, makes a second session
 // with the same key fail with *store.ConflictError.
-func (s *core) startSession(ctx context.Context, tx store.Store, userID string, actor map[string]any, life time.Duration, unique string) (*clerk.Session, error) {
+func (s *core) startSession(ctx context.Context, tx store.Store, userID string, actor map[string]any, life time.Duration, unique string) (*v2021.Session, error) {
 	rec, err := tx.User(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("User")
@@ -91,9 +91,9 @@ func (s *core) startSession(ctx context.Context, tx store.Store, userID string, 
 	}
 	now := s.now()
 	ms := now.UnixMilli()
-	client := &clerk.ClientObject{ID: s.rand.id("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
-		SessionIDs: []string{}, Sessions: []*clerk.Session{}}
-	sess := &clerk.Session{
+	client := &v2021.ClientObject{ID: s.rand.id("client"), Object: "client", CreatedAt: ms, UpdatedAt: ms,
+		SessionIDs: []string{}, Sessions: []*v2021.Session{}}
+	sess := &v2021.Session{
 		ID: s.rand.id("sess"), Object: "session", UserID: userID, ClientID: client.ID, Status: "active", Actor: actor,
 		CreatedAt: ms, UpdatedAt: ms, LastActiveAt: ms,
 		ExpireAt: now.Add(life).UnixMilli(), AbandonAt: now.Add(max(life, abandonLifetime)).UnixMilli(),
@@ -114,13 +114,13 @@ func (s *core) startSession(ctx context.Context, tx store.Store, userID string, 
 }
 
 // Get returns a session by ID, with its status as of now.
-func (s *Sessions) Get(ctx context.Context, id string) (*clerk.Session, error) {
+func (s *Sessions) Get(ctx context.Context, id string) (*v2021.Session, error) {
 	return s.session(ctx, id)
 }
 
 // session returns a session by ID, with its status as of now.
-func (s *core) session(ctx context.Context, id string) (*clerk.Session, error) {
-	var sess clerk.Session
+func (s *core) session(ctx context.Context, id string) (*v2021.Session, error) {
+	var sess v2021.Session
 	if err := readObject(ctx, s.store, kindSession, id, "Session", &sess); err != nil {
 		return nil, err
 	}
@@ -129,27 +129,27 @@ func (s *core) session(ctx context.Context, id string) (*clerk.Session, error) {
 }
 
 // List lists sessions as GET /v1/sessions does, with the total count.
-func (s *Sessions) List(ctx context.Context, p *clerk.SessionsListParams) (*clerk.SessionList, error) {
+func (s *Sessions) List(ctx context.Context, p *v2021.SessionsListParams) (*v2021.SessionList, error) {
 	if p == nil {
-		p = &clerk.SessionsListParams{}
+		p = &v2021.SessionsListParams{}
 	}
 	if p.UserID == nil && p.ClientID == nil {
 		return nil, &Error{Kind: KindInvalid, Code: "form_param_missing", Param: "user_id",
 			Message: "missing", LongMessage: "Either user_id or client_id must be given."}
 	}
 	q := store.ObjectQuery{Kind: kindSession, UserID: deref(p.UserID), Ref: deref(p.ClientID), Status: deref(p.Status)}
-	out, total, err := listPage[clerk.Session](ctx, s.store, q, p.Limit, p.Offset)
+	out, total, err := listPage[v2021.Session](ctx, s.store, q, p.Limit, p.Offset)
 	if err != nil {
 		return nil, err
 	}
 	for _, sess := range out {
 		s.expire(sess)
 	}
-	return &clerk.SessionList{Data: out, TotalCount: total}, nil
+	return &v2021.SessionList{Data: out, TotalCount: total}, nil
 }
 
 // RevokeSession revokes a session.
-func (s *Sessions) Revoke(ctx context.Context, id string) (*clerk.Session, error) {
+func (s *Sessions) Revoke(ctx context.Context, id string) (*v2021.Session, error) {
 	sess, err := s.session(ctx, id)
 	if err != nil {
 		return nil, err
@@ -226,7 +226,7 @@ func (s *core) CreateSessionToken(ctx context.Context, sessionID string, opts To
 }
 
 // expire marks a session expired once its expiry has passed.
-func (s *core) expire(sess *clerk.Session) {
+func (s *core) expire(sess *v2021.Session) {
 	if sess.Status == "active" && s.now().UnixMilli() >= sess.ExpireAt {
 		sess.Status = "expired"
 	}
@@ -234,7 +234,7 @@ func (s *core) expire(sess *clerk.Session) {
 
 // sessionObject is the store's record of a session; unique, when set,
 // is a key no other session may have.
-func sessionObject(sess *clerk.Session, unique string) store.Object {
+func sessionObject(sess *v2021.Session, unique string) store.Object {
 	return store.Object{Kind: kindSession, ID: sess.ID, UserID: sess.UserID, Ref: sess.ClientID, Status: sess.Status,
 		Unique: unique, CreatedAt: sess.CreatedAt, UpdatedAt: sess.UpdatedAt}
 }
@@ -242,7 +242,7 @@ func sessionObject(sess *clerk.Session, unique string) store.Object {
 // Verify checks a session token against a session, as the
 // deprecated POST /v1/sessions/{id}/verify does: the token must be signed
 // by the instance, valid now, and name this session, which must be active.
-func (s *Sessions) Verify(ctx context.Context, sessionID string, p *clerk.SessionsVerifyParams) (*clerk.Session, error) {
+func (s *Sessions) Verify(ctx context.Context, sessionID string, p *v2021.SessionsVerifyParams) (*v2021.Session, error) {
 	token := ""
 	if p != nil && p.Token != nil {
 		token = *p.Token

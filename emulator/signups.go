@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // Sign-ups. Clerk creates them in its frontend API, which the emulator
@@ -25,7 +25,7 @@ const (
 	signUpAbandoned           = "abandoned"
 )
 
-func signUpObject(su *clerk.SignUp) store.Object {
+func signUpObject(su *v2021.SignUp) store.Object {
 	return store.Object{Kind: kindSignUp, ID: su.ID, Status: su.Status, CreatedAt: su.AbandonAt - signUpAbandonLifetime.Milliseconds(),
 		UpdatedAt: su.AbandonAt - signUpAbandonLifetime.Milliseconds()}
 }
@@ -39,9 +39,9 @@ type SignUpOptions struct {
 // CreateSignUp starts a sign-up, as a user filling in Clerk's sign-up form
 // would, missing only its verification: for tests of what the Backend API
 // does with sign-ups (PATCH /v1/sign_ups/{id}).
-func (s *core) CreateSignUp(ctx context.Context, o SignUpOptions) (*clerk.SignUp, error) {
+func (s *core) CreateSignUp(ctx context.Context, o SignUpOptions) (*v2021.SignUp, error) {
 	now := s.now()
-	su := &clerk.SignUp{Object: "sign_up_attempt", ID: s.rand.id("sua"), Status: signUpMissingRequirements,
+	su := &v2021.SignUp{Object: "sign_up_attempt", ID: s.rand.id("sua"), Status: signUpMissingRequirements,
 		AbandonAt: now.Add(signUpAbandonLifetime).UnixMilli(), RequiredFields: []string{}, OptionalFields: []string{},
 		MissingFields: []string{}, UnverifiedFields: []string{},
 		Verifications:  map[string]any{"email_address": nil, "phone_number": nil, "web3_wallet": nil, "external_account": nil},
@@ -74,8 +74,8 @@ func (s *core) CreateSignUp(ctx context.Context, o SignUpOptions) (*clerk.SignUp
 // Update changes a sign-up's external_id (null clears it) and, in later
 // API versions, custom_action; a complete or abandoned sign-up cannot be
 // changed.
-func (s *SignUps) Update(ctx context.Context, id string, p *clerk.SignUpsUpdateParams, later *SignUpsUpdateLater) (*clerk.SignUp, error) {
-	var su clerk.SignUp
+func (s *SignUps) Update(ctx context.Context, id string, p *v2021.SignUpsUpdateParams, later *SignUpsUpdateLater) (*v2021.SignUp, error) {
+	var su v2021.SignUp
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		if err := readObject(ctx, tx, kindSignUp, id, "Sign up", &su); err != nil {
 			return err

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 var updateStored = flag.Bool("update-stored", false, "rewrite testdata/stored-format-N.txt from what the emulator stores now")
@@ -23,8 +23,8 @@ var updateStored = flag.Bool("update-stored", false, "rewrite testdata/stored-fo
 // storedKinds are the kinds of object the domain stores, each with the
 // type its document decodes into.
 var storedKinds = map[string]func(data []byte) ([]byte, error){
-	kindSession: roundTrip[clerk.Session],
-	kindClient:  roundTrip[clerk.ClientObject],
+	kindSession: roundTrip[v2021.Session],
+	kindClient:  roundTrip[v2021.ClientObject],
 	kindJWTTemplate: func(data []byte) ([]byte, error) { // claims keep their numbers as written
 		var doc jwtTemplateDoc
 		if err := decodeWithNumbers(data, &doc); err != nil {
@@ -40,17 +40,17 @@ var storedKinds = map[string]func(data []byte) ([]byte, error){
 	kindOrganization:        roundTrip[orgRecord],
 	kindMembership:          roundTrip[membershipRecord],
 	kindOrgInvitation:       roundTrip[orgInvitationRecord],
-	kindInvitation:          roundTrip[clerk.Invitation],
+	kindInvitation:          roundTrip[v2021.Invitation],
 	kindOrgDomain:           roundTrip[domainRecord],
 	kindSvixApp:             roundTrip[svixAppRecord],
-	kindSignUp:              roundTrip[clerk.SignUp],
+	kindSignUp:              roundTrip[v2021.SignUp],
 	kindMessageTemplate:     roundTrip[templateRecord],
-	kindRedirectURL:         roundTrip[clerk.RedirectURL],
+	kindRedirectURL:         roundTrip[v2021.RedirectURL],
 	kindDomain:              roundTrip[satelliteRecord],
 	kindOAuthApp:            roundTrip[oauthAppRecord],
 	kindSAMLConnection:      roundTrip[samlConnection],
-	kindAllowlistIdentifier: roundTrip[clerk.AllowlistIdentifier],
-	kindBlocklistIdentifier: roundTrip[clerk.BlocklistIdentifier],
+	kindAllowlistIdentifier: roundTrip[v2021.AllowlistIdentifier],
+	kindBlocklistIdentifier: roundTrip[v2021.BlocklistIdentifier],
 	kindInstanceSettings:    roundTrip[settingsRecord],
 }
 
@@ -65,7 +65,7 @@ func roundTrip[T any](data []byte) ([]byte, error) {
 
 // TestStoredDocumentsArePinned pins the bytes the emulator stores for
 // every kind of document, in a file per stored format: a change of the
-// SDK's models (a regenerated models_gen.go) or of the emulator's records
+// server's models (a regenerated internal/v2021/models_gen.go) or of the emulator's records
 // that would store other bytes, or read the stored ones differently, fails
 // here instead of silently changing what is in users' databases. Then
 // bump storedFormat, make New upgrade the documents of the older format,
@@ -85,39 +85,39 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	// One of everything, deterministic: digests given rather than
 	// computed (bcrypt salts its own), IDs and codes from the seed.
-	u, err := s.Users.Create(ctx, &clerk.UsersCreateParams{
+	u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{
 		EmailAddress: []string{"ada@example.com", "ada@work.example"}, PhoneNumber: []string{"+15555550100"},
-		Web3Wallet: []string{"0x0123456789abcdef0123456789abcdef01234567"}, Username: clerk.Ptr("ada_l"),
-		ExternalID: clerk.Ptr("ext-1"), FirstName: clerk.Ptr("Ada"), LastName: clerk.Ptr("Lovelace"),
+		Web3Wallet: []string{"0x0123456789abcdef0123456789abcdef01234567"}, Username: v2021.Ptr("ada_l"),
+		ExternalID: v2021.Ptr("ext-1"), FirstName: v2021.Ptr("Ada"), LastName: v2021.Ptr("Lovelace"),
 		PublicMetadata: map[string]any{"plan": "pro", "n": 1.5}, PrivateMetadata: map[string]any{"k": []any{"a", nil}},
 		UnsafeMetadata: map[string]any{"theme": "dark"},
-		PasswordDigest: clerk.Ptr("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"),
-		PasswordHasher: clerk.Ptr(clerk.PasswordHasher("bcrypt")), TOTPSecret: clerk.Ptr("JBSWY3DPEHPK3PXP"), BackupCodes: []string{"one", "two"},
+		PasswordDigest: v2021.Ptr("$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"),
+		PasswordHasher: v2021.Ptr(v2021.PasswordHasher("bcrypt")), TOTPSecret: v2021.Ptr("JBSWY3DPEHPK3PXP"), BackupCodes: []string{"one", "two"},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock.add(time.Second)
 	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{1}, 64)...)
-	if _, err := s.Users.SetProfileImage(ctx, u.ID, &clerk.UsersSetProfileImageParams{File: clerk.File{Body: bytes.NewReader(png)}}); err != nil {
+	if _, err := s.Users.SetProfileImage(ctx, u.ID, &v2021.UsersSetProfileImageParams{File: v2021.File{Body: bytes.NewReader(png)}}); err != nil {
 		t.Fatal(err)
 	}
 	clock.add(time.Second)
 	if _, err := s.CreateSession(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.JWTTemplates.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("backend"),
+	if _, err := s.JWTTemplates.Create(ctx, &v2021.JWTTemplatesCreateParams{Name: v2021.Ptr("backend"),
 		Claims: map[string]any{"uid": "{{user.id}}", "n": json.Number("1.50")}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateSignInToken(ctx, &clerk.SignInTokensCreateParams{UserID: &u.ID}); err != nil {
+	if _, err := s.CreateSignInToken(ctx, &v2021.SignInTokensCreateParams{UserID: &u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ActorTokens.Create(ctx, &clerk.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}); err != nil {
+	if _, err := s.ActorTokens.Create(ctx, &v2021.ActorTokensCreateParams{UserID: u.ID, Actor: map[string]any{"sub": "user_admin"}}); err != nil {
 		t.Fatal(err)
 	}
-	org, err := s.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: u.ID,
-		MaxAllowedMemberships: clerk.Ptr[int64](5), PublicMetadata: map[string]any{"tier": "gold"}})
+	org, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: u.ID,
+		MaxAllowedMemberships: v2021.Ptr[int64](5), PublicMetadata: map[string]any{"tier": "gold"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,15 +127,15 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if err := json.Unmarshal(org, &orgID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.OrganizationInvitations.Create(ctx, orgID.ID, &clerk.OrganizationInvitationsCreateParams{
+	if _, err := s.OrganizationInvitations.Create(ctx, orgID.ID, &v2021.OrganizationInvitationsCreateParams{
 		EmailAddress: "bob@example.com", Role: "org:member", InviterUserID: &u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.OrganizationDomains.Create(ctx, orgID.ID, &clerk.OrganizationDomainsCreateParams{Name: clerk.Ptr("acme.com"),
-		Verified: clerk.Ptr(true)}); err != nil {
+	if _, err := s.OrganizationDomains.Create(ctx, orgID.ID, &v2021.OrganizationDomainsCreateParams{Name: v2021.Ptr("acme.com"),
+		Verified: v2021.Ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Invitations.Create(ctx, &clerk.InvitationsCreateParams{EmailAddress: "cy@example.com"}); err != nil {
+	if _, err := s.Invitations.Create(ctx, &v2021.InvitationsCreateParams{EmailAddress: "cy@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Webhooks.CreateSvixApp(ctx); err != nil {
@@ -144,49 +144,49 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	if _, err := s.CreateSignUp(ctx, SignUpOptions{EmailAddress: "dee@example.com", FirstName: "Dee"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EmailAndSMSTemplates.Upsert(ctx, "sms", "verification_code", &clerk.EmailAndSMSTemplatesUpsertParams{
-		Body: clerk.Ptr("Code {{otp_code}}")}); err != nil {
+	if _, err := s.EmailAndSMSTemplates.Upsert(ctx, "sms", "verification_code", &v2021.EmailAndSMSTemplatesUpsertParams{
+		Body: v2021.Ptr("Code {{otp_code}}")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://acme.com/oauth-callback")}); err != nil {
+	if _, err := s.RedirectURLs.Create(ctx, &v2021.RedirectURLsCreateParams{URL: v2021.Ptr("https://acme.com/oauth-callback")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Domains.Add(ctx, &clerk.DomainsAddParams{Name: "sat.acme.com", IsSatellite: true,
-		ProxyURL: clerk.Ptr("https://sat.acme.com/__clerk")}); err != nil {
+	if _, err := s.Domains.Add(ctx, &v2021.DomainsAddParams{Name: "sat.acme.com", IsSatellite: true,
+		ProxyURL: v2021.Ptr("https://sat.acme.com/__clerk")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "Partner",
-		CallbackURL: "https://partner.example.com/callback", Scopes: clerk.Ptr("profile email")}, nil); err != nil {
+	if _, err := s.OAuthApplications.Create(ctx, &v2021.OAuthApplicationsCreateParams{Name: "Partner",
+		CallbackURL: "https://partner.example.com/callback", Scopes: v2021.Ptr("profile email")}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com",
-		Provider: "saml_okta", IdpEntityID: clerk.Ptr("https://okta.example.com"), IdpSSOURL: clerk.Ptr("https://okta.example.com/sso"),
-		IdpCertificate: clerk.Ptr("MIIC"), AttributeMapping: &clerk.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
+	if _, err := s.SAMLConnections.Create(ctx, &v2021.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com",
+		Provider: "saml_okta", IdpEntityID: v2021.Ptr("https://okta.example.com"), IdpSSOURL: v2021.Ptr("https://okta.example.com/sso"),
+		IdpCertificate: v2021.Ptr("MIIC"), AttributeMapping: &v2021.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{
+	if _, err := s.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &v2021.AllowlistBlocklistCreateAllowlistIdentifierParams{
 		Identifier: "*@Example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AllowlistBlocklist.CreateBlocklistIdentifier(ctx, &clerk.AllowlistBlocklistCreateBlocklistIdentifierParams{
+	if _, err := s.AllowlistBlocklist.CreateBlocklistIdentifier(ctx, &v2021.AllowlistBlocklistCreateBlocklistIdentifierParams{
 		Identifier: "+15555550199"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.InstanceSettings.UpdateRestrictions(ctx, &clerk.InstanceSettingsUpdateRestrictionsParams{
-		Blocklist: clerk.NullableOf(true)}, nil); err != nil {
+	if _, err := s.InstanceSettings.UpdateRestrictions(ctx, &v2021.InstanceSettingsUpdateRestrictionsParams{
+		Blocklist: v2021.NullableOf(true)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{
-		MaxAllowedMemberships: clerk.NullableOf[int64](7), DomainsEnrollmentModes: []string{"automatic_invitation"}},
-		&InstanceSettingsUpdateOrganizationSettingsLater{SlugDisabled: clerk.Ptr(true)}); err != nil {
+	if _, err := s.InstanceSettings.UpdateOrganizationSettings(ctx, &v2021.InstanceSettingsUpdateOrganizationSettingsParams{
+		MaxAllowedMemberships: v2021.NullableOf[int64](7), DomainsEnrollmentModes: []string{"automatic_invitation"}},
+		&InstanceSettingsUpdateOrganizationSettingsLater{SlugDisabled: v2021.Ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{SupportEmail: clerk.NullableOf("help@example.com"),
+	if err := s.InstanceSettings.Update(ctx, &v2021.InstanceSettingsUpdateParams{SupportEmail: v2021.NullableOf("help@example.com"),
 		AllowedOrigins: []string{"chrome-extension://abc"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{
-		FromEmailAddress: clerk.NullableOf("hello"), ProgressiveSignUp: clerk.NullableOf(false)}); err != nil {
+	if _, err := s.BetaFeatures.UpdateInstanceSettings(ctx, &v2021.BetaFeaturesUpdateInstanceSettingsParams{
+		FromEmailAddress: v2021.NullableOf("hello"), ProgressiveSignUp: v2021.NullableOf(false)}); err != nil {
 		t.Fatal(err)
 	}
 

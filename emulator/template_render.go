@@ -31,7 +31,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // reservedTemplateClaims are the default claims of every template token;
@@ -301,7 +301,7 @@ func interpolated(v any) string {
 
 // shortcodeData is what the shortcodes of a template token read: the
 // session's user ("user.*") and the session itself ("session.*").
-func shortcodeData(u *clerk.User, sess *clerk.Session) map[string]any {
+func shortcodeData(u *v2021.User, sess *v2021.Session) map[string]any {
 	data := map[string]any{"user": userShortcodes(u)}
 	if sess != nil {
 		data["session"] = sessionShortcodes(sess)
@@ -329,7 +329,7 @@ func addOrgShortcodes(data map[string]any, roles map[string]any, org *orgRecord,
 // userShortcodes are the user.* shortcodes Clerk documents. Timestamps are
 // Unix seconds, as in Clerk's example (registration_date). Private
 // metadata is never reachable.
-func userShortcodes(u *clerk.User) map[string]any {
+func userShortcodes(u *v2021.User) map[string]any {
 	m := map[string]any{
 		"id":                    u.ID,
 		"external_id":           nonEmpty(u.ExternalID),
@@ -383,7 +383,7 @@ func userShortcodes(u *clerk.User) map[string]any {
 // sessionShortcodes are session.* shortcodes, an emulator extension (Clerk's
 // templates are not tied to a session): session.id, session.status and
 // session.actor (the impersonator, or null).
-func sessionShortcodes(sess *clerk.Session) map[string]any {
+func sessionShortcodes(sess *v2021.Session) map[string]any {
 	m := map[string]any{"id": sess.ID, "status": sess.Status, "actor": nil}
 	if sess.Actor != nil {
 		m["actor"] = sess.Actor
@@ -400,7 +400,7 @@ func nonEmpty(p *string) any {
 
 // fullName is "first last", either alone when the other is missing, and
 // null when both are.
-func fullName(u *clerk.User) any {
+func fullName(u *v2021.User) any {
 	n := strings.TrimSpace(deref(u.FirstName) + " " + deref(u.LastName))
 	if n == "" {
 		return nil

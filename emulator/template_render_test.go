@@ -6,23 +6,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clerkgo/clerk"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // renderUser is the user of the renderer's tests.
-func renderUser() *clerk.User {
+func renderUser() *v2021.User {
 	email, phone := "idn_email", "idn_phone"
-	return &clerk.User{
-		ID: "user_123", FirstName: clerk.Ptr("Ada"), LastName: clerk.Ptr("Lovelace"), Username: clerk.Ptr("ada"),
-		ExternalID: clerk.Ptr("ext-1"), ImageURL: "https://img.example/ada.png", HasImage: true,
+	return &v2021.User{
+		ID: "user_123", FirstName: v2021.Ptr("Ada"), LastName: v2021.Ptr("Lovelace"), Username: v2021.Ptr("ada"),
+		ExternalID: v2021.Ptr("ext-1"), ImageURL: "https://img.example/ada.png", HasImage: true,
 		CreatedAt: 1700000000123, UpdatedAt: 1700000100999,
 		PrimaryEmailAddressID: &email, PrimaryPhoneNumberID: &phone,
-		EmailAddresses: []*clerk.EmailAddress{
-			{ID: "idn_other", EmailAddress: "other@example.com", Verification: &clerk.EmailAddressVerification{Status: "verified"}},
-			{ID: email, EmailAddress: "ada@example.com", Verification: &clerk.EmailAddressVerification{Status: "unverified"}},
+		EmailAddresses: []*v2021.EmailAddress{
+			{ID: "idn_other", EmailAddress: "other@example.com", Verification: &v2021.EmailAddressVerification{Status: "verified"}},
+			{ID: email, EmailAddress: "ada@example.com", Verification: &v2021.EmailAddressVerification{Status: "unverified"}},
 		},
-		PhoneNumbers: []*clerk.PhoneNumber{
-			{ID: phone, PhoneNumber: "+15555550100", Verification: &clerk.PhoneNumberVerification{Status: "verified"}},
+		PhoneNumbers: []*v2021.PhoneNumber{
+			{ID: phone, PhoneNumber: "+15555550100", Verification: &v2021.PhoneNumberVerification{Status: "verified"}},
 		},
 		PublicMetadata: map[string]any{
 			"plan":      map[string]any{"tier": "pro", "seats": float64(5), "active": true, "trial": false, "none": nil},
@@ -35,11 +35,11 @@ func renderUser() *clerk.User {
 }
 
 func renderData() map[string]any {
-	return shortcodeData(renderUser(), &clerk.Session{ID: "sess_1", Status: "active"})
+	return shortcodeData(renderUser(), &v2021.Session{ID: "sess_1", Status: "active"})
 }
 
 func TestRenderString(t *testing.T) {
-	bare := &clerk.User{ID: "user_bare", ImageURL: "https://img.example/default.png", CreatedAt: 5000}
+	bare := &v2021.User{ID: "user_bare", ImageURL: "https://img.example/default.png", CreatedAt: 5000}
 	bareData := shortcodeData(bare, nil)
 	tests := []struct {
 		name string
@@ -93,7 +93,7 @@ func TestRenderString(t *testing.T) {
 		{"numbers as text", "seats: {{user.public_metadata.plan.seats}}", nil, "seats: 5"},
 		{"bool as text", "verified={{user.phone_number_verified}}", nil, "verified=true"},
 		{"object as JSON text", "meta {{user.unsafe_metadata}}", nil, `meta {"theme":"dark"}`},
-		{"no HTML escaping in JSON text", "x {{user.public_metadata.interests}}", shortcodeData(&clerk.User{PublicMetadata: map[string]any{"interests": []any{"<a&b>"}}}, nil), `x ["<a&b>"]`},
+		{"no HTML escaping in JSON text", "x {{user.public_metadata.interests}}", shortcodeData(&v2021.User{PublicMetadata: map[string]any{"interests": []any{"<a&b>"}}}, nil), `x ["<a&b>"]`},
 		{"adjacent shortcodes", "{{user.first_name}}{{user.last_name}}", nil, "AdaLovelace"},
 		{"plain string untouched", "https://example.com", nil, "https://example.com"},
 		{"unclosed braces are text", "a {{user.id", nil, "a {{user.id"},
@@ -111,8 +111,8 @@ func TestRenderString(t *testing.T) {
 		{"null is falsy", "{{user.public_metadata.plan.none || true}}", nil, true},
 		{"all falsy: the last", "{{user.public_metadata.nope || user.email_verified}}", nil, false},
 		{"all falsy: the last even if null", "{{user.email_verified || user.nope}}", nil, nil},
-		{"empty string is not falsy", "{{user.public_metadata.empty || 'x'}}", shortcodeData(&clerk.User{PublicMetadata: map[string]any{"empty": ""}}, nil), ""},
-		{"zero is not falsy", "{{user.public_metadata.n || 7}}", shortcodeData(&clerk.User{PublicMetadata: map[string]any{"n": float64(0)}}, nil), float64(0)},
+		{"empty string is not falsy", "{{user.public_metadata.empty || 'x'}}", shortcodeData(&v2021.User{PublicMetadata: map[string]any{"empty": ""}}, nil), ""},
+		{"zero is not falsy", "{{user.public_metadata.n || 7}}", shortcodeData(&v2021.User{PublicMetadata: map[string]any{"n": float64(0)}}, nil), float64(0)},
 		{"a literal with || inside quotes", "{{user.nope || 'a || b'}}", nil, "a || b"},
 		{"a conditional inside text", "Hi {{user.nope || 'there'}}!", nil, "Hi there!"},
 		{"a number literal inside text", "n={{user.nope || 42}}", nil, "n=42"},
@@ -211,7 +211,7 @@ func TestCheckTemplateClaims(t *testing.T) {
 }
 
 func TestSessionShortcodesCarryTheActor(t *testing.T) {
-	data := shortcodeData(renderUser(), &clerk.Session{ID: "sess_2", Status: "active", Actor: map[string]any{"sub": "user_admin"}})
+	data := shortcodeData(renderUser(), &v2021.Session{ID: "sess_2", Status: "active", Actor: map[string]any{"sub": "user_admin"}})
 	if got := renderString("{{session.actor}}", data); !reflect.DeepEqual(got, map[string]any{"sub": "user_admin"}) {
 		t.Fatalf("actor = %#v", got)
 	}
@@ -229,17 +229,17 @@ func TestSigningConfig(t *testing.T) {
 		param    string // of the error, "" when none
 	}{
 		{"the instance key", false, nil, nil, "RS256", ""},
-		{"RS256 named without a custom key", false, clerk.Ptr("RS256"), nil, "RS256", ""},
-		{"another algorithm needs a custom key", false, clerk.Ptr("HS256"), nil, "", "signing_algorithm"},
-		{"a key needs custom_signing_key", false, nil, clerk.Ptr("secret"), "", "signing_key"},
-		{"custom without algorithm", true, nil, clerk.Ptr("secret"), "", "signing_algorithm"},
-		{"custom without key", true, clerk.Ptr("HS256"), nil, "", "signing_key"},
-		{"HS256", true, clerk.Ptr("HS256"), clerk.Ptr("secret"), "HS256", ""},
-		{"HS512", true, clerk.Ptr("HS512"), clerk.Ptr("secret"), "HS512", ""},
-		{"an unsupported algorithm", true, clerk.Ptr("EdDSA"), clerk.Ptr("k"), "", "signing_algorithm"},
-		{"lower case is not an algorithm", true, clerk.Ptr("hs256"), clerk.Ptr("k"), "", "signing_algorithm"},
-		{"RS256 with a non-PEM key", true, clerk.Ptr("RS256"), clerk.Ptr("not a pem"), "", "signing_key"},
-		{"ES256 with a non-PEM key", true, clerk.Ptr("ES256"), clerk.Ptr("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), "", "signing_key"},
+		{"RS256 named without a custom key", false, v2021.Ptr("RS256"), nil, "RS256", ""},
+		{"another algorithm needs a custom key", false, v2021.Ptr("HS256"), nil, "", "signing_algorithm"},
+		{"a key needs custom_signing_key", false, nil, v2021.Ptr("secret"), "", "signing_key"},
+		{"custom without algorithm", true, nil, v2021.Ptr("secret"), "", "signing_algorithm"},
+		{"custom without key", true, v2021.Ptr("HS256"), nil, "", "signing_key"},
+		{"HS256", true, v2021.Ptr("HS256"), v2021.Ptr("secret"), "HS256", ""},
+		{"HS512", true, v2021.Ptr("HS512"), v2021.Ptr("secret"), "HS512", ""},
+		{"an unsupported algorithm", true, v2021.Ptr("EdDSA"), v2021.Ptr("k"), "", "signing_algorithm"},
+		{"lower case is not an algorithm", true, v2021.Ptr("hs256"), v2021.Ptr("k"), "", "signing_algorithm"},
+		{"RS256 with a non-PEM key", true, v2021.Ptr("RS256"), v2021.Ptr("not a pem"), "", "signing_key"},
+		{"ES256 with a non-PEM key", true, v2021.Ptr("ES256"), v2021.Ptr("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"), "", "signing_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The rest of a user's resources: profile image, Web3 wallets, passkeys,
@@ -49,7 +49,7 @@ type profileImage struct {
 // SetProfileImage sets the user's profile image from r, as POST
 // /v1/users/{id}/profile_image does. The image must be a PNG, JPEG, GIF or
 // WebP (by its content, not its name) of at most MaxProfileImageBytes.
-func (s *Users) SetProfileImage(ctx context.Context, userID string, p *clerk.UsersSetProfileImageParams) (*clerk.User, error) {
+func (s *Users) SetProfileImage(ctx context.Context, userID string, p *v2021.UsersSetProfileImageParams) (*v2021.User, error) {
 	var r io.Reader = strings.NewReader("")
 	if p != nil && p.File.Body != nil {
 		r = p.File.Body
@@ -58,7 +58,7 @@ func (s *Users) SetProfileImage(ctx context.Context, userID string, p *clerk.Use
 	if err != nil {
 		return nil, err
 	}
-	var u *clerk.User
+	var u *v2021.User
 	err = retryOnConflict(func() (err error) {
 		u, err = s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 			return s.replaceProfileImage(ctx, tx, doc, *img)
@@ -130,7 +130,7 @@ func readProfileImage(r io.Reader) (*profileImage, error) {
 
 // DeleteProfileImage removes the user's profile image, as DELETE
 // /v1/users/{id}/profile_image does; having none is not an error.
-func (s *Users) DeleteProfileImage(ctx context.Context, userID string) (*clerk.User, error) {
+func (s *Users) DeleteProfileImage(ctx context.Context, userID string) (*v2021.User, error) {
 	return s.mutateUser(ctx, userID, func(tx store.Store, doc *userDoc) error {
 		if _, err := deleteUserObjects(ctx, tx, kindProfileImage, userID); err != nil {
 			return err
@@ -144,7 +144,7 @@ func (s *Users) DeleteProfileImage(ctx context.Context, userID string) (*clerk.U
 // DeletePasskey deletes a passkey of the user, as DELETE
 // /v1/users/{id}/passkeys/{passkey_id} does (404 when the user has no
 // such passkey; the emulator creates none yet).
-func (s *Users) DeletePasskey(ctx context.Context, userID, passkeyID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeletePasskey(ctx context.Context, userID, passkeyID string) (*v2021.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, p := range u.Passkeys {
@@ -158,13 +158,13 @@ func (s *Users) DeletePasskey(ctx context.Context, userID, passkeyID string) (*c
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "passkey", ID: passkeyID, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "passkey", ID: passkeyID, Deleted: true}, nil
 }
 
 // DeleteWeb3Wallet deletes a Web3 wallet of the user, as DELETE
 // /v1/users/{id}/web3_wallets/{wallet_id} does. When it was the primary
 // wallet, the next remaining one becomes primary.
-func (s *Users) DeleteWeb3Wallet(ctx context.Context, userID, walletID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeleteWeb3Wallet(ctx context.Context, userID, walletID string) (*v2021.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, w := range u.Web3Wallets {
@@ -185,13 +185,13 @@ func (s *Users) DeleteWeb3Wallet(ctx context.Context, userID, walletID string) (
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "web3_wallet", ID: walletID, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "web3_wallet", ID: walletID, Deleted: true}, nil
 }
 
 // DeleteExternalAccount deletes an external (OAuth) account of the user,
 // as DELETE /v1/users/{id}/external_accounts/{account_id} does (404 when
 // the user has no such account; the emulator creates none yet).
-func (s *Users) DeleteExternalAccount(ctx context.Context, userID, accountID string) (*clerk.DeletedObject, error) {
+func (s *Users) DeleteExternalAccount(ctx context.Context, userID, accountID string) (*v2021.DeletedObject, error) {
 	_, err := s.mutateUser(ctx, userID, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
 		for i, a := range u.ExternalAccounts {
@@ -205,16 +205,16 @@ func (s *Users) DeleteExternalAccount(ctx context.Context, userID, accountID str
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "external_account", ID: accountID, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "external_account", ID: accountID, Deleted: true}, nil
 }
 
 // UserOrganizationMemberships lists the user's organization memberships,
 // as GET /v1/users/{id}/organization_memberships does. Organizations do
 // not exist yet in the emulator: the list is empty once the user and the
 // paging are checked.
-func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p *clerk.UsersGetOrganizationMembershipsParams) (JSON[clerk.OrganizationMemberships], error) {
+func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p *v2021.UsersGetOrganizationMembershipsParams) (JSON[v2021.OrganizationMemberships], error) {
 	if p == nil {
-		p = &clerk.UsersGetOrganizationMembershipsParams{}
+		p = &v2021.UsersGetOrganizationMembershipsParams{}
 	}
 	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
@@ -225,9 +225,9 @@ func (s *Users) GetOrganizationMemberships(ctx context.Context, userID string, p
 // UserOrganizationInvitations lists the organization invitations of the
 // user's email addresses, as GET /v1/users/{id}/organization_invitations
 // does: empty until organizations arrive.
-func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p *clerk.UsersGetOrganizationInvitationsParams) (JSON[clerk.OrganizationInvitationsWithPublicOrganizationData], error) {
+func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p *v2021.UsersGetOrganizationInvitationsParams) (JSON[v2021.OrganizationInvitationsWithPublicOrganizationData], error) {
 	if p == nil {
-		p = &clerk.UsersGetOrganizationInvitationsParams{}
+		p = &v2021.UsersGetOrganizationInvitationsParams{}
 	}
 	if err := s.checkUserList(ctx, userID, p.Limit, p.Offset); err != nil {
 		return nil, err
@@ -275,17 +275,17 @@ func (s *Users) GetOrganizationInvitations(ctx context.Context, userID string, p
 		}
 		data = append(data, a)
 	}
-	return encodeJSON[clerk.OrganizationInvitationsWithPublicOrganizationData](page(data, total))
+	return encodeJSON[v2021.OrganizationInvitationsWithPublicOrganizationData](page(data, total))
 }
 
 // OAuthAccessTokens lists the user's OAuth access tokens for a provider,
 // as GET /v1/users/{id}/oauth_access_tokens/{provider} does. Users have no
 // external accounts in the emulator yet: the list is empty.
-func (s *Users) GetOAuthAccessToken(ctx context.Context, userID, provider string) (*clerk.OAuthAccessTokenList, error) {
+func (s *Users) GetOAuthAccessToken(ctx context.Context, userID, provider string) (*v2021.OAuthAccessTokenList, error) {
 	if _, err := s.userDoc(ctx, userID); err != nil {
 		return nil, err
 	}
-	return &clerk.OAuthAccessTokenList{Data: []*clerk.OAuthAccessToken{}}, nil
+	return &v2021.OAuthAccessTokenList{Data: []*v2021.OAuthAccessToken{}}, nil
 }
 
 func (s *core) checkUserList(ctx context.Context, userID string, limit, offset *int64) error {
@@ -300,7 +300,7 @@ func (s *core) checkUserList(ctx context.Context, userID string, limit, offset *
 // CreateUser's parameters add beyond the user document: web3_wallet
 // (wallets in the document), totp_secret and backup_codes (MFA records
 // written in the same transaction as the user).
-func (s *core) insertUserWithExtras(ctx context.Context, doc *userDoc, p *clerk.UsersCreateParams) error {
+func (s *core) insertUserWithExtras(ctx context.Context, doc *userDoc, p *v2021.UsersCreateParams) error {
 	if p == nil {
 		return s.insertUser(ctx, doc)
 	}
@@ -332,15 +332,15 @@ func (s *core) insertUserWithExtras(ctx context.Context, doc *userDoc, p *clerk.
 // addWeb3Wallets adds the wallets of POST /v1/users (web3_wallet) to a
 // new user, the first as primary, verified by the admin. A wallet is an
 // Ethereum address: "0x" and 40 hexadecimal digits.
-func (s *core) addWeb3Wallets(u *clerk.User, wallets []string, now int64) error {
+func (s *core) addWeb3Wallets(u *v2021.User, wallets []string, now int64) error {
 	for _, w := range wallets {
 		w = strings.TrimSpace(w)
 		if !validWeb3Wallet(w) {
 			return invalid("web3_wallet", "web3_wallet must be a valid Ethereum address (0x and 40 hexadecimal digits).")
 		}
-		u.Web3Wallets = append(u.Web3Wallets, &clerk.Web3Wallet{
+		u.Web3Wallets = append(u.Web3Wallets, &v2021.Web3Wallet{
 			ID: s.rand.id("idn"), Object: "web3_wallet", Web3Wallet: w, CreatedAt: now, UpdatedAt: now,
-			Verification: &clerk.Web3WalletVerification{Status: "verified", Strategy: "admin"},
+			Verification: &v2021.Web3WalletVerification{Status: "verified", Strategy: "admin"},
 		})
 	}
 	if u.PrimaryWeb3WalletID == nil && len(u.Web3Wallets) > 0 {
@@ -360,7 +360,7 @@ func validWeb3Wallet(w string) bool {
 
 // web3Identifiers are the store identifiers of the user's wallets (unique
 // across users), and the primary wallet's value, for userRecord.
-func web3Identifiers(u *clerk.User) (ids []store.Identifier, primary string) {
+func web3Identifiers(u *v2021.User) (ids []store.Identifier, primary string) {
 	for _, w := range u.Web3Wallets {
 		ids = append(ids, store.Identifier{ID: w.ID, UserID: u.ID, Kind: store.KindWeb3Wallet, Value: w.Web3Wallet})
 		if u.PrimaryWeb3WalletID != nil && *u.PrimaryWeb3WalletID == w.ID {

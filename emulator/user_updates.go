@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 	"golang.org/x/crypto/bcrypt"
 )
 
 // mutateUser loads a user, applies fn, and saves it in one transaction,
 // turning identifier conflicts into form_identifier_exists. fn may also
 // write other records through tx.
-func (s *core) mutateUser(ctx context.Context, id string, fn func(tx store.Store, doc *userDoc) error) (*clerk.User, error) {
+func (s *core) mutateUser(ctx context.Context, id string, fn func(tx store.Store, doc *userDoc) error) (*v2021.User, error) {
 	var out *userDoc
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		r, err := tx.User(ctx, id)
@@ -49,9 +49,9 @@ func (s *core) mutateUser(ctx context.Context, id string, fn func(tx store.Store
 
 // UpdateUser applies PATCH /v1/users/{id}: unset fields stay, null clears
 // a nullable field.
-func (s *Users) Update(ctx context.Context, id string, p *clerk.UsersUpdateParams) (*clerk.User, error) {
+func (s *Users) Update(ctx context.Context, id string, p *v2021.UsersUpdateParams) (*v2021.User, error) {
 	if p == nil {
-		p = &clerk.UsersUpdateParams{}
+		p = &v2021.UsersUpdateParams{}
 	}
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
@@ -129,9 +129,9 @@ func (s *Users) Update(ctx context.Context, id string, p *clerk.UsersUpdateParam
 // UpdateUserMetadata deep-merges metadata as PATCH
 // /v1/users/{id}/metadata does: objects merge key by key at any depth, a
 // null value removes its key, anything else replaces.
-func (s *Users) UpdateMetadata(ctx context.Context, id string, p *clerk.UsersUpdateMetadataParams) (*clerk.User, error) {
+func (s *Users) UpdateMetadata(ctx context.Context, id string, p *v2021.UsersUpdateMetadataParams) (*v2021.User, error) {
 	if p == nil {
-		p = &clerk.UsersUpdateMetadataParams{}
+		p = &v2021.UsersUpdateMetadataParams{}
 	}
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		u := doc.User
@@ -164,7 +164,7 @@ func mergeMetadata(base, patch map[string]any) map[string]any {
 }
 
 // BanUser bans a user and revokes its active sessions, at once.
-func (s *Users) Ban(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Ban(ctx context.Context, id string) (*v2021.User, error) {
 	return s.mutateUser(ctx, id, func(tx store.Store, doc *userDoc) error {
 		doc.User.Banned = true
 		return s.revokeUserSessions(ctx, tx, id)
@@ -172,7 +172,7 @@ func (s *Users) Ban(ctx context.Context, id string) (*clerk.User, error) {
 }
 
 // UnbanUser lifts a ban.
-func (s *Users) Unban(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Unban(ctx context.Context, id string) (*v2021.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Banned = false
 		return nil
@@ -180,7 +180,7 @@ func (s *Users) Unban(ctx context.Context, id string) (*clerk.User, error) {
 }
 
 // LockUser locks a user out of signing in, with no expiry.
-func (s *Users) Lock(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Lock(ctx context.Context, id string) (*v2021.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Locked = true
 		doc.User.LockoutExpiresInSeconds = nil
@@ -189,7 +189,7 @@ func (s *Users) Lock(ctx context.Context, id string) (*clerk.User, error) {
 }
 
 // UnlockUser lifts a lock.
-func (s *Users) Unlock(ctx context.Context, id string) (*clerk.User, error) {
+func (s *Users) Unlock(ctx context.Context, id string) (*v2021.User, error) {
 	return s.mutateUser(ctx, id, func(_ store.Store, doc *userDoc) error {
 		doc.User.Locked = false
 		doc.User.LockoutExpiresInSeconds = nil
@@ -203,7 +203,7 @@ func (s *core) revokeUserSessions(ctx context.Context, tx store.Store, userID st
 	if err != nil {
 		return err
 	}
-	sessions, err := decodeObjects[clerk.Session](rows)
+	sessions, err := decodeObjects[v2021.Session](rows)
 	if err != nil {
 		return err
 	}
@@ -236,7 +236,7 @@ func hashPassword(pw string, skipChecks bool) (userSecrets, error) {
 
 // setNullable applies a PATCH field: unset keeps, null clears, a value
 // sets.
-func setNullable[T any](dst **T, v clerk.Nullable[T]) {
+func setNullable[T any](dst **T, v v2021.Nullable[T]) {
 	if !v.IsSet() {
 		return
 	}

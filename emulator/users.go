@@ -11,14 +11,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // userDoc is what the store keeps of a user: the API's view, and the
 // secrets the API never shows.
 type userDoc struct {
-	User    *clerk.User `json:"user"`
+	User    *v2021.User `json:"user"`
 	Secrets userSecrets `json:"secrets"`
 }
 
@@ -31,18 +31,18 @@ type userSecrets struct {
 const minPasswordLength = 8
 
 // CreateUser creates a user as POST /v1/users does.
-func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.User, error) {
+func (s *Users) Create(ctx context.Context, p *v2021.UsersCreateParams) (*v2021.User, error) {
 	if p == nil {
-		p = &clerk.UsersCreateParams{}
+		p = &v2021.UsersCreateParams{}
 	}
 	now := s.now().UnixMilli()
-	u := &clerk.User{
+	u := &v2021.User{
 		ID: s.rand.id("user"), Object: "user", CreatedAt: now, UpdatedAt: now,
 		FirstName: p.FirstName, LastName: p.LastName, Username: p.Username, ExternalID: p.ExternalID,
 		PublicMetadata: orEmpty(p.PublicMetadata), PrivateMetadata: orEmpty(p.PrivateMetadata),
 		UnsafeMetadata: orEmpty(p.UnsafeMetadata),
-		EmailAddresses: []*clerk.EmailAddress{}, PhoneNumbers: []*clerk.PhoneNumber{},
-		Web3Wallets: []*clerk.Web3Wallet{}, Passkeys: []*clerk.Passkey{}, SAMLAccounts: []*clerk.SAMLAccount{},
+		EmailAddresses: []*v2021.EmailAddress{}, PhoneNumbers: []*v2021.PhoneNumber{},
+		Web3Wallets: []*v2021.Web3Wallet{}, Passkeys: []*v2021.Passkey{}, SAMLAccounts: []*v2021.SAMLAccount{},
 		ExternalAccounts: []map[string]any{}, ImageURL: "https://img.clerk.com/default-avatar",
 		CreateOrganizationEnabled: true, DeleteSelfEnabled: true,
 	}
@@ -56,10 +56,10 @@ func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.
 		if err != nil {
 			return nil, err
 		}
-		u.EmailAddresses = append(u.EmailAddresses, &clerk.EmailAddress{
+		u.EmailAddresses = append(u.EmailAddresses, &v2021.EmailAddress{
 			ID: s.rand.id("idn"), Object: "email_address", EmailAddress: addr, CreatedAt: now, UpdatedAt: now,
-			LinkedTo:     []*clerk.IdentificationLink{},
-			Verification: &clerk.EmailAddressVerification{Status: "verified", Strategy: "admin"},
+			LinkedTo:     []*v2021.IdentificationLink{},
+			Verification: &v2021.EmailAddressVerification{Status: "verified", Strategy: "admin"},
 		})
 	}
 	for _, ph := range p.PhoneNumber {
@@ -67,10 +67,10 @@ func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.
 		if err != nil {
 			return nil, err
 		}
-		u.PhoneNumbers = append(u.PhoneNumbers, &clerk.PhoneNumber{
+		u.PhoneNumbers = append(u.PhoneNumbers, &v2021.PhoneNumber{
 			ID: s.rand.id("idn"), Object: "phone_number", PhoneNumber: num, CreatedAt: now, UpdatedAt: now,
-			LinkedTo:     []*clerk.IdentificationLink{},
-			Verification: &clerk.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
+			LinkedTo:     []*v2021.IdentificationLink{},
+			Verification: &v2021.PhoneNumberVerification{Status: "verified", Strategy: "admin"},
 		})
 	}
 	if len(u.EmailAddresses) > 0 {
@@ -112,7 +112,7 @@ func (s *Users) Create(ctx context.Context, p *clerk.UsersCreateParams) (*clerk.
 
 // userIdentifiers are the email addresses, phone numbers and web3 wallets
 // of a new user, for the instance's restrictions.
-func userIdentifiers(u *clerk.User, wallets []string) []restrictedIdentifier {
+func userIdentifiers(u *v2021.User, wallets []string) []restrictedIdentifier {
 	var ids []restrictedIdentifier
 	for _, e := range u.EmailAddresses {
 		ids = append(ids, restrictedIdentifier{store.KindEmailAddress, e.EmailAddress})
@@ -127,7 +127,7 @@ func userIdentifiers(u *clerk.User, wallets []string) []restrictedIdentifier {
 }
 
 // User returns a user by ID.
-func (s *core) User(ctx context.Context, id string) (*clerk.User, error) {
+func (s *core) User(ctx context.Context, id string) (*v2021.User, error) {
 	doc, err := s.userDoc(ctx, id)
 	if err != nil {
 		return nil, err
@@ -138,13 +138,13 @@ func (s *core) User(ctx context.Context, id string) (*clerk.User, error) {
 // UserJSON returns a user as GET /v1/users/{id} answers it in the
 // 2021-02-05 shape: the JSON User stored, taken as it is, without the
 // decoding and encoding that User costs.
-func (s *Users) Get(ctx context.Context, id string) (JSON[clerk.User], error) {
+func (s *Users) Get(ctx context.Context, id string) (JSON[v2021.User], error) {
 	r, err := s.readUser(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	u, err := userJSON(r)
-	return JSON[clerk.User](u), err
+	return JSON[v2021.User](u), err
 }
 
 // userJSON returns the user object of a stored user, as it is.
@@ -208,7 +208,7 @@ func storedUser(doc []byte) ([]byte, bool) {
 }
 
 // DeleteUser deletes a user and everything it owns.
-func (s *Users) Delete(ctx context.Context, id string) (*clerk.DeletedObject, error) {
+func (s *Users) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
 	err := s.store.Tx(ctx, func(tx store.Store) error {
 		// Its memberships go with the user: their organizations count
 		// one member fewer.
@@ -223,16 +223,16 @@ func (s *Users) Delete(ctx context.Context, id string) (*clerk.DeletedObject, er
 		}
 		return nil, err
 	}
-	return &clerk.DeletedObject{Object: "user", ID: id, Deleted: true}, nil
+	return &v2021.DeletedObject{Object: "user", ID: id, Deleted: true}, nil
 }
 
 // ListUsers lists users as GET /v1/users does.
-func (s *core) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*clerk.User, error) {
+func (s *core) ListUsers(ctx context.Context, p *v2021.UsersListParams) ([]*v2021.User, error) {
 	rows, err := s.listUserRecords(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*clerk.User, 0, len(rows))
+	out := make([]*v2021.User, 0, len(rows))
 	for _, r := range rows {
 		doc, err := decodeUser(r)
 		if err != nil {
@@ -246,7 +246,7 @@ func (s *core) ListUsers(ctx context.Context, p *clerk.UsersListParams) ([]*cler
 // ListUsersJSON is ListUsers encoded as GET /v1/users answers it in the
 // 2021-02-05 shape (a JSON array), from the stored users as UserJSON
 // serves one.
-func (s *Users) List(ctx context.Context, p *clerk.UsersListParams) (JSON[[]*clerk.User], error) {
+func (s *Users) List(ctx context.Context, p *v2021.UsersListParams) (JSON[[]*v2021.User], error) {
 	rows, err := s.listUserRecords(ctx, p)
 	if err != nil {
 		return nil, err
@@ -271,9 +271,9 @@ func (s *Users) List(ctx context.Context, p *clerk.UsersListParams) (JSON[[]*cle
 }
 
 // listUserRecords reads the users of a GET /v1/users query.
-func (s *core) listUserRecords(ctx context.Context, p *clerk.UsersListParams) ([]*store.User, error) {
+func (s *core) listUserRecords(ctx context.Context, p *v2021.UsersListParams) ([]*store.User, error) {
 	if p == nil {
-		p = &clerk.UsersListParams{}
+		p = &v2021.UsersListParams{}
 	}
 	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
 	if err != nil {
@@ -346,9 +346,9 @@ func intersect(a, b []string) []string {
 }
 
 // CountUsers counts users as GET /v1/users/count does.
-func (s *Users) Count(ctx context.Context, p *clerk.UsersCountParams) (*clerk.TotalCount, error) {
+func (s *Users) Count(ctx context.Context, p *v2021.UsersCountParams) (*v2021.TotalCount, error) {
 	if p == nil {
-		p = &clerk.UsersCountParams{}
+		p = &v2021.UsersCountParams{}
 	}
 	q, err := userQuery(p.UserID, p.EmailAddress, p.PhoneNumber, p.Web3Wallet, p.Username, p.ExternalID, p.Query)
 	if err != nil {
@@ -358,12 +358,12 @@ func (s *Users) Count(ctx context.Context, p *clerk.UsersCountParams) (*clerk.To
 	if err != nil {
 		return nil, err
 	}
-	return &clerk.TotalCount{Object: "total_count", TotalCount: n}, nil
+	return &v2021.TotalCount{Object: "total_count", TotalCount: n}, nil
 }
 
 // VerifyPassword checks a user's password as POST
 // /v1/users/{id}/verify_password does.
-func (s *Users) VerifyPassword(ctx context.Context, id string, p *clerk.UsersVerifyPasswordParams) (*clerk.UsersVerifyPasswordResponse, error) {
+func (s *Users) VerifyPassword(ctx context.Context, id string, p *v2021.UsersVerifyPasswordParams) (*v2021.UsersVerifyPasswordResponse, error) {
 	password := ""
 	if p != nil {
 		password = p.Password
@@ -381,7 +381,7 @@ func (s *Users) VerifyPassword(ctx context.Context, id string, p *clerk.UsersVer
 			Message:     "Password is incorrect. Try again, or use another method.",
 			LongMessage: "Password is incorrect. Try again, or use another method."}
 	}
-	return &clerk.UsersVerifyPasswordResponse{Verified: true}, nil
+	return &v2021.UsersVerifyPasswordResponse{Verified: true}, nil
 }
 
 var validUserOrder = map[string]bool{
@@ -449,7 +449,7 @@ func (s *core) readUser(ctx context.Context, id string) (*store.User, error) {
 }
 
 // userIfAny reads a user through st; nil when there is none.
-func userIfAny(ctx context.Context, st store.Store, id string) (*clerk.User, error) {
+func userIfAny(ctx context.Context, st store.Store, id string) (*v2021.User, error) {
 	r, err := st.User(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil

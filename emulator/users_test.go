@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // UserJSON serves the stored bytes where User decodes and encodes: both
@@ -28,7 +28,7 @@ func TestUserJSONEqualsTheEncodedUser(t *testing.T) {
 		"list":    []any{},
 	}
 	pw := "correct horse battery"
-	for _, p := range []*clerk.UsersCreateParams{
+	for _, p := range []*v2021.UsersCreateParams{
 		{FirstName: ptr("Bare")},
 		{EmailAddress: []string{"a@example.com", "b@example.com"}, PhoneNumber: []string{"+15551234567"},
 			Username: ptr("tricky_user"), Password: &pw, PublicMetadata: tricky, PrivateMetadata: tricky,
@@ -102,7 +102,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 	now := time.UnixMilli(1700000000000)
 	s := newClientsTestService(t, &now)
 	ctx := context.Background()
-	for i, p := range []*clerk.UsersCreateParams{
+	for i, p := range []*v2021.UsersCreateParams{
 		{FirstName: ptr("Ada"), EmailAddress: []string{"ada@example.com"}},
 		{FirstName: ptr("Grace"), PublicMetadata: map[string]any{"x": `"}]`}},
 		{Username: ptr("linus")},
@@ -112,7 +112,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, p := range []*clerk.UsersListParams{
+	for _, p := range []*v2021.UsersListParams{
 		{}, {Limit: ptr(int64(2))}, {OrderBy: ptr("+created_at")}, {Query: ptr("grace")},
 		{EmailAddress: []string{"nobody@example.com"}}, {OrganizationID: []string{"org_x"}},
 	} {
@@ -129,7 +129,7 @@ func TestListUsersJSONEqualsTheEncodedList(t *testing.T) {
 			t.Errorf("%+v: ListUsersJSON\n%s\nwant\n%s", p, got, want)
 		}
 	}
-	if _, err := s.Users.List(ctx, &clerk.UsersListParams{OrderBy: ptr("-password")}); err == nil {
+	if _, err := s.Users.List(ctx, &v2021.UsersListParams{OrderBy: ptr("-password")}); err == nil {
 		t.Error("ListUsersJSON ordered by password: no error")
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The Svix app of the instance: at most one, an object of kindSvixApp
@@ -40,12 +40,12 @@ func svixAppMissing() *Error {
 
 // svixURL is the dashboard URL of an app, with a one-time key as Svix's
 // are.
-func (s *core) svixURL(a *svixAppRecord) *clerk.SvixURL {
-	return &clerk.SvixURL{SvixURL: "https://app.svix.com/login#key=" + s.rand.base62(40) + "&app=" + a.ID}
+func (s *core) svixURL(a *svixAppRecord) *v2021.SvixURL {
+	return &v2021.SvixURL{SvixURL: "https://app.svix.com/login#key=" + s.rand.base62(40) + "&app=" + a.ID}
 }
 
 // CreateSvixApp creates the instance's Svix app; a second is refused.
-func (s *Webhooks) CreateSvixApp(ctx context.Context) (*clerk.SvixURL, error) {
+func (s *Webhooks) CreateSvixApp(ctx context.Context) (*v2021.SvixURL, error) {
 	a := &svixAppRecord{ID: "app_" + s.rand.base62(27), CreatedAt: s.now().UnixMilli()}
 	if err := putObject(ctx, s.store, svixObject(a), a, true); isConflict(err) {
 		return nil, svixAppExists()
@@ -72,7 +72,7 @@ func (s *core) svixApp(ctx context.Context) (*svixAppRecord, error) {
 }
 
 // GenerateSvixAuthURL answers a new dashboard URL of the Svix app.
-func (s *Webhooks) GenerateSvixAuthURL(ctx context.Context) (*clerk.SvixURL, error) {
+func (s *Webhooks) GenerateSvixAuthURL(ctx context.Context) (*v2021.SvixURL, error) {
 	a, err := s.svixApp(ctx)
 	if err != nil {
 		return nil, err

@@ -15,11 +15,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/httpapi"
 	"github.com/clerkgo/clerk/emulator/store"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // fixtureVersion names the cached user databases. Bump it when the users
@@ -131,7 +131,7 @@ func serve(tb testing.TB, path string) *server {
 		st.Close()
 	})
 	s := &server{URL: hs.URL, SecretKey: svc.SecretKey()}
-	users, err := svc.ListUsers(ctx, &clerk.UsersListParams{Limit: clerk.Ptr[int64](500)})
+	users, err := svc.ListUsers(ctx, &v2021.UsersListParams{Limit: v2021.Ptr[int64](500)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -248,11 +248,11 @@ func fillUsers(ctx context.Context, st store.Store, n int) error {
 				return err
 			}
 			for i = start; i < min(start+batch, n); i++ {
-				_, err := svc.Users.Create(ctx, &clerk.UsersCreateParams{
+				_, err := svc.Users.Create(ctx, &v2021.UsersCreateParams{
 					EmailAddress: []string{fmt.Sprintf("person%d@example.com", i)},
-					Username:     clerk.Ptr(fmt.Sprintf("person%d", i)),
-					FirstName:    clerk.Ptr("First"),
-					LastName:     clerk.Ptr(fmt.Sprintf("Last%d", i%977)),
+					Username:     v2021.Ptr(fmt.Sprintf("person%d", i)),
+					FirstName:    v2021.Ptr("First"),
+					LastName:     v2021.Ptr(fmt.Sprintf("Last%d", i%977)),
 				})
 				if err != nil {
 					return fmt.Errorf("user %d: %w", i, err)

@@ -22,6 +22,7 @@ import (
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/httpapi"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // The end-to-end test: every operation of api/operations.tsv called through
@@ -350,7 +351,7 @@ func e2eIdentifications(t *testing.T, c *clerk.Client) {
 func e2eSessions(t *testing.T, c *clerk.Client, local *emulator.Service) {
 	ctx := context.Background()
 	u := must[*clerk.User](t, "create")(c.Users.Create(ctx, &clerk.UsersCreateParams{EmailAddress: []string{"sess@example.com"}}))
-	sess := must[*clerk.Session](t, "session")(local.CreateSession(ctx, u.ID))
+	sess := must[*v2021.Session](t, "session")(local.CreateSession(ctx, u.ID))
 	token := must[string](t, "token")(local.CreateSessionToken(ctx, sess.ID, emulator.TokenOptions{}))
 	if g := must[*clerk.Session](t, "get")(c.Sessions.Get(ctx, sess.ID)); g.UserID != u.ID {
 		t.Fatalf("get %+v", g)
@@ -502,7 +503,7 @@ func e2eInstance(t *testing.T, c *clerk.Client, local *emulator.Service, publish
 	if page := must[[]byte](t, "interstitial")(c.Miscellaneous.GetInterstitial(ctx, &clerk.MiscellaneousGetInterstitialParams{PublishableKey: &pk})); !bytes.Contains(page, []byte(pk)) {
 		t.Fatal("interstitial without the key")
 	}
-	su := must[*clerk.SignUp](t, "sign-up")(local.CreateSignUp(ctx, emulator.SignUpOptions{EmailAddress: "su@example.com"}))
+	su := must[*v2021.SignUp](t, "sign-up")(local.CreateSignUp(ctx, emulator.SignUpOptions{EmailAddress: "su@example.com"}))
 	if up := must[*clerk.SignUp](t, "update sign-up")(c.SignUps.Update(ctx, su.ID, &clerk.SignUpsUpdateParams{ExternalID: clerk.NullableOf("x1")})); *up.ExternalID != "x1" {
 		t.Fatalf("sign-up %+v", up)
 	}

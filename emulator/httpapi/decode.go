@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/specs"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 // What the generated routes (backend_gen.go) use to read a request that
@@ -51,7 +51,7 @@ func decodeJSON(req *specs.Request, v any, numbers bool) error {
 
 // upload is a file of a multipart request, open for reading.
 type upload struct {
-	clerk.File
+	v2021.File
 	io.Closer
 }
 
@@ -70,7 +70,7 @@ func formFile(req *specs.Request, name string) (*upload, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upload{File: clerk.File{Name: fhs[0].Filename, ContentType: fhs[0].Header.Get("Content-Type"), Body: f}, Closer: f}, nil
+	return &upload{File: v2021.File{Name: fhs[0].Filename, ContentType: fhs[0].Header.Get("Content-Type"), Body: f}, Closer: f}, nil
 }
 
 // formValue returns the text field name of a multipart request, nil when

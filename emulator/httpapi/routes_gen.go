@@ -5,9 +5,9 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/specs"
+	"github.com/clerkgo/clerk/internal/v2021"
 )
 
 var _ json.RawMessage // not every generation uses it
@@ -19,7 +19,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	ops := map[string]operation{}
 	if impl := b.ActorTokens; impl != nil {
 		ops["CreateActorToken"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.ActorTokensCreateParams
+			var params v2021.ActorTokensCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -43,7 +43,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["CreateAllowlistIdentifier"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.AllowlistBlocklistCreateAllowlistIdentifierParams
+			var params v2021.AllowlistBlocklistCreateAllowlistIdentifierParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -51,7 +51,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["CreateBlocklistIdentifier"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.AllowlistBlocklistCreateBlocklistIdentifierParams
+			var params v2021.AllowlistBlocklistCreateBlocklistIdentifierParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -71,7 +71,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.BetaFeatures; impl != nil {
 		ops["UpdateInstanceAuthConfig"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.BetaFeaturesUpdateInstanceSettingsParams
+			var params v2021.BetaFeaturesUpdateInstanceSettingsParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -79,14 +79,14 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdateProductionInstanceDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.BetaFeaturesUpdateDomainParams
+			var params v2021.BetaFeaturesUpdateDomainParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
 			return 202, nil, impl.UpdateDomain(ctx, &params)
 		}
 		ops["ChangeProductionInstanceDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.BetaFeaturesChangeProductionInstanceDomainParams
+			var params v2021.BetaFeaturesChangeProductionInstanceDomainParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -101,7 +101,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Clients; impl != nil {
 		ops["GetClientList"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.ClientsListParams
+			var params v2021.ClientsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.List(ctx, &params)
@@ -111,7 +111,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["VerifyClient"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.ClientsVerifyParams
+			var params v2021.ClientsVerifyParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -129,7 +129,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["AddDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.DomainsAddParams
+			var params v2021.DomainsAddParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -141,7 +141,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdateDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.DomainsUpdateParams
+			var params v2021.DomainsUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -151,7 +151,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.EmailAddresses; impl != nil {
 		ops["CreateEmailAddress"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.EmailAddressesCreateParams
+			var params v2021.EmailAddressesCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -167,7 +167,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdateEmailAddress"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.EmailAddressesUpdateParams
+			var params v2021.EmailAddressesUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -177,7 +177,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.EmailAndSMSTemplates; impl != nil {
 		ops["UpsertTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.EmailAndSMSTemplatesUpsertParams
+			var params v2021.EmailAndSMSTemplatesUpsertParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -202,7 +202,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["ToggleTemplateDelivery"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.EmailSMSTemplatesToggleTemplateDeliveryParams
+			var params v2021.EmailSMSTemplatesToggleTemplateDeliveryParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -213,9 +213,9 @@ func routes(b *emulator.Backend) map[string]operation {
 	if impl := b.InstanceSettings; impl != nil {
 		ops["UpdateInstance"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.InstanceSettingsUpdateLater
-			var params clerk.InstanceSettingsUpdateParams
+			var params v2021.InstanceSettingsUpdateParams
 			if err := decodeJSON(req, &struct {
-				*clerk.InstanceSettingsUpdateParams
+				*v2021.InstanceSettingsUpdateParams
 				*emulator.InstanceSettingsUpdateLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -224,9 +224,9 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["UpdateInstanceRestrictions"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.InstanceSettingsUpdateRestrictionsLater
-			var params clerk.InstanceSettingsUpdateRestrictionsParams
+			var params v2021.InstanceSettingsUpdateRestrictionsParams
 			if err := decodeJSON(req, &struct {
-				*clerk.InstanceSettingsUpdateRestrictionsParams
+				*v2021.InstanceSettingsUpdateRestrictionsParams
 				*emulator.InstanceSettingsUpdateRestrictionsLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -236,9 +236,9 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["UpdateInstanceOrganizationSettings"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.InstanceSettingsUpdateOrganizationSettingsLater
-			var params clerk.InstanceSettingsUpdateOrganizationSettingsParams
+			var params v2021.InstanceSettingsUpdateOrganizationSettingsParams
 			if err := decodeJSON(req, &struct {
-				*clerk.InstanceSettingsUpdateOrganizationSettingsParams
+				*v2021.InstanceSettingsUpdateOrganizationSettingsParams
 				*emulator.InstanceSettingsUpdateOrganizationSettingsLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -249,7 +249,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Invitations; impl != nil {
 		ops["CreateInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.InvitationsCreateParams
+			var params v2021.InvitationsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -257,7 +257,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["ListInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.InvitationsListParams
+			var params v2021.InvitationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.Status = queryString(req.Query, "status")
@@ -290,7 +290,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["CreateJWTTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.JWTTemplatesCreateParams
+			var params v2021.JWTTemplatesCreateParams
 			if err := decodeJSON(req, &params, true); err != nil {
 				return 0, nil, err
 			}
@@ -302,7 +302,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdateJWTTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.JWTTemplatesUpdateParams
+			var params v2021.JWTTemplatesUpdateParams
 			if err := decodeJSON(req, &params, true); err != nil {
 				return 0, nil, err
 			}
@@ -316,7 +316,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Miscellaneous; impl != nil {
 		ops["GetPublicInterstitial"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.MiscellaneousGetInterstitialParams
+			var params v2021.MiscellaneousGetInterstitialParams
 			params.FrontendAPI = queryString(req.Query, "frontendApi")
 			params.PublishableKey = queryString(req.Query, "publishable_key")
 			v, err := impl.GetInterstitial(ctx, &params)
@@ -328,7 +328,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			var later emulator.OAuthApplicationsListLater
 			later.NameQuery = queryString(req.Query, "name_query")
 			later.OrderBy = queryString(req.Query, "order_by")
-			var params clerk.OAuthApplicationsListParams
+			var params v2021.OAuthApplicationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.List(ctx, &params, &later)
@@ -336,9 +336,9 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["CreateOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.OAuthApplicationsCreateLater
-			var params clerk.OAuthApplicationsCreateParams
+			var params v2021.OAuthApplicationsCreateParams
 			if err := decodeJSON(req, &struct {
-				*clerk.OAuthApplicationsCreateParams
+				*v2021.OAuthApplicationsCreateParams
 				*emulator.OAuthApplicationsCreateLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -352,9 +352,9 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["UpdateOAuthApplication"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.OAuthApplicationsUpdateLater
-			var params clerk.OAuthApplicationsUpdateParams
+			var params v2021.OAuthApplicationsUpdateParams
 			if err := decodeJSON(req, &struct {
-				*clerk.OAuthApplicationsUpdateParams
+				*v2021.OAuthApplicationsUpdateParams
 				*emulator.OAuthApplicationsUpdateLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -373,7 +373,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OrganizationDomain; impl != nil {
 		ops["UpdateOrganizationDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationDomainUpdateParams
+			var params v2021.OrganizationDomainUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -383,7 +383,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OrganizationDomains; impl != nil {
 		ops["CreateOrganizationDomain"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationDomainsCreateParams
+			var params v2021.OrganizationDomainsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -391,7 +391,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationDomains"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationDomainsListParams
+			var params v2021.OrganizationDomainsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.Verified = queryString(req.Query, "verified")
@@ -406,7 +406,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OrganizationInvitations; impl != nil {
 		ops["ListInstanceOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationInvitationsGetAllParams
+			var params v2021.OrganizationInvitationsGetAllParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
@@ -416,7 +416,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganizationInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationInvitationsCreateParams
+			var params v2021.OrganizationInvitationsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -424,7 +424,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationInvitationsListParams
+			var params v2021.OrganizationInvitationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.Status = queryString(req.Query, "status")
@@ -432,7 +432,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganizationInvitationBulk"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params []clerk.OrganizationInvitationsBulkCreateParams
+			var params []v2021.OrganizationInvitationsBulkCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -440,7 +440,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["ListPendingOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationInvitationsListPendingParams
+			var params v2021.OrganizationInvitationsListPendingParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.ListPending(ctx, req.Route.PathParams["organization_id"], &params)
@@ -451,7 +451,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["RevokeOrganizationInvitation"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationInvitationsRevokeParams
+			var params v2021.OrganizationInvitationsRevokeParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -461,7 +461,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.OrganizationMemberships; impl != nil {
 		ops["CreateOrganizationMembership"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationMembershipsCreateParams
+			var params v2021.OrganizationMembershipsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -469,7 +469,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["ListOrganizationMemberships"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationMembershipsListParams
+			var params v2021.OrganizationMembershipsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
@@ -477,7 +477,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganizationMembership"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationMembershipsUpdateParams
+			var params v2021.OrganizationMembershipsUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -489,7 +489,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganizationMembershipMetadata"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationMembershipsUpdateMetadataParams
+			var params v2021.OrganizationMembershipsUpdateMetadataParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -497,7 +497,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["InstanceGetOrganizationMemberships"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationMembershipsGetAllParams
+			var params v2021.OrganizationMembershipsGetAllParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.OrderBy = queryString(req.Query, "order_by")
@@ -507,7 +507,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Organizations; impl != nil {
 		ops["ListOrganizations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsListParams
+			var params v2021.OrganizationsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.IncludeMembersCount = queryBool(req.Query, "include_members_count")
@@ -517,7 +517,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsCreateParams
+			var params v2021.OrganizationsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -525,13 +525,13 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["GetOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsGetParams
+			var params v2021.OrganizationsGetParams
 			params.IncludeMembersCount = queryBool(req.Query, "include_members_count")
 			v, err := impl.Get(ctx, req.Route.PathParams["organization_id"], &params)
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateOrganization"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsUpdateParams
+			var params v2021.OrganizationsUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -543,7 +543,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["MergeOrganizationMetadata"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsMergeMetadataParams
+			var params v2021.OrganizationsMergeMetadataParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -551,7 +551,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UploadOrganizationLogo"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.OrganizationsUploadLogoParams
+			var params v2021.OrganizationsUploadLogoParams
 			params.UploaderUserID = formValue(req, "uploader_user_id")
 			uploadFile, err := formFile(req, "file")
 			if err != nil {
@@ -569,7 +569,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.PhoneNumbers; impl != nil {
 		ops["CreatePhoneNumber"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.PhoneNumbersCreateParams
+			var params v2021.PhoneNumbersCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -585,7 +585,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdatePhoneNumber"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.PhoneNumbersUpdateParams
+			var params v2021.PhoneNumbersUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -595,7 +595,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.ProxyChecks; impl != nil {
 		ops["VerifyDomainProxy"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.ProxyChecksVerifyParams
+			var params v2021.ProxyChecksVerifyParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -605,7 +605,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.RedirectURLs; impl != nil {
 		ops["CreateRedirectURL"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.RedirectURLsCreateParams
+			var params v2021.RedirectURLsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -636,14 +636,14 @@ func routes(b *emulator.Backend) map[string]operation {
 			var later emulator.SAMLConnectionsListLater
 			later.Query = queryString(req.Query, "query")
 			later.OrderBy = queryString(req.Query, "order_by")
-			var params clerk.SAMLConnectionsListParams
+			var params v2021.SAMLConnectionsListParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.List(ctx, &params, &later)
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.SAMLConnectionsCreateParams
+			var params v2021.SAMLConnectionsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -655,7 +655,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.SAMLConnectionsUpdateParams
+			var params v2021.SAMLConnectionsUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -669,7 +669,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Sessions; impl != nil {
 		ops["GetSessionList"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.SessionsListParams
+			var params v2021.SessionsListParams
 			params.ClientID = queryString(req.Query, "client_id")
 			params.UserID = queryString(req.Query, "user_id")
 			params.Status = queryString(req.Query, "status")
@@ -690,7 +690,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["VerifySession"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.SessionsVerifyParams
+			var params v2021.SessionsVerifyParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -709,9 +709,9 @@ func routes(b *emulator.Backend) map[string]operation {
 	if impl := b.SignInTokens; impl != nil {
 		ops["CreateSignInToken"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.SignInTokensCreateLater
-			var params clerk.SignInTokensCreateParams
+			var params v2021.SignInTokensCreateParams
 			if err := decodeJSON(req, &struct {
-				*clerk.SignInTokensCreateParams
+				*v2021.SignInTokensCreateParams
 				*emulator.SignInTokensCreateLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -727,9 +727,9 @@ func routes(b *emulator.Backend) map[string]operation {
 	if impl := b.SignUps; impl != nil {
 		ops["UpdateSignUp"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.SignUpsUpdateLater
-			var params clerk.SignUpsUpdateParams
+			var params v2021.SignUpsUpdateParams
 			if err := decodeJSON(req, &struct {
-				*clerk.SignUpsUpdateParams
+				*v2021.SignUpsUpdateParams
 				*emulator.SignUpsUpdateLater
 			}{&params, &later}, false); err != nil {
 				return 0, nil, err
@@ -740,7 +740,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Templates; impl != nil {
 		ops["PreviewTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.TemplatesPreviewParams
+			var params v2021.TemplatesPreviewParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -756,7 +756,7 @@ func routes(b *emulator.Backend) map[string]operation {
 	}
 	if impl := b.Users; impl != nil {
 		ops["GetUserList"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersListParams
+			var params v2021.UsersListParams
 			params.EmailAddress = queryStrings(req.Query, "email_address")
 			params.PhoneNumber = queryStrings(req.Query, "phone_number")
 			params.ExternalID = queryStrings(req.Query, "external_id")
@@ -773,7 +773,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateUser"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersCreateParams
+			var params v2021.UsersCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -781,7 +781,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["GetUsersCount"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersCountParams
+			var params v2021.UsersCountParams
 			params.EmailAddress = queryStrings(req.Query, "email_address")
 			params.PhoneNumber = queryStrings(req.Query, "phone_number")
 			params.ExternalID = queryStrings(req.Query, "external_id")
@@ -797,7 +797,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateUser"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersUpdateParams
+			var params v2021.UsersUpdateParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -825,7 +825,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["SetUserProfileImage"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersSetProfileImageParams
+			var params v2021.UsersSetProfileImageParams
 			uploadFile, err := formFile(req, "file")
 			if err != nil {
 				return 0, nil, err
@@ -840,7 +840,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UpdateUserMetadata"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersUpdateMetadataParams
+			var params v2021.UsersUpdateMetadataParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -855,14 +855,14 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["UsersGetOrganizationMemberships"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersGetOrganizationMembershipsParams
+			var params v2021.UsersGetOrganizationMembershipsParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			v, err := impl.GetOrganizationMemberships(ctx, req.Route.PathParams["user_id"], &params)
 			return 200, json.RawMessage(v), err
 		}
 		ops["UsersGetOrganizationInvitations"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersGetOrganizationInvitationsParams
+			var params v2021.UsersGetOrganizationInvitationsParams
 			params.Limit = queryInt(req.Query, "limit")
 			params.Offset = queryInt(req.Query, "offset")
 			params.Status = queryString(req.Query, "status")
@@ -870,7 +870,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["VerifyPassword"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersVerifyPasswordParams
+			var params v2021.UsersVerifyPasswordParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}
@@ -878,7 +878,7 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, v, err
 		}
 		ops["VerifyTOTP"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params clerk.UsersVerifyTOTPParams
+			var params v2021.UsersVerifyTOTPParams
 			if err := decodeJSON(req, &params, false); err != nil {
 				return 0, nil, err
 			}

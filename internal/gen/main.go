@@ -1,13 +1,14 @@
 // Command gen generates the clerk package's models, params and services
 // from the Backend API spec, the local server's side of every operation
-// (emulator/backend_gen.go, emulator/httpapi/routes_gen.go; server.go says
-// how it differs from the SDK's), and the operations table of the README.
+// (emulator/backend_gen.go, emulator/httpapi/routes_gen.go, over the
+// models and parameters of internal/v2021; server.go says how it differs
+// from the SDK's), and the operations table of the README.
 //
 // It is run by `go generate ./...` from the repository root (see doc.go):
 //
 //	go run ./internal/gen -spec api/bapi-2021-02-05.yml -ops api/operations.tsv \
 //	    -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md \
-//	    -server emulator -webhooks api/webhooks-2025-04-15.yml -webhook webhook
+//	    -server emulator -server-models internal/v2021 -webhooks api/webhooks-2025-04-15.yml -webhook webhook
 //
 // From the webhook spec it generates package webhook's events_gen.go: a
 // constant, an accessor and the data's types for every event (webhooks.go).
@@ -52,10 +53,11 @@ func main() {
 	webhooks := flag.String("webhooks", "api/webhooks-2025-04-15.yml", "the webhook events spec")
 	webhookDir := flag.String("webhook", "webhook", "directory of package webhook: its events_gen.go holds the typed events")
 	server := flag.String("server", "emulator", "directory of package emulator: its backend_gen.go, and httpapi/routes_gen.go, are the local server's side of every operation")
+	serverModels := flag.String("server-models", "internal/v2021", "directory of package v2021: the models and parameters the server keeps and decodes")
 	verbose := flag.Bool("v", false, "print what was written and how long it took")
 	flag.Parse()
 	start := time.Now()
-	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *verbose); err != nil {
+	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *serverModels, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -80,7 +82,7 @@ func loadSpec(path string) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server string, verbose bool) error {
+func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server, serverModelsDir string, verbose bool) error {
 	doc, err := loadSpec(specPath)
 	if err != nil {
 		return err
@@ -125,15 +127,23 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server string, 
 
 	// The spec's info.version is "v1"; the API version is in its file name.
 	version := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(specPath), "bapi-"), filepath.Ext(specPath))
-	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version}
-	for _, f := range []struct{ tmpl, out string }{
-		{"models.go.tmpl", filepath.Join(outDir, "models_gen.go")},
-		{"params.go.tmpl", filepath.Join(outDir, "params_gen.go")},
-		{"services.go.tmpl", filepath.Join(outDir, "services_gen.go")},
-		{"backend.go.tmpl", filepath.Join(server, "backend_gen.go")},
-		{"routes.go.tmpl", filepath.Join(server, "httpapi", "routes_gen.go")},
+	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version, "Package": "clerk"}
+	// The server's models: the same, in their own package, so that the
+	// SDK's can move on without changing what the server stores.
+	serverData := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version, "Package": serverModels}
+	for _, f := range []struct {
+		tmpl, out string
+		data      map[string]any
+	}{
+		{"models.go.tmpl", filepath.Join(outDir, "models_gen.go"), data},
+		{"params.go.tmpl", filepath.Join(outDir, "params_gen.go"), data},
+		{"services.go.tmpl", filepath.Join(outDir, "services_gen.go"), data},
+		{"models.go.tmpl", filepath.Join(serverModelsDir, "models_gen.go"), serverData},
+		{"params.go.tmpl", filepath.Join(serverModelsDir, "params_gen.go"), serverData},
+		{"backend.go.tmpl", filepath.Join(server, "backend_gen.go"), data},
+		{"routes.go.tmpl", filepath.Join(server, "httpapi", "routes_gen.go"), data},
 	} {
-		src, err := render(f.tmpl, data)
+		src, err := render(f.tmpl, f.data)
 		if err != nil {
 			return err
 		}

@@ -107,7 +107,12 @@ func serverResult(o *operation) string {
 	return qualify(o.Result)
 }
 
-// qualify prefixes the package clerk's type names in t with "clerk.".
+// serverModels is the package of the server's models and parameters (the
+// 2021-02-05 ones, generated into internal/v2021), as its files name it.
+const serverModels = "v2021"
+
+// qualify prefixes the type names of the server's models in t with their
+// package's name.
 func qualify(t string) string {
 	prefix := ""
 	for {
@@ -128,7 +133,7 @@ func qualify(t string) string {
 	if strings.HasPrefix(t, "map[") {
 		return prefix + t
 	}
-	return prefix + "clerk." + t
+	return prefix + serverModels + "." + t
 }
 
 // serverSignature is signature with the package's types qualified, and
@@ -136,7 +141,7 @@ func qualify(t string) string {
 func serverSignature(o *operation) string {
 	s := signature(o)
 	if o.Params != nil {
-		s = strings.Replace(s, o.Params.Name, "clerk."+o.Params.Name, 1)
+		s = strings.Replace(s, o.Params.Name, serverModels+"."+o.Params.Name, 1)
 	}
 	if t := laterType(o); t != "" {
 		s += ", later *" + t
