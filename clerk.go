@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -177,8 +178,9 @@ type attemptResult struct {
 
 // do sends r, retrying as c.retry allows, and decodes a 2xx answer into
 // out: nothing when out is nil (the body is discarded), the raw body when
-// out is a *[]byte, the JSON body otherwise (an empty body leaves out
-// untouched). A non-2xx answer gives an *APIError.
+// out is a *[]byte or *json.RawMessage, the JSON body otherwise. An empty
+// body leaves out untouched, unless r.wantBody: then an empty or null body
+// is an error. A non-2xx answer gives an *APIError.
 //
 // A multipart body (r.form) is written into a pipe by a goroutine as the
 // transport reads it; if the server answers before reading everything, the
@@ -257,7 +259,11 @@ func (c *core) attempt(ctx context.Context, r *request, target string, payload [
 		return attemptResult{err: fmt.Errorf("clerk: %s %s: %w", r.method, r.path, err)}
 	}
 	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Clerk-API-Version", c.apiVersion)
+	version := c.apiVersion
+	if r.apiVersion != "" {
+		version = r.apiVersion
+	}
+	req.Header.Set("Clerk-API-Version", version)
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
 	if contentType != "" {
@@ -348,17 +354,49 @@ func (c *core) decode(ctx context.Context, r *request, resp *http.Response, out 
 	if len(data) > maxSuccessBody {
 		return attemptResult{err: fmt.Errorf("clerk: %s %s: %d response body exceeds %d bytes", r.method, r.path, resp.StatusCode, maxSuccessBody)}
 	}
-	if raw, ok := out.(*[]byte); ok {
+	switch raw := out.(type) {
+	case *[]byte:
+		*raw = data
+		return attemptResult{}
+	case *json.RawMessage:
 		*raw = data
 		return attemptResult{}
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	trimmed := bytes.TrimSpace(data)
+	if r.wantBody {
+		switch {
+		case len(trimmed) == 0:
+			return attemptResult{err: fmt.Errorf("clerk: %s %s: %d response has no body (the operation answers %s)", r.method, r.path, resp.StatusCode, jsonKind(out))}
+		case string(trimmed) == "null":
+			return attemptResult{err: fmt.Errorf("clerk: %s %s: %d response body is null (the operation answers %s)", r.method, r.path, resp.StatusCode, jsonKind(out))}
+		}
+	}
+	if len(trimmed) == 0 {
 		return attemptResult{}
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return attemptResult{err: fmt.Errorf("clerk: %s %s: decoding %d response: %w", r.method, r.path, resp.StatusCode, err)}
 	}
 	return attemptResult{}
+}
+
+// jsonKind names the JSON value that out, a pointer, is decoded from: "an
+// array" for a slice or array, "an object" for a struct or map, "a JSON
+// value" otherwise.
+func jsonKind(out any) string {
+	t := reflect.TypeOf(out)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil {
+		switch t.Kind() {
+		case reflect.Slice, reflect.Array:
+			return "an array"
+		case reflect.Struct, reflect.Map:
+			return "an object"
+		}
+	}
+	return "a JSON value"
 }
 
 // readCapped reads r to its end or to limit bytes, whichever comes first.

@@ -2,9 +2,12 @@ package clerk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 
@@ -190,4 +193,65 @@ func ExampleUsersService_SetProfileImage() {
 	}
 	fmt.Println(user.ImageURL)
 	// Output: https://img.example.com/ada.png
+}
+
+// Call an endpoint the SDK lacks: here POST /api_keys/verify, which the
+// Backend API gained after 2021-02-05. The request carries the client's key,
+// API version and User-Agent, is retried by the client's policy, and fails
+// with a *clerk.APIError like any generated method.
+func ExampleClient_Do() {
+	srv := httptest.NewServer(apiKeysAPI()) // stands in for https://api.clerk.com
+	defer srv.Close()
+	client, err := clerk.NewClient(os.Getenv("CLERK_SECRET_KEY"), clerk.WithServerURL(srv.URL+"/v1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	var key struct {
+		ID      string `json:"id"`
+		Subject string `json:"subject"`
+		Name    string `json:"name"`
+	}
+	err = client.Do(context.Background(), &clerk.RawRequest{
+		Method: http.MethodPost,
+		Path:   "/api_keys/verify",
+		Body:   map[string]string{"secret": "ak_secret_ok"},
+	}, &key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(key.ID, key.Subject, key.Name)
+
+	err = client.Do(context.Background(), &clerk.RawRequest{
+		Method: http.MethodPost,
+		Path:   "/api_keys/verify",
+		Body:   map[string]string{"secret": "ak_revoked"},
+	}, &key)
+	fmt.Println(clerk.IsNotFound(err), clerk.HasErrorCode(err, "api_key_not_found"))
+	// Output:
+	// ak_123 user_ada CI deploys
+	// true true
+}
+
+// apiKeysAPI answers POST /v1/api_keys/verify as the Backend API does, for
+// ExampleClient_Do.
+func apiKeysAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Secret string }
+		json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Header.Get("Authorization") != "Bearer "+os.Getenv("CLERK_SECRET_KEY"):
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"errors":[{"code":"authentication_invalid","message":"bad key"}]}`))
+		case r.Method != http.MethodPost || r.URL.Path != "/v1/api_keys/verify":
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"errors":[{"code":"resource_not_found","message":"not found"}]}`))
+		case body.Secret != "ak_secret_ok":
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"errors":[{"code":"api_key_not_found","message":"API key not found"}]}`))
+		default:
+			w.Write([]byte(`{"object":"api_key","id":"ak_123","type":"api_key","subject":"user_ada","name":"CI deploys"}`))
+		}
+	})
 }

@@ -22,6 +22,13 @@ type request struct {
 	// body. Multipart bodies are streamed from the caller's readers, so such
 	// a request is never retried.
 	form []formField
+	// wantBody says that a 2xx answer carries a JSON value (the operation's
+	// success response has a schema): an empty or null body is then an
+	// error instead of leaving out untouched.
+	wantBody bool
+	// apiVersion, when non-empty, is sent as Clerk-API-Version instead of
+	// the client's.
+	apiVersion string
 }
 
 // formField is one part of a multipart/form-data body: a plain value when

@@ -128,7 +128,7 @@ type ActorTokensService struct {
 // Create an actor token that can be used to impersonate the given user.
 // The `actor` parameter needs to include at least a "sub" key whose value is the ID of the actor (impersonating) user.
 func (s *ActorTokensService) Create(ctx context.Context, params *ActorTokensCreateParams) (*ActorToken, error) {
-	req := &request{method: http.MethodPost, path: "/actor_tokens"}
+	req := &request{method: http.MethodPost, path: "/actor_tokens", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -148,7 +148,7 @@ func (s *ActorTokensService) Revoke(ctx context.Context, actorTokenID string) (*
 	if actorTokenID == "" {
 		return nil, missingParam("actorTokenID")
 	}
-	req := &request{method: http.MethodPost, path: "/actor_tokens/" + url.PathEscape(actorTokenID) + "/revoke"}
+	req := &request{method: http.MethodPost, path: "/actor_tokens/" + url.PathEscape(actorTokenID) + "/revoke", wantBody: true}
 	out := new(ActorToken)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -168,7 +168,7 @@ type AllowlistBlocklistService struct {
 // It sends paginated=true, so that the API answers with the total count
 // beside the page (the 2021-02-05 spec shows a bare array).
 func (s *AllowlistBlocklistService) ListAllowlistIdentifiers(ctx context.Context) (*AllowlistIdentifierList, error) {
-	req := &request{method: http.MethodGet, path: "/allowlist_identifiers"}
+	req := &request{method: http.MethodGet, path: "/allowlist_identifiers", wantBody: true}
 	req.query = url.Values{}
 	req.query.Set("paginated", "true")
 	out := new(AllowlistIdentifierList)
@@ -195,7 +195,7 @@ func (s *AllowlistBlocklistService) ListAllowlistIdentifiersIter(ctx context.Con
 //
 // Create an identifier allowed to sign up to an instance
 func (s *AllowlistBlocklistService) CreateAllowlistIdentifier(ctx context.Context, params *AllowlistBlocklistCreateAllowlistIdentifierParams) (*AllowlistIdentifier, error) {
-	req := &request{method: http.MethodPost, path: "/allowlist_identifiers"}
+	req := &request{method: http.MethodPost, path: "/allowlist_identifiers", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -212,7 +212,7 @@ func (s *AllowlistBlocklistService) CreateAllowlistIdentifier(ctx context.Contex
 //
 // Create an identifier that is blocked from accessing an instance
 func (s *AllowlistBlocklistService) CreateBlocklistIdentifier(ctx context.Context, params *AllowlistBlocklistCreateBlocklistIdentifierParams) (*BlocklistIdentifier, error) {
-	req := &request{method: http.MethodPost, path: "/blocklist_identifiers"}
+	req := &request{method: http.MethodPost, path: "/blocklist_identifiers", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -232,7 +232,7 @@ func (s *AllowlistBlocklistService) DeleteBlocklistIdentifier(ctx context.Contex
 	if identifierID == "" {
 		return nil, missingParam("identifierID")
 	}
-	req := &request{method: http.MethodDelete, path: "/blocklist_identifiers/" + url.PathEscape(identifierID)}
+	req := &request{method: http.MethodDelete, path: "/blocklist_identifiers/" + url.PathEscape(identifierID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -252,7 +252,7 @@ func (s *AllowlistIdentifiersService) Delete(ctx context.Context, identifierID s
 	if identifierID == "" {
 		return nil, missingParam("identifierID")
 	}
-	req := &request{method: http.MethodDelete, path: "/allowlist_identifiers/" + url.PathEscape(identifierID)}
+	req := &request{method: http.MethodDelete, path: "/allowlist_identifiers/" + url.PathEscape(identifierID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -269,7 +269,7 @@ type BetaFeaturesService struct {
 //
 // Updates the settings of an instance
 func (s *BetaFeaturesService) UpdateInstanceSettings(ctx context.Context, params *BetaFeaturesUpdateInstanceSettingsParams) (*InstanceSettings, error) {
-	req := &request{method: http.MethodPatch, path: "/beta_features/instance_settings"}
+	req := &request{method: http.MethodPatch, path: "/beta_features/instance_settings", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -327,7 +327,7 @@ type BlocklistIdentifiersService struct {
 //
 // Get a list of all identifiers which are not allowed to access an instance
 func (s *BlocklistIdentifiersService) List(ctx context.Context) (*BlocklistIdentifiers, error) {
-	req := &request{method: http.MethodGet, path: "/blocklist_identifiers"}
+	req := &request{method: http.MethodGet, path: "/blocklist_identifiers", wantBody: true}
 	out := new(BlocklistIdentifiers)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -364,7 +364,7 @@ type ClientsService struct {
 //
 // Deprecated: Clerk is removing this endpoint; look clients up one at a time with Clients.Get or Clients.Verify, and list a user's sessions with Sessions.List.
 func (s *ClientsService) List(ctx context.Context, params *ClientsListParams) (*ClientObjectList, error) {
-	req := &request{method: http.MethodGet, path: "/clients"}
+	req := &request{method: http.MethodGet, path: "/clients", wantBody: true}
 	req.query = params.query()
 	req.query.Set("paginated", "true")
 	out := new(ClientObjectList)
@@ -401,7 +401,7 @@ func (s *ClientsService) ListIter(ctx context.Context, params *ClientsListParams
 //
 // Verifies the client in the provided token
 func (s *ClientsService) Verify(ctx context.Context, params *ClientsVerifyParams) (*ClientObject, error) {
-	req := &request{method: http.MethodPost, path: "/clients/verify"}
+	req := &request{method: http.MethodPost, path: "/clients/verify", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -421,7 +421,7 @@ func (s *ClientsService) Get(ctx context.Context, clientID string) (*ClientObjec
 	if clientID == "" {
 		return nil, missingParam("clientID")
 	}
-	req := &request{method: http.MethodGet, path: "/clients/" + url.PathEscape(clientID)}
+	req := &request{method: http.MethodGet, path: "/clients/" + url.PathEscape(clientID), wantBody: true}
 	out := new(ClientObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -439,7 +439,7 @@ type DomainsService struct {
 // Use this endpoint to get a list of all domains for an instance.
 // The response will contain the primary domain for the instance and any satellite domains. Each domain in the response contains information about the URLs where Clerk operates and the required CNAME targets.
 func (s *DomainsService) List(ctx context.Context) (*Domains, error) {
-	req := &request{method: http.MethodGet, path: "/domains"}
+	req := &request{method: http.MethodGet, path: "/domains", wantBody: true}
 	out := new(Domains)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -468,7 +468,7 @@ func (s *DomainsService) ListIter(ctx context.Context) iter.Seq2[*Domain, error]
 // At the moment, instances can have only one primary domain, so the `is_satellite` parameter must be set to `true`.
 // If you're planning to configure the new satellite domain to run behind a proxy, pass the `proxy_url` parameter accordingly.
 func (s *DomainsService) Add(ctx context.Context, params *DomainsAddParams) (*Domain, error) {
-	req := &request{method: http.MethodPost, path: "/domains"}
+	req := &request{method: http.MethodPost, path: "/domains", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -489,7 +489,7 @@ func (s *DomainsService) Delete(ctx context.Context, domainID string) (*DeletedO
 	if domainID == "" {
 		return nil, missingParam("domainID")
 	}
-	req := &request{method: http.MethodDelete, path: "/domains/" + url.PathEscape(domainID)}
+	req := &request{method: http.MethodDelete, path: "/domains/" + url.PathEscape(domainID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -511,7 +511,7 @@ func (s *DomainsService) Update(ctx context.Context, domainID string, params *Do
 	if domainID == "" {
 		return nil, missingParam("domainID")
 	}
-	req := &request{method: http.MethodPatch, path: "/domains/" + url.PathEscape(domainID)}
+	req := &request{method: http.MethodPatch, path: "/domains/" + url.PathEscape(domainID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -533,7 +533,7 @@ type EmailAddressesService struct {
 //
 // Create a new email address
 func (s *EmailAddressesService) Create(ctx context.Context, params *EmailAddressesCreateParams) (*EmailAddress, error) {
-	req := &request{method: http.MethodPost, path: "/email_addresses"}
+	req := &request{method: http.MethodPost, path: "/email_addresses", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -553,7 +553,7 @@ func (s *EmailAddressesService) Get(ctx context.Context, emailAddressID string) 
 	if emailAddressID == "" {
 		return nil, missingParam("emailAddressID")
 	}
-	req := &request{method: http.MethodGet, path: "/email_addresses/" + url.PathEscape(emailAddressID)}
+	req := &request{method: http.MethodGet, path: "/email_addresses/" + url.PathEscape(emailAddressID), wantBody: true}
 	out := new(EmailAddress)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -568,7 +568,7 @@ func (s *EmailAddressesService) Delete(ctx context.Context, emailAddressID strin
 	if emailAddressID == "" {
 		return nil, missingParam("emailAddressID")
 	}
-	req := &request{method: http.MethodDelete, path: "/email_addresses/" + url.PathEscape(emailAddressID)}
+	req := &request{method: http.MethodDelete, path: "/email_addresses/" + url.PathEscape(emailAddressID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -583,7 +583,7 @@ func (s *EmailAddressesService) Update(ctx context.Context, emailAddressID strin
 	if emailAddressID == "" {
 		return nil, missingParam("emailAddressID")
 	}
-	req := &request{method: http.MethodPatch, path: "/email_addresses/" + url.PathEscape(emailAddressID)}
+	req := &request{method: http.MethodPatch, path: "/email_addresses/" + url.PathEscape(emailAddressID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -613,7 +613,7 @@ func (s *EmailAndSMSTemplatesService) Upsert(ctx context.Context, templateType s
 	if slug == "" {
 		return nil, missingParam("slug")
 	}
-	req := &request{method: http.MethodPut, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug)}
+	req := &request{method: http.MethodPut, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -644,7 +644,7 @@ func (s *EmailSMSTemplatesService) List(ctx context.Context, templateType string
 	if templateType == "" {
 		return nil, missingParam("templateType")
 	}
-	req := &request{method: http.MethodGet, path: "/templates/" + url.PathEscape(templateType)}
+	req := &request{method: http.MethodGet, path: "/templates/" + url.PathEscape(templateType), wantBody: true}
 	req.query = url.Values{}
 	req.query.Set("paginated", "true")
 	out := new(TemplateList)
@@ -679,7 +679,7 @@ func (s *EmailSMSTemplatesService) Revert(ctx context.Context, templateType stri
 	if slug == "" {
 		return nil, missingParam("slug")
 	}
-	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/revert"}
+	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/revert", wantBody: true}
 	out := new(Template)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -699,7 +699,7 @@ func (s *EmailSMSTemplatesService) Get(ctx context.Context, templateType string,
 	if slug == "" {
 		return nil, missingParam("slug")
 	}
-	req := &request{method: http.MethodGet, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug)}
+	req := &request{method: http.MethodGet, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug), wantBody: true}
 	out := new(Template)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -721,7 +721,7 @@ func (s *EmailSMSTemplatesService) ToggleTemplateDelivery(ctx context.Context, t
 	if slug == "" {
 		return nil, missingParam("slug")
 	}
-	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/toggle_delivery"}
+	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/toggle_delivery", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -756,7 +756,7 @@ func (s *InstanceSettingsService) Update(ctx context.Context, params *InstanceSe
 //
 // Updates the restriction settings of an instance
 func (s *InstanceSettingsService) UpdateRestrictions(ctx context.Context, params *InstanceSettingsUpdateRestrictionsParams) (*InstanceRestrictions, error) {
-	req := &request{method: http.MethodPatch, path: "/instance/restrictions"}
+	req := &request{method: http.MethodPatch, path: "/instance/restrictions", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -773,7 +773,7 @@ func (s *InstanceSettingsService) UpdateRestrictions(ctx context.Context, params
 //
 // Updates the organization settings of the instance
 func (s *InstanceSettingsService) UpdateOrganizationSettings(ctx context.Context, params *InstanceSettingsUpdateOrganizationSettingsParams) (*OrganizationSettings, error) {
-	req := &request{method: http.MethodPatch, path: "/instance/organization_settings"}
+	req := &request{method: http.MethodPatch, path: "/instance/organization_settings", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -797,7 +797,7 @@ type InvitationsService struct {
 // Keep in mind that you cannot create an invitation if there is already one for the given email address.
 // Also, trying to create an invitation for an email address that already exists in your application will result to an error.
 func (s *InvitationsService) Create(ctx context.Context, params *InvitationsCreateParams) (*Invitation, error) {
-	req := &request{method: http.MethodPost, path: "/invitations"}
+	req := &request{method: http.MethodPost, path: "/invitations", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -817,7 +817,7 @@ func (s *InvitationsService) Create(ctx context.Context, params *InvitationsCrea
 // It sends paginated=true, so that the API answers with the total count
 // beside the page (the 2021-02-05 spec shows a bare array).
 func (s *InvitationsService) List(ctx context.Context, params *InvitationsListParams) (*InvitationList, error) {
-	req := &request{method: http.MethodGet, path: "/invitations"}
+	req := &request{method: http.MethodGet, path: "/invitations", wantBody: true}
 	req.query = params.query()
 	req.query.Set("paginated", "true")
 	out := new(InvitationList)
@@ -860,7 +860,7 @@ func (s *InvitationsService) Revoke(ctx context.Context, invitationID string) (*
 	if invitationID == "" {
 		return nil, missingParam("invitationID")
 	}
-	req := &request{method: http.MethodPost, path: "/invitations/" + url.PathEscape(invitationID) + "/revoke"}
+	req := &request{method: http.MethodPost, path: "/invitations/" + url.PathEscape(invitationID) + "/revoke", wantBody: true}
 	out := new(InvitationRevoked)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -877,7 +877,7 @@ type JWKSService struct {
 //
 // Retrieve the JSON Web Key Set of the instance
 func (s *JWKSService) Get(ctx context.Context) (*JWKS, error) {
-	req := &request{method: http.MethodGet, path: "/jwks"}
+	req := &request{method: http.MethodGet, path: "/jwks", wantBody: true}
 	out := new(JWKS)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -895,7 +895,7 @@ type JWTTemplatesService struct {
 // It sends paginated=true, so that the API answers with the total count
 // beside the page (the 2021-02-05 spec shows a bare array).
 func (s *JWTTemplatesService) List(ctx context.Context) (*JWTTemplateList, error) {
-	req := &request{method: http.MethodGet, path: "/jwt_templates"}
+	req := &request{method: http.MethodGet, path: "/jwt_templates", wantBody: true}
 	req.query = url.Values{}
 	req.query.Set("paginated", "true")
 	out := new(JWTTemplateList)
@@ -922,7 +922,7 @@ func (s *JWTTemplatesService) ListIter(ctx context.Context) iter.Seq2[*JWTTempla
 //
 // Create a new JWT template
 func (s *JWTTemplatesService) Create(ctx context.Context, params *JWTTemplatesCreateParams) (*JWTTemplate, error) {
-	req := &request{method: http.MethodPost, path: "/jwt_templates"}
+	req := &request{method: http.MethodPost, path: "/jwt_templates", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -942,7 +942,7 @@ func (s *JWTTemplatesService) Get(ctx context.Context, templateID string) (*JWTT
 	if templateID == "" {
 		return nil, missingParam("templateID")
 	}
-	req := &request{method: http.MethodGet, path: "/jwt_templates/" + url.PathEscape(templateID)}
+	req := &request{method: http.MethodGet, path: "/jwt_templates/" + url.PathEscape(templateID), wantBody: true}
 	out := new(JWTTemplate)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -957,7 +957,7 @@ func (s *JWTTemplatesService) Update(ctx context.Context, templateID string, par
 	if templateID == "" {
 		return nil, missingParam("templateID")
 	}
-	req := &request{method: http.MethodPatch, path: "/jwt_templates/" + url.PathEscape(templateID)}
+	req := &request{method: http.MethodPatch, path: "/jwt_templates/" + url.PathEscape(templateID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -975,7 +975,7 @@ func (s *JWTTemplatesService) Delete(ctx context.Context, templateID string) (*D
 	if templateID == "" {
 		return nil, missingParam("templateID")
 	}
-	req := &request{method: http.MethodDelete, path: "/jwt_templates/" + url.PathEscape(templateID)}
+	req := &request{method: http.MethodDelete, path: "/jwt_templates/" + url.PathEscape(templateID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1014,7 +1014,7 @@ type OAuthApplicationsService struct {
 // The OAuth applications are ordered by descending creation date.
 // Most recent OAuth applications will be returned first.
 func (s *OAuthApplicationsService) List(ctx context.Context, params *OAuthApplicationsListParams) (*OAuthApplications, error) {
-	req := &request{method: http.MethodGet, path: "/oauth_applications"}
+	req := &request{method: http.MethodGet, path: "/oauth_applications", wantBody: true}
 	req.query = params.query()
 	out := new(OAuthApplications)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1052,7 +1052,7 @@ func (s *OAuthApplicationsService) ListIter(ctx context.Context, params *OAuthAp
 // The callback URL must be a valid url.
 // All URL schemes are allowed such as `http://`, `https://`, `myapp://`, etc...
 func (s *OAuthApplicationsService) Create(ctx context.Context, params *OAuthApplicationsCreateParams) (*OAuthApplicationWithSecret, error) {
-	req := &request{method: http.MethodPost, path: "/oauth_applications"}
+	req := &request{method: http.MethodPost, path: "/oauth_applications", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1072,7 +1072,7 @@ func (s *OAuthApplicationsService) Get(ctx context.Context, oauthApplicationID s
 	if oauthApplicationID == "" {
 		return nil, missingParam("oauthApplicationID")
 	}
-	req := &request{method: http.MethodGet, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID)}
+	req := &request{method: http.MethodGet, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID), wantBody: true}
 	out := new(OAuthApplication)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1087,7 +1087,7 @@ func (s *OAuthApplicationsService) Update(ctx context.Context, oauthApplicationI
 	if oauthApplicationID == "" {
 		return nil, missingParam("oauthApplicationID")
 	}
-	req := &request{method: http.MethodPatch, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID)}
+	req := &request{method: http.MethodPatch, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1108,7 +1108,7 @@ func (s *OAuthApplicationsService) Delete(ctx context.Context, oauthApplicationI
 	if oauthApplicationID == "" {
 		return nil, missingParam("oauthApplicationID")
 	}
-	req := &request{method: http.MethodDelete, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID)}
+	req := &request{method: http.MethodDelete, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1124,7 +1124,7 @@ func (s *OAuthApplicationsService) RotateSecret(ctx context.Context, oauthApplic
 	if oauthApplicationID == "" {
 		return nil, missingParam("oauthApplicationID")
 	}
-	req := &request{method: http.MethodPost, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID) + "/rotate_secret"}
+	req := &request{method: http.MethodPost, path: "/oauth_applications/" + url.PathEscape(oauthApplicationID) + "/rotate_secret", wantBody: true}
 	out := new(OAuthApplicationWithSecret)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1147,7 +1147,7 @@ func (s *OrganizationDomainService) Update(ctx context.Context, organizationID s
 	if domainID == "" {
 		return nil, missingParam("domainID")
 	}
-	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/domains/" + url.PathEscape(domainID)}
+	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/domains/" + url.PathEscape(domainID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1172,7 +1172,7 @@ func (s *OrganizationDomainsService) Create(ctx context.Context, organizationID 
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/domains"}
+	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/domains", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1192,7 +1192,7 @@ func (s *OrganizationDomainsService) List(ctx context.Context, organizationID st
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/domains"}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/domains", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationDomains)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1234,7 +1234,7 @@ func (s *OrganizationDomainsService) Delete(ctx context.Context, organizationID 
 	if domainID == "" {
 		return nil, missingParam("domainID")
 	}
-	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/domains/" + url.PathEscape(domainID)}
+	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/domains/" + url.PathEscape(domainID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1256,7 +1256,7 @@ type OrganizationInvitationsService struct {
 // You can filter by the invited user email address providing the `query` query parameter.
 // The organization invitations are ordered by descending creation date by default.
 func (s *OrganizationInvitationsService) GetAll(ctx context.Context, params *OrganizationInvitationsGetAllParams) (*OrganizationInvitationsWithPublicOrganizationData, error) {
-	req := &request{method: http.MethodGet, path: "/organization_invitations"}
+	req := &request{method: http.MethodGet, path: "/organization_invitations", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationInvitationsWithPublicOrganizationData)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1310,7 +1310,7 @@ func (s *OrganizationInvitationsService) Create(ctx context.Context, organizatio
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations"}
+	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1335,7 +1335,7 @@ func (s *OrganizationInvitationsService) List(ctx context.Context, organizationI
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations"}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationInvitations)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1386,7 +1386,7 @@ func (s *OrganizationInvitationsService) BulkCreate(ctx context.Context, organiz
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/bulk"}
+	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/bulk", wantBody: true}
 	if params == nil {
 		params = []OrganizationInvitationsBulkCreateParams{}
 	}
@@ -1425,7 +1425,7 @@ func (s *OrganizationInvitationsService) ListPending(ctx context.Context, organi
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/pending"}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/pending", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationInvitations)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1467,7 +1467,7 @@ func (s *OrganizationInvitationsService) Get(ctx context.Context, organizationID
 	if invitationID == "" {
 		return nil, missingParam("invitationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/" + url.PathEscape(invitationID)}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/" + url.PathEscape(invitationID), wantBody: true}
 	out := new(OrganizationInvitation)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1489,7 +1489,7 @@ func (s *OrganizationInvitationsService) Revoke(ctx context.Context, organizatio
 	if invitationID == "" {
 		return nil, missingParam("invitationID")
 	}
-	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/" + url.PathEscape(invitationID) + "/revoke"}
+	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/invitations/" + url.PathEscape(invitationID) + "/revoke", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1519,7 +1519,7 @@ func (s *OrganizationMembershipsService) Create(ctx context.Context, organizatio
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships"}
+	req := &request{method: http.MethodPost, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1539,7 +1539,7 @@ func (s *OrganizationMembershipsService) List(ctx context.Context, organizationI
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships"}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationMemberships)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1581,7 +1581,7 @@ func (s *OrganizationMembershipsService) Update(ctx context.Context, organizatio
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID)}
+	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1604,7 +1604,7 @@ func (s *OrganizationMembershipsService) Delete(ctx context.Context, organizatio
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID)}
+	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID), wantBody: true}
 	out := new(OrganizationMembership)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1624,7 +1624,7 @@ func (s *OrganizationMembershipsService) UpdateMetadata(ctx context.Context, org
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID) + "/metadata"}
+	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/memberships/" + url.PathEscape(userID) + "/metadata", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1641,7 +1641,7 @@ func (s *OrganizationMembershipsService) UpdateMetadata(ctx context.Context, org
 //
 // Retrieves all organization user memberships for the given instance.
 func (s *OrganizationMembershipsService) GetAll(ctx context.Context, params *OrganizationMembershipsGetAllParams) (*OrganizationMemberships, error) {
-	req := &request{method: http.MethodGet, path: "/organization_memberships"}
+	req := &request{method: http.MethodGet, path: "/organization_memberships", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationMemberships)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1685,7 +1685,7 @@ type OrganizationsService struct {
 // The organizations are ordered by descending creation date.
 // Most recent organizations will be returned first.
 func (s *OrganizationsService) List(ctx context.Context, params *OrganizationsListParams) (*Organizations, error) {
-	req := &request{method: http.MethodGet, path: "/organizations"}
+	req := &request{method: http.MethodGet, path: "/organizations", wantBody: true}
 	req.query = params.query()
 	out := new(Organizations)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1731,7 +1731,7 @@ func (s *OrganizationsService) ListIter(ctx context.Context, params *Organizatio
 // The `created_by` user will see this as their [active organization] (https://clerk.com/docs/organizations/overview#active-organization)
 // the next time they create a session, presuming they don't explicitly set a different organization as active before then.
 func (s *OrganizationsService) Create(ctx context.Context, params *OrganizationsCreateParams) (*Organization, error) {
-	req := &request{method: http.MethodPost, path: "/organizations"}
+	req := &request{method: http.MethodPost, path: "/organizations", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1751,7 +1751,7 @@ func (s *OrganizationsService) Get(ctx context.Context, organizationID string, p
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID)}
+	req := &request{method: http.MethodGet, path: "/organizations/" + url.PathEscape(organizationID), wantBody: true}
 	req.query = params.query()
 	out := new(Organization)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -1767,7 +1767,7 @@ func (s *OrganizationsService) Update(ctx context.Context, organizationID string
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID)}
+	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1789,7 +1789,7 @@ func (s *OrganizationsService) Delete(ctx context.Context, organizationID string
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID)}
+	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1807,7 +1807,7 @@ func (s *OrganizationsService) MergeMetadata(ctx context.Context, organizationID
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/metadata"}
+	req := &request{method: http.MethodPatch, path: "/organizations/" + url.PathEscape(organizationID) + "/metadata", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1833,7 +1833,7 @@ func (s *OrganizationsService) UploadLogo(ctx context.Context, organizationID st
 	if params == nil || params.File.Body == nil {
 		return nil, missingParam("params.File")
 	}
-	req := &request{method: http.MethodPut, path: "/organizations/" + url.PathEscape(organizationID) + "/logo"}
+	req := &request{method: http.MethodPut, path: "/organizations/" + url.PathEscape(organizationID) + "/logo", wantBody: true}
 	if params.UploaderUserID != nil {
 		req.form = append(req.form, formField{name: "uploader_user_id", value: *params.UploaderUserID})
 	}
@@ -1852,7 +1852,7 @@ func (s *OrganizationsService) DeleteLogo(ctx context.Context, organizationID st
 	if organizationID == "" {
 		return nil, missingParam("organizationID")
 	}
-	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/logo"}
+	req := &request{method: http.MethodDelete, path: "/organizations/" + url.PathEscape(organizationID) + "/logo", wantBody: true}
 	out := new(Organization)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1869,7 +1869,7 @@ type PhoneNumbersService struct {
 //
 // Create a new phone number
 func (s *PhoneNumbersService) Create(ctx context.Context, params *PhoneNumbersCreateParams) (*PhoneNumber, error) {
-	req := &request{method: http.MethodPost, path: "/phone_numbers"}
+	req := &request{method: http.MethodPost, path: "/phone_numbers", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1889,7 +1889,7 @@ func (s *PhoneNumbersService) Get(ctx context.Context, phoneNumberID string) (*P
 	if phoneNumberID == "" {
 		return nil, missingParam("phoneNumberID")
 	}
-	req := &request{method: http.MethodGet, path: "/phone_numbers/" + url.PathEscape(phoneNumberID)}
+	req := &request{method: http.MethodGet, path: "/phone_numbers/" + url.PathEscape(phoneNumberID), wantBody: true}
 	out := new(PhoneNumber)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1904,7 +1904,7 @@ func (s *PhoneNumbersService) Delete(ctx context.Context, phoneNumberID string) 
 	if phoneNumberID == "" {
 		return nil, missingParam("phoneNumberID")
 	}
-	req := &request{method: http.MethodDelete, path: "/phone_numbers/" + url.PathEscape(phoneNumberID)}
+	req := &request{method: http.MethodDelete, path: "/phone_numbers/" + url.PathEscape(phoneNumberID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -1919,7 +1919,7 @@ func (s *PhoneNumbersService) Update(ctx context.Context, phoneNumberID string, 
 	if phoneNumberID == "" {
 		return nil, missingParam("phoneNumberID")
 	}
-	req := &request{method: http.MethodPatch, path: "/phone_numbers/" + url.PathEscape(phoneNumberID)}
+	req := &request{method: http.MethodPatch, path: "/phone_numbers/" + url.PathEscape(phoneNumberID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1948,7 +1948,7 @@ type ProxyChecksService struct {
 // The `proxy_url` parameter allows for testing proxy configurations for domains that don't have a proxy URL yet, or operate on
 // a different proxy URL than the one provided. It can also be used to re-validate a domain that is already configured to work with a proxy.
 func (s *ProxyChecksService) Verify(ctx context.Context, params *ProxyChecksVerifyParams) (*ProxyCheck, error) {
-	req := &request{method: http.MethodPost, path: "/proxy_checks"}
+	req := &request{method: http.MethodPost, path: "/proxy_checks", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1970,7 +1970,7 @@ type RedirectURLsService struct {
 //
 // Create a redirect URL
 func (s *RedirectURLsService) Create(ctx context.Context, params *RedirectURLsCreateParams) (*RedirectURL, error) {
-	req := &request{method: http.MethodPost, path: "/redirect_urls"}
+	req := &request{method: http.MethodPost, path: "/redirect_urls", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -1990,7 +1990,7 @@ func (s *RedirectURLsService) Get(ctx context.Context, id string) (*RedirectURL,
 	if id == "" {
 		return nil, missingParam("id")
 	}
-	req := &request{method: http.MethodGet, path: "/redirect_urls/" + url.PathEscape(id)}
+	req := &request{method: http.MethodGet, path: "/redirect_urls/" + url.PathEscape(id), wantBody: true}
 	out := new(RedirectURL)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2005,7 +2005,7 @@ func (s *RedirectURLsService) Delete(ctx context.Context, id string) (*DeletedOb
 	if id == "" {
 		return nil, missingParam("id")
 	}
-	req := &request{method: http.MethodDelete, path: "/redirect_urls/" + url.PathEscape(id)}
+	req := &request{method: http.MethodDelete, path: "/redirect_urls/" + url.PathEscape(id), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2020,7 +2020,7 @@ func (s *RedirectURLsService) Delete(ctx context.Context, id string) (*DeletedOb
 // It sends paginated=true, so that the API answers with the total count
 // beside the page (the 2021-02-05 spec shows a bare array).
 func (s *RedirectURLsService) List(ctx context.Context) (*RedirectURLList, error) {
-	req := &request{method: http.MethodGet, path: "/redirect_urls"}
+	req := &request{method: http.MethodGet, path: "/redirect_urls", wantBody: true}
 	req.query = url.Values{}
 	req.query.Set("paginated", "true")
 	out := new(RedirectURLList)
@@ -2054,7 +2054,7 @@ type SAMLConnectionsService struct {
 // Results can be paginated using the optional `limit` and `offset` query parameters.
 // The SAML Connections are ordered by descending creation date and the most recent will be returned first.
 func (s *SAMLConnectionsService) List(ctx context.Context, params *SAMLConnectionsListParams) (*SAMLConnections, error) {
-	req := &request{method: http.MethodGet, path: "/saml_connections"}
+	req := &request{method: http.MethodGet, path: "/saml_connections", wantBody: true}
 	req.query = params.query()
 	out := new(SAMLConnections)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -2090,7 +2090,7 @@ func (s *SAMLConnectionsService) ListIter(ctx context.Context, params *SAMLConne
 //
 // Create a new SAML Connection.
 func (s *SAMLConnectionsService) Create(ctx context.Context, params *SAMLConnectionsCreateParams) (*SAMLConnection, error) {
-	req := &request{method: http.MethodPost, path: "/saml_connections"}
+	req := &request{method: http.MethodPost, path: "/saml_connections", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2110,7 +2110,7 @@ func (s *SAMLConnectionsService) Get(ctx context.Context, samlConnectionID strin
 	if samlConnectionID == "" {
 		return nil, missingParam("samlConnectionID")
 	}
-	req := &request{method: http.MethodGet, path: "/saml_connections/" + url.PathEscape(samlConnectionID)}
+	req := &request{method: http.MethodGet, path: "/saml_connections/" + url.PathEscape(samlConnectionID), wantBody: true}
 	out := new(SAMLConnection)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2125,7 +2125,7 @@ func (s *SAMLConnectionsService) Update(ctx context.Context, samlConnectionID st
 	if samlConnectionID == "" {
 		return nil, missingParam("samlConnectionID")
 	}
-	req := &request{method: http.MethodPatch, path: "/saml_connections/" + url.PathEscape(samlConnectionID)}
+	req := &request{method: http.MethodPatch, path: "/saml_connections/" + url.PathEscape(samlConnectionID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2145,7 +2145,7 @@ func (s *SAMLConnectionsService) Delete(ctx context.Context, samlConnectionID st
 	if samlConnectionID == "" {
 		return nil, missingParam("samlConnectionID")
 	}
-	req := &request{method: http.MethodDelete, path: "/saml_connections/" + url.PathEscape(samlConnectionID)}
+	req := &request{method: http.MethodDelete, path: "/saml_connections/" + url.PathEscape(samlConnectionID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2168,7 +2168,7 @@ type SessionsService struct {
 // It sends paginated=true, so that the API answers with the total count
 // beside the page (the 2021-02-05 spec shows a bare array).
 func (s *SessionsService) List(ctx context.Context, params *SessionsListParams) (*SessionList, error) {
-	req := &request{method: http.MethodGet, path: "/sessions"}
+	req := &request{method: http.MethodGet, path: "/sessions", wantBody: true}
 	req.query = params.query()
 	req.query.Set("paginated", "true")
 	out := new(SessionList)
@@ -2208,7 +2208,7 @@ func (s *SessionsService) Get(ctx context.Context, sessionID string) (*Session, 
 	if sessionID == "" {
 		return nil, missingParam("sessionID")
 	}
-	req := &request{method: http.MethodGet, path: "/sessions/" + url.PathEscape(sessionID)}
+	req := &request{method: http.MethodGet, path: "/sessions/" + url.PathEscape(sessionID), wantBody: true}
 	out := new(Session)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2224,7 +2224,7 @@ func (s *SessionsService) Revoke(ctx context.Context, sessionID string) (*Sessio
 	if sessionID == "" {
 		return nil, missingParam("sessionID")
 	}
-	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/revoke"}
+	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/revoke", wantBody: true}
 	out := new(Session)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2245,7 +2245,7 @@ func (s *SessionsService) Verify(ctx context.Context, sessionID string, params *
 	if sessionID == "" {
 		return nil, missingParam("sessionID")
 	}
-	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/verify"}
+	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/verify", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2268,7 +2268,7 @@ func (s *SessionsService) CreateTokenFromTemplate(ctx context.Context, sessionID
 	if templateName == "" {
 		return nil, missingParam("templateName")
 	}
-	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/tokens/" + url.PathEscape(templateName)}
+	req := &request{method: http.MethodPost, path: "/sessions/" + url.PathEscape(sessionID) + "/tokens/" + url.PathEscape(templateName), wantBody: true}
 	out := new(SessionsCreateTokenFromTemplateResponse)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2287,7 +2287,7 @@ type SignInTokensService struct {
 // By default, sign-in tokens expire in 30 days.
 // You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
 func (s *SignInTokensService) Create(ctx context.Context, params *SignInTokensCreateParams) (*SignInToken, error) {
-	req := &request{method: http.MethodPost, path: "/sign_in_tokens"}
+	req := &request{method: http.MethodPost, path: "/sign_in_tokens", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2307,7 +2307,7 @@ func (s *SignInTokensService) Revoke(ctx context.Context, signInTokenID string) 
 	if signInTokenID == "" {
 		return nil, missingParam("signInTokenID")
 	}
-	req := &request{method: http.MethodPost, path: "/sign_in_tokens/" + url.PathEscape(signInTokenID) + "/revoke"}
+	req := &request{method: http.MethodPost, path: "/sign_in_tokens/" + url.PathEscape(signInTokenID) + "/revoke", wantBody: true}
 	out := new(SignInToken)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2327,7 +2327,7 @@ func (s *SignUpsService) Update(ctx context.Context, id string, params *SignUpsU
 	if id == "" {
 		return nil, missingParam("id")
 	}
-	req := &request{method: http.MethodPatch, path: "/sign_ups/" + url.PathEscape(id)}
+	req := &request{method: http.MethodPatch, path: "/sign_ups/" + url.PathEscape(id), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2357,7 +2357,7 @@ func (s *TemplatesService) Preview(ctx context.Context, templateType string, slu
 	if slug == "" {
 		return nil, missingParam("slug")
 	}
-	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/preview"}
+	req := &request{method: http.MethodPost, path: "/templates/" + url.PathEscape(templateType) + "/" + url.PathEscape(slug) + "/preview", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2379,7 +2379,7 @@ type TestingTokensService struct {
 //
 // Retrieve a new testing token. Only available for development instances.
 func (s *TestingTokensService) Create(ctx context.Context) (*TestingToken, error) {
-	req := &request{method: http.MethodPost, path: "/testing_tokens"}
+	req := &request{method: http.MethodPost, path: "/testing_tokens", wantBody: true}
 	out := new(TestingToken)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2399,7 +2399,7 @@ type UsersService struct {
 //
 // The API returns this list as a bare array, without a total count.
 func (s *UsersService) List(ctx context.Context, params *UsersListParams) ([]*User, error) {
-	req := &request{method: http.MethodGet, path: "/users"}
+	req := &request{method: http.MethodGet, path: "/users", wantBody: true}
 	req.query = params.query()
 	var out []*User
 	if err := s.core.do(ctx, req, &out); err != nil {
@@ -2441,7 +2441,7 @@ func (s *UsersService) ListIter(ctx context.Context, params *UsersListParams) it
 //
 // A rate limit rule of 20 requests per 10 seconds is applied to this endpoint.
 func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams) (*User, error) {
-	req := &request{method: http.MethodPost, path: "/users"}
+	req := &request{method: http.MethodPost, path: "/users", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2458,7 +2458,7 @@ func (s *UsersService) Create(ctx context.Context, params *UsersCreateParams) (*
 //
 // Returns a total count of all users that match the given filtering criteria.
 func (s *UsersService) Count(ctx context.Context, params *UsersCountParams) (*TotalCount, error) {
-	req := &request{method: http.MethodGet, path: "/users/count"}
+	req := &request{method: http.MethodGet, path: "/users/count", wantBody: true}
 	req.query = params.query()
 	out := new(TotalCount)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -2474,7 +2474,7 @@ func (s *UsersService) Get(ctx context.Context, userID string) (*User, error) {
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID)}
+	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID), wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2500,7 +2500,7 @@ func (s *UsersService) Update(ctx context.Context, userID string, params *UsersU
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPatch, path: "/users/" + url.PathEscape(userID)}
+	req := &request{method: http.MethodPatch, path: "/users/" + url.PathEscape(userID), wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2520,7 +2520,7 @@ func (s *UsersService) Delete(ctx context.Context, userID string) (*DeletedObjec
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID)}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2535,7 +2535,7 @@ func (s *UsersService) Ban(ctx context.Context, userID string) (*User, error) {
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/ban"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/ban", wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2550,7 +2550,7 @@ func (s *UsersService) Unban(ctx context.Context, userID string) (*User, error) 
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/unban"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/unban", wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2566,7 +2566,7 @@ func (s *UsersService) Lock(ctx context.Context, userID string) (*User, error) {
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/lock"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/lock", wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2581,7 +2581,7 @@ func (s *UsersService) Unlock(ctx context.Context, userID string) (*User, error)
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/unlock"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/unlock", wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2599,7 +2599,7 @@ func (s *UsersService) SetProfileImage(ctx context.Context, userID string, param
 	if params == nil || params.File.Body == nil {
 		return nil, missingParam("params.File")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/profile_image"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/profile_image", wantBody: true}
 	req.form = append(req.form, formField{name: "file", file: &params.File})
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -2615,7 +2615,7 @@ func (s *UsersService) DeleteProfileImage(ctx context.Context, userID string) (*
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/profile_image"}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/profile_image", wantBody: true}
 	out := new(User)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2637,7 +2637,7 @@ func (s *UsersService) UpdateMetadata(ctx context.Context, userID string, params
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPatch, path: "/users/" + url.PathEscape(userID) + "/metadata"}
+	req := &request{method: http.MethodPatch, path: "/users/" + url.PathEscape(userID) + "/metadata", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2664,7 +2664,7 @@ func (s *UsersService) GetOAuthAccessToken(ctx context.Context, userID string, p
 	if provider == "" {
 		return nil, missingParam("provider")
 	}
-	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/oauth_access_tokens/" + url.PathEscape(provider)}
+	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/oauth_access_tokens/" + url.PathEscape(provider), wantBody: true}
 	req.query = url.Values{}
 	req.query.Set("paginated", "true")
 	out := new(OAuthAccessTokenList)
@@ -2694,7 +2694,7 @@ func (s *UsersService) GetOrganizationMemberships(ctx context.Context, userID st
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/organization_memberships"}
+	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/organization_memberships", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationMemberships)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -2733,7 +2733,7 @@ func (s *UsersService) GetOrganizationInvitations(ctx context.Context, userID st
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/organization_invitations"}
+	req := &request{method: http.MethodGet, path: "/users/" + url.PathEscape(userID) + "/organization_invitations", wantBody: true}
 	req.query = params.query()
 	out := new(OrganizationInvitationsWithPublicOrganizationData)
 	if err := s.core.do(ctx, req, out); err != nil {
@@ -2773,7 +2773,7 @@ func (s *UsersService) VerifyPassword(ctx context.Context, userID string, params
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/verify_password"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/verify_password", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2796,7 +2796,7 @@ func (s *UsersService) VerifyTOTP(ctx context.Context, userID string, params *Us
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/verify_totp"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/verify_totp", wantBody: true}
 	if params != nil {
 		req.body = params
 	} else {
@@ -2816,7 +2816,7 @@ func (s *UsersService) DisableMFA(ctx context.Context, userID string) (*UsersDis
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/mfa"}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/mfa", wantBody: true}
 	out := new(UsersDisableMFAResponse)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2831,7 +2831,7 @@ func (s *UsersService) DeleteBackupCodes(ctx context.Context, userID string) (*U
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/backup_code"}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/backup_code", wantBody: true}
 	out := new(UsersDeleteBackupCodesResponse)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2849,7 +2849,7 @@ func (s *UsersService) DeletePasskey(ctx context.Context, userID string, passkey
 	if passkeyIdentificationID == "" {
 		return nil, missingParam("passkeyIdentificationID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/passkeys/" + url.PathEscape(passkeyIdentificationID)}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/passkeys/" + url.PathEscape(passkeyIdentificationID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2867,7 +2867,7 @@ func (s *UsersService) DeleteWeb3Wallet(ctx context.Context, userID string, web3
 	if web3WalletIdentificationID == "" {
 		return nil, missingParam("web3WalletIdentificationID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/web3_wallets/" + url.PathEscape(web3WalletIdentificationID)}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/web3_wallets/" + url.PathEscape(web3WalletIdentificationID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2882,7 +2882,7 @@ func (s *UsersService) CreateTOTP(ctx context.Context, userID string) (*TOTP, er
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/totp"}
+	req := &request{method: http.MethodPost, path: "/users/" + url.PathEscape(userID) + "/totp", wantBody: true}
 	out := new(TOTP)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2897,7 +2897,7 @@ func (s *UsersService) DeleteTOTP(ctx context.Context, userID string) (*UsersDel
 	if userID == "" {
 		return nil, missingParam("userID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/totp"}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/totp", wantBody: true}
 	out := new(UsersDeleteTOTPResponse)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2915,7 +2915,7 @@ func (s *UsersService) DeleteExternalAccount(ctx context.Context, userID string,
 	if externalAccountID == "" {
 		return nil, missingParam("externalAccountID")
 	}
-	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/external_accounts/" + url.PathEscape(externalAccountID)}
+	req := &request{method: http.MethodDelete, path: "/users/" + url.PathEscape(userID) + "/external_accounts/" + url.PathEscape(externalAccountID), wantBody: true}
 	out := new(DeletedObject)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2932,7 +2932,7 @@ type WebhooksService struct {
 //
 // Create a Svix app and associate it with the current instance
 func (s *WebhooksService) CreateSvixApp(ctx context.Context) (*SvixURL, error) {
-	req := &request{method: http.MethodPost, path: "/webhooks/svix"}
+	req := &request{method: http.MethodPost, path: "/webhooks/svix", wantBody: true}
 	out := new(SvixURL)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err
@@ -2952,7 +2952,7 @@ func (s *WebhooksService) DeleteSvixApp(ctx context.Context) error {
 //
 // Generate a new url for accessing the Svix's management dashboard for that particular instance
 func (s *WebhooksService) GenerateSvixAuthURL(ctx context.Context) (*SvixURL, error) {
-	req := &request{method: http.MethodPost, path: "/webhooks/svix_url"}
+	req := &request{method: http.MethodPost, path: "/webhooks/svix_url", wantBody: true}
 	out := new(SvixURL)
 	if err := s.core.do(ctx, req, out); err != nil {
 		return nil, err

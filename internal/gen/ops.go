@@ -352,6 +352,12 @@ func (b *builder) buildResult(o *operation, op *openapi3.Operation, prefix strin
 	}
 }
 
+// AnswersJSON reports whether the operation's success response has a JSON
+// schema, so that a 2xx answer with an empty or null body is an error.
+func (o *operation) AnswersJSON() bool {
+	return o.Result != "" && o.Result != "[]byte"
+}
+
 func isListType(t *typeDef) bool {
 	d, n := fieldByName(t, "Data"), fieldByName(t, "TotalCount")
 	return d != nil && n != nil && strings.HasPrefix(d.Type, "[]")
