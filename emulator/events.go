@@ -95,25 +95,53 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 	return nil
 }
 
+// emittingKnown is emitting for an event whose data does not depend on
+// the write's transaction: outside a Tx, its messages are built before the
+// transaction, so that the database (SQLite's one writer) is held for the
+// write and the enqueue only.
+func (e *eventStore) emittingKnown(ctx context.Context, eventType string, write func(tx store.Store) error, data func() (json.RawMessage, error)) error {
+	if e.pending != nil || !slices.ContainsFunc(e.c.webhooks, func(ep WebhookEndpoint) bool { return ep.wants(eventType) }) {
+		return e.emitting(ctx, eventType, write, func(store.Store) (json.RawMessage, error) { return data() })
+	}
+	d, err := data()
+	if err != nil {
+		return err
+	}
+	msgs, err := e.c.eventMessages(eventType, d)
+	if err != nil {
+		return err
+	}
+	err = e.Store.Tx(ctx, func(tx store.Store) error {
+		if err := write(tx); err != nil {
+			return err
+		}
+		return tx.EnqueueOutbox(ctx, msgs...)
+	})
+	if err == nil && e.c.eventsSaved != nil {
+		e.c.eventsSaved()
+	}
+	return err
+}
+
 // InsertUser saves a new user and emits user.created.
 func (e *eventStore) InsertUser(ctx context.Context, u *store.User) error {
-	return e.emitting(ctx, "user.created",
+	return e.emittingKnown(ctx, "user.created",
 		func(tx store.Store) error { return tx.InsertUser(ctx, u) },
-		func(store.Store) (json.RawMessage, error) { return userEventJSON(u) })
+		func() (json.RawMessage, error) { return userEventJSON(u) })
 }
 
 // UpdateUser saves a changed user and emits user.updated.
 func (e *eventStore) UpdateUser(ctx context.Context, u *store.User) error {
-	return e.emitting(ctx, "user.updated",
+	return e.emittingKnown(ctx, "user.updated",
 		func(tx store.Store) error { return tx.UpdateUser(ctx, u) },
-		func(store.Store) (json.RawMessage, error) { return userEventJSON(u) })
+		func() (json.RawMessage, error) { return userEventJSON(u) })
 }
 
 // DeleteUser deletes a user and emits user.deleted.
 func (e *eventStore) DeleteUser(ctx context.Context, id string) error {
-	return e.emitting(ctx, "user.deleted",
+	return e.emittingKnown(ctx, "user.deleted",
 		func(tx store.Store) error { return tx.DeleteUser(ctx, id) },
-		func(store.Store) (json.RawMessage, error) { return deletedJSON("user", id) })
+		func() (json.RawMessage, error) { return deletedJSON("user", id) })
 }
 
 // emit records an event of the transaction tx, whose data data gives, to

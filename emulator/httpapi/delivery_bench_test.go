@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"flag"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -17,8 +19,16 @@ import (
 	"github.com/clerkgo/clerk"
 	"github.com/clerkgo/clerk/emulator"
 	"github.com/clerkgo/clerk/emulator/delivery"
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/postgres"
+	"github.com/clerkgo/clerk/emulator/store/postgres/pgtest"
 	"github.com/clerkgo/clerk/emulator/store/sqlite"
 )
+
+// benchPostgres runs BenchmarkCreateUsersWithDelivery on PostgreSQL, a
+// fresh database of the server pgtest.EnvDSN names per op (give it a
+// durable server: the throwaway one of the tests does not fsync).
+var benchPostgres = flag.Bool("delivery.postgres", false, "BenchmarkCreateUsersWithDelivery on PostgreSQL ("+pgtest.EnvDSN+")")
 
 // BenchmarkCreateUsersWithDelivery is issue 10's delivery goal: 1,000
 // users created through the API as fast as 8 concurrent SDK clients can,
@@ -44,7 +54,16 @@ func BenchmarkCreateUsersWithDelivery(b *testing.B) {
 				b.StopTimer()
 				received.Store(0)
 				ctx, cancel := context.WithCancel(context.Background())
-				st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "clerk.db"))
+				var st store.Store
+				var err error
+				if *benchPostgres {
+					if os.Getenv(pgtest.EnvDSN) == "" {
+						b.Fatalf("-delivery.postgres wants %s: a durable PostgreSQL server", pgtest.EnvDSN)
+					}
+					st, err = postgres.Open(ctx, pgtest.NewDatabase(b))
+				} else {
+					st, err = sqlite.Open(ctx, filepath.Join(b.TempDir(), "clerk.db"))
+				}
 				if err != nil {
 					b.Fatal(err)
 				}
