@@ -32,6 +32,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -45,6 +46,7 @@ var templateFS embed.FS
 
 func main() {
 	specPath := flag.String("spec", "api/bapi-2021-02-05.yml", "the OpenAPI spec to generate from")
+	serverSpecPath := flag.String("server-spec", "api/bapi-2021-02-05.yml", "the OpenAPI spec of the server's models and routes")
 	opsPath := flag.String("ops", "api/operations.tsv", "group and method names of every operation")
 	laterPath := flag.String("later", "api/bapi-2026-05-12.yml", "a later spec: which list operations accept paginated=true")
 	deprPath := flag.String("deprecations", "api/deprecations.tsv", "what to use instead of each deprecated operation")
@@ -57,7 +59,7 @@ func main() {
 	verbose := flag.Bool("v", false, "print what was written and how long it took")
 	flag.Parse()
 	start := time.Now()
-	if err := run(*specPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *serverModels, *verbose); err != nil {
+	if err := run(*specPath, *serverSpecPath, *opsPath, *laterPath, *deprPath, *outDir, *readme, *server, *serverModels, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
@@ -82,10 +84,16 @@ func loadSpec(path string) (*openapi3.T, error) {
 	return doc, nil
 }
 
-func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server, serverModelsDir string, verbose bool) error {
+func run(specPath, serverSpecPath, opsPath, laterPath, deprPath, outDir, readme, server, serverModelsDir string, verbose bool) error {
 	doc, err := loadSpec(specPath)
 	if err != nil {
 		return err
+	}
+	serverDoc := doc
+	if serverSpecPath != specPath {
+		if serverDoc, err = loadSpec(serverSpecPath); err != nil {
+			return err
+		}
 	}
 	later, err := loadSpec(laterPath)
 	if err != nil {
@@ -102,10 +110,54 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server, serverM
 	if err != nil {
 		return err
 	}
+	sdkRows, legacy := rowsOf(doc, rows)
+	serverRows, _ := rowsOf(serverDoc, rows)
+	// An operation of the table the SDK's spec lacks is one of an older
+	// version, which the SDK keeps by hand (legacy.go).
+	for _, r := range legacy {
+		if !slices.ContainsFunc(serverRows, func(s tsvRow) bool { return s.OperationID == r.OperationID }) {
+			return fmt.Errorf("%s: %s is in neither %s nor %s", opsPath, r.OperationID, specPath, serverSpecPath)
+		}
+	}
+	m, err := build(doc, sdkRows, depr, paginatedPaths(later), overridesFor(specPath))
+	if err != nil {
+		return err
+	}
+	sm := m
+	if serverDoc != doc {
+		if sm, err = build(serverDoc, serverRows, nil, paginatedPaths(later), overridesFor(serverSpecPath)); err != nil {
+			return fmt.Errorf("the server's model: %w", err)
+		}
+	}
+	return write(m, sm, specPath, serverSpecPath, outDir, readme, server, serverModelsDir, verbose)
+}
+
+// rowsOf splits the operations table into the rows of doc's operations and
+// the others.
+func rowsOf(doc *openapi3.T, rows []tsvRow) (in, out []tsvRow) {
+	ids := map[string]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ids[op.OperationID] = true
+		}
+	}
+	for _, r := range rows {
+		if ids[r.OperationID] {
+			in = append(in, r)
+		} else {
+			out = append(out, r)
+		}
+	}
+	return in, out
+}
+
+// build makes the model of doc: every component schema a type, and the
+// operations rows name, grouped into services.
+func build(doc *openapi3.T, rows []tsvRow, depr map[string]string, paginated map[string]bool, overrides map[string]string) (*model, error) {
 	b := &builder{
 		doc: doc, types: map[string]*typeDef{}, schemaOf: map[string]string{},
-		built: map[string]bool{}, paginated: paginatedPaths(later), respTypes: map[string]string{},
-		reserved: reserved, overrides: typeOverrides,
+		built: map[string]bool{}, paginated: paginated, respTypes: map[string]string{},
+		reserved: reserved, overrides: overrides,
 	}
 	// Every component schema is a model, used by an operation or not.
 	names := make([]string, 0, len(doc.Components.Schemas))
@@ -118,19 +170,27 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server, serverM
 	}
 	m := &model{Services: b.buildOperations(rows, depr)}
 	if len(b.errs) > 0 {
-		return errors.Join(b.errs...)
+		return nil, errors.Join(b.errs...)
 	}
 	for _, t := range b.types {
 		m.Types = append(m.Types, t)
 	}
 	sort.Slice(m.Types, func(i, j int) bool { return m.Types[i].Name < m.Types[j].Name })
+	return m, nil
+}
 
-	// The spec's info.version is "v1"; the API version is in its file name.
-	version := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(specPath), "bapi-"), filepath.Ext(specPath))
-	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version, "Package": "clerk"}
-	// The server's models: the same, in their own package, so that the
-	// SDK's can move on without changing what the server stores.
-	serverData := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": version, "Package": serverModels}
+// specVersion is the API version of a spec: its info.version is "v1", the
+// version is in its file name.
+func specVersion(path string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "bapi-"), filepath.Ext(path))
+}
+
+// write renders the SDK's files from m, the server's from sm.
+func write(m, sm *model, specPath, serverSpecPath, outDir, readme, server, serverModelsDir string, verbose bool) error {
+	data := map[string]any{"Model": m, "Spec": filepath.ToSlash(specPath), "Version": specVersion(specPath), "Package": "clerk"}
+	// The server's models, in their own package, so that the SDK's follow
+	// the current version without changing what the server stores.
+	serverData := map[string]any{"Model": sm, "Spec": filepath.ToSlash(serverSpecPath), "Version": specVersion(serverSpecPath), "Package": serverModels}
 	for _, f := range []struct {
 		tmpl, out string
 		data      map[string]any
@@ -140,8 +200,8 @@ func run(specPath, opsPath, laterPath, deprPath, outDir, readme, server, serverM
 		{"services.go.tmpl", filepath.Join(outDir, "services_gen.go"), data},
 		{"models.go.tmpl", filepath.Join(serverModelsDir, "models_gen.go"), serverData},
 		{"params.go.tmpl", filepath.Join(serverModelsDir, "params_gen.go"), serverData},
-		{"backend.go.tmpl", filepath.Join(server, "backend_gen.go"), data},
-		{"routes.go.tmpl", filepath.Join(server, "httpapi", "routes_gen.go"), data},
+		{"backend.go.tmpl", filepath.Join(server, "backend_gen.go"), serverData},
+		{"routes.go.tmpl", filepath.Join(server, "httpapi", "routes_gen.go"), serverData},
 	} {
 		src, err := render(f.tmpl, f.data)
 		if err != nil {

@@ -86,6 +86,9 @@ type queryParam struct {
 	Field   string // Go field name in Params
 	Kind    string // "string", "int64", "bool", "[]string"
 	Comment string
+	// Required parameters are plain fields (not pointers), always sent;
+	// a required string must not be empty.
+	Required bool
 }
 
 type formPart struct {
@@ -302,8 +305,21 @@ func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 	case len(s.AllOf) > 1:
 		return "*" + b.structType(b.typeName(hint), s, "", "").Name
 	case len(s.AnyOf) > 0:
-		b.fail("%s: anyOf is not supported", hint)
-		return "any"
+		// Inline objects only (the answers of a verification: the token,
+		// or {active: false}): one struct of all their fields, each
+		// optional, since an answer has the fields of one of them.
+		merged := &openapi3.Schema{Type: &openapi3.Types{"object"}, Properties: openapi3.Schemas{}}
+		for _, v := range s.AnyOf {
+			if v.Ref != "" || !v.Value.Type.Is("object") {
+				b.fail("%s: anyOf of other than inline objects is not supported", hint)
+				return "any"
+			}
+			for k, p := range v.Value.Properties {
+				merged.Properties[k] = p
+			}
+		}
+		doc := fmt.Sprintf("The answer is one of %d shapes; the fields of the others are absent.", len(s.AnyOf))
+		return "*" + b.structType(b.typeName(hint), merged, strings.TrimSpace(s.Description+"\n\n"+doc), "").Name
 	}
 	t := s.Type
 	switch {

@@ -52,7 +52,8 @@ var initialisms = map[string]string{
 	"urls":  "URLs",
 }
 
-// typeOverrides renames types after rule 1 or 3 produced a name.
+// typeOverrides renames types of the 2021-02-05 spec after rule 1 or 3
+// produced a name.
 var typeOverrides = map[string]string{
 	// The spec's "Client" (a device's sign-in state) would collide with the
 	// SDK's own *clerk.Client.
@@ -140,10 +141,28 @@ func goName(s string) string {
 	return b.String()
 }
 
-// typeName applies rules 2 and 3 to a raw name (package clerk's
-// overrides).
+// typeName applies rules 2 and 3 to a raw name (the overrides of the
+// 2021-02-05 spec).
 func typeName(raw string) string {
 	return renamed(raw, typeOverrides)
+}
+
+// overridesFor returns the type overrides of a spec: currentTypeOverrides
+// for the current version's, typeOverrides for 2021-02-05's.
+func overridesFor(specPath string) map[string]string {
+	if specVersion(specPath) == "2021-02-05" {
+		return typeOverrides
+	}
+	return currentTypeOverrides
+}
+
+// currentTypeOverrides is typeOverrides for the current spec (2026-05-12),
+// whose schemas name the SAML connection, its summary in an account, and
+// the passkey apart already.
+var currentTypeOverrides = map[string]string{
+	// The spec's "Client" (a device's sign-in state) would collide with the
+	// SDK's own *clerk.Client.
+	"Client": "ClientObject",
 }
 
 // typeName applies rules 2 and 3 with the builder's overrides.

@@ -78,6 +78,9 @@ func paginatedPaths(later *openapi3.T) map[string]bool {
 	return out
 }
 
+// buildOperations builds the operations rows name; deprecations, nil for
+// the server's model (which has no use for them), says what to use
+// instead of each deprecated one.
 func (b *builder) buildOperations(rows []tsvRow, deprecations map[string]string) []*service {
 	byID := map[string]*openapi3.Operation{}
 	where := map[string][2]string{}
@@ -119,10 +122,10 @@ func (b *builder) buildOperations(rows []tsvRow, deprecations map[string]string)
 			OperationID: r.OperationID, HTTPMethod: r.HTTP, Path: r.Path,
 			Summary: r.Summary, Description: op.Description,
 		}
-		if op.Deprecated != (r.Deprecated == "deprecated") {
+		if deprecations != nil && op.Deprecated != (r.Deprecated == "deprecated") {
 			b.fail("%s: deprecated in the spec and in operations.tsv disagree", r.OperationID)
 		}
-		if op.Deprecated {
+		if op.Deprecated && deprecations != nil {
 			o.Deprecated = deprecations[r.OperationID]
 			if o.Deprecated == "" {
 				b.fail("%s is deprecated: say what to use instead in api/deprecations.tsv", r.OperationID)
@@ -168,6 +171,11 @@ func (b *builder) buildOperation(o *operation, op *openapi3.Operation) {
 		}
 	}
 	// Query parameters.
+	o.Paginated = b.paginated[o.HTTPMethod+" "+o.Path]
+	goNames := map[string]int{}
+	for _, pr := range op.Parameters {
+		goNames[goName(pr.Value.Name)]++
+	}
 	var fields []*field
 	for _, pr := range op.Parameters {
 		p := pr.Value
@@ -178,6 +186,12 @@ func (b *builder) buildOperation(o *operation, op *openapi3.Operation) {
 		default:
 			b.fail("%s: %s parameters are not supported", o.OperationID, p.In)
 			continue
+		}
+		if p.Deprecated && goNames[goName(p.Name)] > 1 {
+			continue // an old spelling of another parameter (frontendApi, frontend_api)
+		}
+		if p.Name == "paginated" && o.Paginated {
+			continue // always sent: see below
 		}
 		q := &queryParam{Name: p.Name, Field: goName(p.Name)}
 		s := p.Schema.Value
@@ -198,17 +212,14 @@ func (b *builder) buildOperation(o *operation, op *openapi3.Operation) {
 			b.fail("%s: query parameter %s has an unsupported type", o.OperationID, p.Name)
 			continue
 		}
-		if p.Required {
-			b.fail("%s: required query parameters are not supported", o.OperationID)
-		}
+		q.Required = p.Required
 		o.Query = append(o.Query, q)
 		typ := "*" + q.Kind
-		if q.Kind == "[]string" {
+		if q.Kind == "[]string" || q.Required {
 			typ = q.Kind
 		}
 		fields = append(fields, &field{Name: q.Field, Type: typ, JSON: p.Name, Tag: "-", Doc: paramDoc(p)})
 	}
-	o.Paginated = b.paginated[o.HTTPMethod+" "+o.Path]
 	// Request body.
 	var bodyFields []*field
 	if rb := op.RequestBody; rb != nil {
