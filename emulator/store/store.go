@@ -130,32 +130,37 @@ type Store interface {
 	// of the transaction: the messages commit with the change, or not at
 	// all. Attempts and LeasedUntil are stored as 0 whatever they hold; an
 	// ID that is already in the outbox is a *ConflictError{Kind:
-	// "outbox_message"}, and nothing is saved. Seqs are given in commit
-	// order, so an enqueue waits for any other transaction that has
-	// enqueued to end (on PostgreSQL; SQLite's transactions are serialised
-	// already): a transaction should enqueue last, after its other writes,
-	// so that it holds that wait for as short a time as possible and never
-	// waits for a row lock while holding it.
+	// "outbox_message"}, and nothing is saved. It takes no lock that other
+	// enqueues wait for (on PostgreSQL; SQLite's transactions are
+	// serialised anyway). A transaction should enqueue last, after its
+	// other reads and writes: its Seqs are then higher than those of every
+	// change it depends on (see OutboxMessage.Seq), which is what keeps
+	// the delivery of related changes in order.
 	EnqueueOutbox(ctx context.Context, msgs ...*OutboxMessage) error
 	// ClaimOutbox claims due messages for delivery and returns them in Seq
-	// order: of up to c.Limit endpoints, the oldest message (lowest Seq)
-	// left of the endpoint, if it is due (NextAttemptAt <= c.Now) and not
-	// leased (LeasedUntil <= c.Now), and with c.Run > 1 the messages after
-	// it, in Seq order, up to c.Run in all and as long as each is due and
-	// not leased: a run. So a claim returns one run per endpoint at most,
-	// and none of an endpoint whose oldest message is in flight or waiting
-	// for a retry: an endpoint's messages are delivered one at a time, in
-	// Seq order (a run's one after the other, each after the previous one's
-	// attempt ended). Each claimed message is leased until c.LeaseUntil and
-	// its Attempts counts this attempt (1 on the first): it is not claimed
-	// again before the lease ends, unless an end of the attempt (AckOutbox,
-	// RetryOutbox, SettleOutbox) comes first; a lease that ends (the claimer
-	// died) makes the message claimable again, with the next attempt number.
-	// Concurrent claims, of this process or of others on the same database,
-	// never return the same message for one lease, nor messages of one
-	// endpoint to two claims at once (PostgreSQL: the oldest message of the
-	// endpoint is locked FOR UPDATE SKIP LOCKED before its run is taken;
-	// SQLite: serialised writes).
+	// order: of up to c.Limit endpoints with no message leased, the oldest
+	// message (lowest Seq) committed of the endpoint, if it is due
+	// (NextAttemptAt <= c.Now) and not leased (LeasedUntil <= c.Now), and
+	// with c.Run > 1 the messages after it, in Seq order, up to c.Run in all
+	// and as long as each is due and not leased: a run. So a claim returns
+	// one run per endpoint at most, and none of an endpoint with a message
+	// in flight, or whose oldest message waits for a retry: an endpoint's
+	// messages are delivered one at a time (a run's one after the other,
+	// each after the previous one's attempt ended), in Seq order among
+	// those committed when they are claimed. A message that commits after
+	// messages of higher Seqs were claimed (PostgreSQL: its transaction
+	// took its Seq first, and committed later) is the next claimed of its
+	// endpoint, once no message of it is in flight. Each claimed message is
+	// leased until c.LeaseUntil and its Attempts counts this attempt (1 on
+	// the first): it is not claimed again before the lease ends, unless an
+	// end of the attempt (AckOutbox, RetryOutbox, SettleOutbox) comes
+	// first; a lease that ends (the claimer died) makes the message
+	// claimable again, with the next attempt number. Concurrent claims, of
+	// this process or of others on the same database, never return the
+	// same message for one lease, nor messages of one endpoint to two
+	// claims at once (PostgreSQL: a claim locks each endpoint it takes
+	// until it commits, skipping those other claims hold, and then reads
+	// the endpoint's messages as committed; SQLite: serialised writes).
 	ClaimOutbox(ctx context.Context, c OutboxClaim) ([]*OutboxMessage, error)
 	// AckOutbox ends attempt number attempt (the claimed message's
 	// Attempts) of a message successfully: the message is deleted, and the
@@ -372,7 +377,8 @@ type OutboxMessage struct {
 	// svix-id of a webhook). Indexed text: at most MaxKeyBytes; not "".
 	ID string
 	// Endpoint is where the message goes: the messages of one endpoint are
-	// claimed one at a time, in Seq order. Indexed text; not "".
+	// claimed one at a time, in Seq order among those committed (see
+	// ClaimOutbox). Indexed text; not "".
 	Endpoint string
 	// EventType is the event's type, e.g. "user.created". Indexed text.
 	EventType string
@@ -392,10 +398,15 @@ type OutboxMessage struct {
 	// sets it (EnqueueOutbox ignores it).
 	LeasedUntil int64
 	// Seq is the message's position in the outbox, assigned by
-	// EnqueueOutbox: unique, and increasing in the order the messages
-	// committed (the messages of one EnqueueOutbox in the order given), so
-	// that a message committed later never has a lower Seq than one that
-	// a claim could already see. EnqueueOutbox ignores the value given.
+	// EnqueueOutbox: unique, increasing in the order the messages were
+	// enqueued (the messages of one EnqueueOutbox in the order given), and
+	// so in the order of changes related to one another: a change that
+	// read or waited for another's writes before it enqueued (or began
+	// after the other committed) has the higher Seqs. Changes that ran at
+	// once, each independent of the other, may commit in the other order
+	// than their Seqs (on PostgreSQL; SQLite commits one write at a time,
+	// in Seq order): their messages are delivered in either order, never
+	// two of an endpoint at once. EnqueueOutbox ignores the value given.
 	Seq int64
 }
 

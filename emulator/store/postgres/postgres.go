@@ -44,6 +44,10 @@ const MaxConns = 20
 // migrations of concurrent Opens ("clerkemu" in ASCII).
 const migrationLockKey int64 = 0x636c65726b656d75
 
+// outboxLockClass is the first key of the advisory locks of outbox
+// endpoints ("clko" in ASCII), the second the endpoint's hash.
+const outboxLockClass = "1668049775"
+
 // Store is a store.Store kept in a PostgreSQL database.
 type Store struct {
 	*sqlstore.Store
@@ -54,11 +58,14 @@ var _ store.Store = (*Store)(nil)
 var dialect = &sqlstore.Dialect{
 	Numbered: true,
 	// One snapshot for the statements of a read.
-	ReadTx:     &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-	Violation:  violation,
-	Retryable:  retryable,
-	RowLock:    " FOR UPDATE",
-	SkipLocked: " FOR UPDATE SKIP LOCKED",
+	ReadTx:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+	Violation: violation,
+	Retryable: retryable,
+	RowLock:   " FOR UPDATE",
+	// An advisory lock of the transaction, keyed by the endpoint's hash in
+	// a class of its own: two endpoints of one hash only hold each other's
+	// claims back, never take one's messages for the other's.
+	OutboxEndpointLock: "pg_try_advisory_xact_lock(" + outboxLockClass + ", hashtext(h.endpoint))",
 	LockMigrations: func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey)
 		return err

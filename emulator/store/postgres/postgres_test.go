@@ -264,9 +264,10 @@ func TestTwoStoresOnOneDatabaseShareRuns(t *testing.T) {
 }
 
 // TestAClaimSkipsWhatAnotherIsClaiming holds a claim open in one store's
-// transaction (its rows locked, as while it commits) and claims from a
-// second store: the second skips the locked message rather than wait for
-// it or take it too, and takes the next endpoint's.
+// transaction (its endpoint locked, its leases uncommitted, as while it
+// commits) and claims from a second store: the second skips that endpoint
+// rather than wait for it or take its message too, and takes the next
+// endpoint's.
 func TestAClaimSkipsWhatAnotherIsClaiming(t *testing.T) {
 	s1, s2 := openTwo(t)
 	ctx := t.Context()
@@ -295,5 +296,147 @@ func TestAClaimSkipsWhatAnotherIsClaiming(t *testing.T) {
 		if got, err := s.ClaimOutbox(ctx, store.OutboxClaim{Now: 19, LeaseUntil: 30, Limit: 10}); err != nil || len(got) != 0 {
 			t.Fatalf("claim during the leases = %d messages, %v; want none", len(got), err)
 		}
+	}
+}
+
+// TestTwoStoresOnOneDatabaseShareWritesAndRuns runs the suite's delivery
+// with writers enqueueing while claimers claim, on two Stores of one
+// database: transactions commit out of Seq order, and yet each writer's
+// messages go in the order it enqueued them, none twice, none lost, never
+// two of an endpoint at once.
+func TestTwoStoresOnOneDatabaseShareWritesAndRuns(t *testing.T) {
+	s1, s2 := openTwo(t)
+	storetest.TestConcurrentWritersAndRuns(t, []store.Store{s1, s2})
+}
+
+// TestAMessageCommittedAfterHigherSeqsIsDeliveredNext has a transaction of
+// one store take a Seq and commit only after another store enqueued higher
+// Seqs of the same endpoint, claimed them and had them in flight: the late
+// message is not claimed while they are (one attempt at a time per
+// endpoint), is not skipped for its lower Seq, and goes next; it does not
+// hold the others back while it is uncommitted either.
+func TestAMessageCommittedAfterHigherSeqsIsDeliveredNext(t *testing.T) {
+	s1, s2 := openTwo(t)
+	ctx := t.Context()
+	late := &store.OutboxMessage{ID: "late", Endpoint: "e"}
+	m1, m2 := &store.OutboxMessage{ID: "m1", Endpoint: "e"}, &store.OutboxMessage{ID: "m2", Endpoint: "e"}
+	err := s1.Tx(ctx, func(tx store.Store) error {
+		if err := tx.EnqueueOutbox(ctx, late); err != nil {
+			return err
+		}
+		// An enqueue that waited for this transaction would wait forever.
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := s2.EnqueueOutbox(wait, m1); err != nil {
+			t.Fatalf("enqueue of m1 while late is uncommitted: %v", err)
+		}
+		if err := s2.EnqueueOutbox(wait, m2); err != nil {
+			t.Fatal(err)
+		}
+		if !(late.Seq < m1.Seq && m1.Seq < m2.Seq) {
+			t.Fatalf("Seqs late %d, m1 %d, m2 %d; want them in enqueue order", late.Seq, m1.Seq, m2.Seq)
+		}
+		got, err := s2.ClaimOutbox(wait, store.OutboxClaim{Now: 10, LeaseUntil: 1010, Limit: 10, Run: 10})
+		if err != nil || len(got) != 2 || got[0].ID != "m1" || got[1].ID != "m2" {
+			t.Fatalf("claim while late is uncommitted = %v, %v; want m1, m2", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// late is committed, with the lowest Seq, while m1 and m2 are in flight.
+	list, err := s1.ListOutbox(ctx, store.OutboxQuery{})
+	if err != nil || len(list) != 3 || list[0].ID != "late" {
+		t.Fatalf("ListOutbox = %v, %v; want late first", list, err)
+	}
+	for _, s := range []*Store{s1, s2} {
+		if got, err := s.ClaimOutbox(ctx, store.OutboxClaim{Now: 20, LeaseUntil: 1020, Limit: 10, Run: 10}); err != nil || len(got) != 0 {
+			t.Fatalf("claim while m1 and m2 are in flight = %d messages (%v), %v; want none", len(got), got, err)
+		}
+	}
+	// m2's attempt ends first (a claimer that ends them one by one): m1 is
+	// still in flight, and late waits.
+	if err := s2.AckOutbox(ctx, "m2", 1); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s1.ClaimOutbox(ctx, store.OutboxClaim{Now: 30, LeaseUntil: 1030, Limit: 10, Run: 10}); err != nil || len(got) != 0 {
+		t.Fatalf("claim while m1 is in flight = %d messages, %v; want none", len(got), err)
+	}
+	if err := s2.AckOutbox(ctx, "m1", 1); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s1.ClaimOutbox(ctx, store.OutboxClaim{Now: 40, LeaseUntil: 1040, Limit: 10, Run: 10})
+	if err != nil || len(got) != 1 || got[0].ID != "late" || got[0].Attempts != 1 {
+		t.Fatalf("claim after m1 and m2 = %v, %v; want late, attempt 1", got, err)
+	}
+	// The same once the endpoint is idle: a message committed after its
+	// endpoint's higher Seqs were all delivered is claimed, not skipped.
+	if err := s1.AckOutbox(ctx, "late", 1); err != nil {
+		t.Fatal(err)
+	}
+	late2, m3 := &store.OutboxMessage{ID: "late2", Endpoint: "e"}, &store.OutboxMessage{ID: "m3", Endpoint: "e"}
+	err = s1.Tx(ctx, func(tx store.Store) error {
+		if err := tx.EnqueueOutbox(ctx, late2); err != nil {
+			return err
+		}
+		if err := s2.EnqueueOutbox(ctx, m3); err != nil {
+			return err
+		}
+		got, err := s2.ClaimOutbox(ctx, store.OutboxClaim{Now: 50, LeaseUntil: 1050, Limit: 10})
+		if err != nil || len(got) != 1 || got[0].ID != "m3" {
+			t.Fatalf("claim while late2 is uncommitted = %v, %v; want m3", got, err)
+		}
+		return s2.AckOutbox(ctx, "m3", 1)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err = s2.ClaimOutbox(ctx, store.OutboxClaim{Now: 60, LeaseUntil: 1060, Limit: 10})
+	if err != nil || len(got) != 1 || got[0].ID != "late2" || late2.Seq >= m3.Seq {
+		t.Fatalf("claim after late2 committed = %v, %v (Seqs late2 %d, m3 %d); want late2, the lower", got, err, late2.Seq, m3.Seq)
+	}
+}
+
+// TestOutboxMessagesOfTheThirdSchemaAreKeptByTheFourth migrates a database
+// with messages waiting, and acknowledged ones past the highest left, to
+// the Seqs of a sequence: the messages keep their Seqs and are delivered
+// as before, and a new message's Seq is higher than any given before.
+func TestOutboxMessagesOfTheThirdSchemaAreKeptByTheFourth(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := adminDB(t, dsn)
+	if err := sqlstore.Migrate(t.Context(), db, dialect, ms[:3]); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`INSERT INTO outbox (id, endpoint, event_type, payload, created_at, attempts, next_attempt_at, leased_until, seq)
+			VALUES ('m5', 'e', 'user.created', '\x7b7d', 1, 0, 0, 0, 5), ('m7', 'e', 'user.created', '\x7b7d', 1, 2, 0, 99, 7)`,
+		`UPDATE outbox_seq SET last_seq = 9`,
+	} {
+		if _, err := db.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	wantMigrations(t, dsn)
+	m := &store.OutboxMessage{ID: "m10", Endpoint: "e"}
+	if err := s.EnqueueOutbox(t.Context(), m); err != nil || m.Seq != 10 {
+		t.Fatalf("EnqueueOutbox = %v, Seq %d; want 10, after the last given", err, m.Seq)
+	}
+	// m7's lease (until 99) holds the endpoint; then m5 goes first.
+	if got, err := s.ClaimOutbox(t.Context(), store.OutboxClaim{Now: 50, LeaseUntil: 60, Limit: 10, Run: 10}); err != nil || len(got) != 0 {
+		t.Fatalf("claim during m7's lease = %d messages, %v; want none", len(got), err)
+	}
+	got, err := s.ClaimOutbox(t.Context(), store.OutboxClaim{Now: 100, LeaseUntil: 200, Limit: 10, Run: 10})
+	if err != nil || len(got) != 3 || got[0].ID != "m5" || got[1].ID != "m7" || got[1].Attempts != 3 || got[2].ID != "m10" {
+		t.Fatalf("claim after the lease = %v, %v; want m5, m7 (attempt 3), m10", got, err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -347,53 +346,73 @@ var outboxQueueCases = []testCase{
 		}
 		wantIDs(t, "claim", msgIDs(claim(t, s, 1, 1)), []string{"m1"})
 	}},
-	{"Seqs increase in commit order: a message committed later never has a lower Seq", func(t *testing.T, s store.Store) {
-		// Transaction A enqueues first and commits last, unless B has to
-		// wait for it; B is given time to commit while A is open. Whichever
-		// committed first must have the lower Seq: otherwise a worker could
-		// have delivered B's message, then see A's appear before it.
+	{"a message committed after a later-Seq one of its endpoint is delivered next, in commit order, never two at once", func(t *testing.T, s store.Store) {
+		// Transaction A enqueues first (the lower Seq on PostgreSQL, whose
+		// Seqs come from a sequence) and commits last, unless B has to
+		// wait for it (SQLite: one writer). B, committed, is claimed before
+		// A commits where it can be. Whichever committed first must be
+		// delivered first, and A's message, committed with its lower Seq
+		// while B's was in flight, neither skipped nor claimed while B's
+		// lease holds the endpoint.
 		a, b := msg("m_a", "e"), msg("m_b", "e")
-		var bCommitted sync.WaitGroup
-		bCommitted.Add(1)
-		var bErr error
-		var bFirst bool
-		var mu sync.Mutex
-		aDone := false
+		type claimed struct {
+			msgs []*store.OutboxMessage
+			err  error
+		}
+		bDone := make(chan error, 1)
+		cDone := make(chan claimed, 1)
+		bFirst := false
 		err := s.Tx(ctx(t), func(tx store.Store) error {
 			if err := tx.EnqueueOutbox(ctx(t), a); err != nil {
 				return err
 			}
 			go func() {
-				defer bCommitted.Done()
-				bErr = s.Tx(ctx(t), func(tx store.Store) error { return tx.EnqueueOutbox(ctx(t), b) })
-				mu.Lock()
-				bFirst = !aDone
-				mu.Unlock()
+				err := s.EnqueueOutbox(ctx(t), b)
+				bDone <- err
+				if err == nil {
+					msgs, err := s.ClaimOutbox(ctx(t), store.OutboxClaim{Now: 10, LeaseUntil: 1010, Limit: 10, Run: 10})
+					cDone <- claimed{msgs, err}
+				}
 			}()
-			time.Sleep(300 * time.Millisecond)
-			mu.Lock()
-			aDone = true // A commits after this: B did not commit first unless it was done by now.
-			mu.Unlock()
+			select {
+			case err := <-bDone:
+				if err != nil {
+					return fmt.Errorf("enqueue of B: %w", err)
+				}
+				bFirst = true
+				c := <-cDone // it need not wait for A: A's message is not committed
+				if c.err != nil {
+					return c.err
+				}
+				wantIDs(t, "claim while A is open", msgIDs(c.msgs), []string{"m_b"})
+			case <-time.After(300 * time.Millisecond):
+			}
 			return nil
 		})
 		if err != nil {
 			t.Fatalf("Tx A: %v", err)
 		}
-		bCommitted.Wait()
-		if bErr != nil {
-			t.Fatalf("Tx B: %v", bErr)
+		if !bFirst {
+			if err := <-bDone; err != nil {
+				t.Fatalf("enqueue of B: %v", err)
+			}
+			c := <-cDone
+			if c.err != nil {
+				t.Fatal(c.err)
+			}
+			wantIDs(t, "claim after both committed, A first", msgIDs(c.msgs), []string{"m_a", "m_b"})
+			if a.Seq >= b.Seq {
+				t.Fatalf("A committed first with Seq %d, B after with %d", a.Seq, b.Seq)
+			}
+			return
 		}
-		list, err := s.ListOutbox(ctx(t), store.OutboxQuery{})
-		if err != nil || len(list) != 2 {
-			t.Fatalf("ListOutbox = %v, %v", list, err)
+		if got := claimRuns(t, s, 20, 10, 10); len(got) != 0 {
+			t.Fatalf("claimed %v while m_b of the same endpoint is in flight", msgIDs(got))
 		}
-		first := "m_a"
-		if bFirst {
-			first = "m_b"
-		}
-		if list[0].ID != first {
-			t.Fatalf("%s committed first, but Seq order is %s (%d), %s (%d)", first, list[0].ID, list[0].Seq, list[1].ID, list[1].Seq)
-		}
+		mustSettle(t, s, ack("m_b", 1))
+		wantIDs(t, "claim after m_b", msgIDs(claimRuns(t, s, 30, 10, 10)), []string{"m_a"})
+		mustSettle(t, s, ack("m_a", 1))
+		wantOutbox(t, s)
 	}},
 	{"concurrent claimers never take a message twice, nor two of one endpoint at once, and deliver all in order", func(t *testing.T, s store.Store) {
 		testConcurrentClaims(t, []store.Store{s})

@@ -3,7 +3,9 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -214,6 +216,9 @@ var outboxRunCases = []testCase{
 	{"concurrent claimers of runs, some attempts failing, deliver every message once, in order, one run per endpoint at a time", func(t *testing.T, s store.Store) {
 		testConcurrentRuns(t, []store.Store{s})
 	}},
+	{"messages enqueued while claimers run are delivered once each, each writer's in the order it enqueued them", func(t *testing.T, s store.Store) {
+		testConcurrentWritersAndRuns(t, []store.Store{s})
+	}},
 }
 
 // TestConcurrentRuns is the concurrent-run case of the suite on several
@@ -233,6 +238,25 @@ func testConcurrentRuns(t *testing.T, stores []store.Store) {
 		fails: func(m *store.OutboxMessage) bool { return m.Attempts == 1 && m.Seq%7 == 3 }})
 }
 
+// TestConcurrentWritersAndRuns is the suite's concurrent delivery with
+// the messages enqueued while they are claimed, on several stores of one
+// database: writers, spread over the stores, each enqueue a chain of
+// messages, one transaction after the other, each transaction waiting a
+// little after its enqueue before it commits (so that, on PostgreSQL,
+// transactions commit out of Seq order), while claimers claim runs, fail
+// some attempts and settle. A writer's messages of one endpoint are
+// acknowledged in the order the writer enqueued them (each was enqueued
+// after the one before committed), each exactly once; no endpoint has two
+// claims in flight at once.
+func TestConcurrentWritersAndRuns(t *testing.T, stores []store.Store) {
+	testConcurrentWritersAndRuns(t, stores)
+}
+
+func testConcurrentWritersAndRuns(t *testing.T, stores []store.Store) {
+	testConcurrentDelivery(t, stores, concurrency{endpoints: 3, perEndpoint: 24, claimers: 4, limit: 2, run: 4, writers: 6,
+		fails: func(m *store.OutboxMessage) bool { return m.Attempts == 1 && m.Seq%7 == 3 }})
+}
+
 // concurrency is a concurrent delivery: claimers claiming runs of up to
 // run messages of up to limit endpoints at once.
 type concurrency struct {
@@ -242,15 +266,38 @@ type concurrency struct {
 	// their run released); none when nil, and then every message must be
 	// claimed once, and with runs of one is acknowledged by AckOutbox.
 	fails func(m *store.OutboxMessage) bool
+	// writers, when not 0, enqueue the messages while the claimers run,
+	// each a chain of its own (see TestConcurrentWritersAndRuns); when 0,
+	// they are all enqueued before, and then an endpoint's messages are
+	// acknowledged in Seq order.
+	writers int
 }
 
+// chainLink is a message's place in the chain of the writer that
+// enqueued it.
+type chainLink struct{ writer, index int }
+
 func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
-	for i := range c.perEndpoint {
-		var batch []*store.OutboxMessage
-		for e := range c.endpoints {
-			batch = append(batch, msg(fmt.Sprintf("m_%d_%d", e, i), fmt.Sprintf("e%d", e)))
+	total := c.endpoints * c.perEndpoint
+	links := map[string]chainLink{} // written before the goroutines start, read only after
+	var ids []string
+	if c.writers == 0 {
+		for i := range c.perEndpoint {
+			var batch []*store.OutboxMessage
+			for e := range c.endpoints {
+				m := msg(fmt.Sprintf("m_%d_%d", e, i), fmt.Sprintf("e%d", e))
+				batch = append(batch, m)
+				ids = append(ids, m.ID)
+			}
+			mustEnqueue(t, stores[0], batch...)
 		}
-		mustEnqueue(t, stores[0], batch...)
+	} else {
+		for n := range total {
+			w, i := n%c.writers, n/c.writers
+			id := fmt.Sprintf("m_w%d_%d", w, i)
+			links[id] = chainLink{w, i}
+			ids = append(ids, id)
+		}
 	}
 	now := time.Now().UnixMilli()
 	var (
@@ -259,12 +306,41 @@ func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
 		acked    = map[string]int{}
 		inFlight = map[string]bool{}  // endpoint -> a run is in flight
 		lastSeq  = map[string]int64{} // endpoint -> Seq last acked
+		lastLink = map[string]int{}   // endpoint and writer -> index last acked
 		problems []string
 	)
 	fail := func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		problems = append(problems, fmt.Sprintf(format, args...))
+	}
+	var writing sync.WaitGroup
+	var written atomic.Bool
+	for w := range c.writers {
+		s := stores[w%len(stores)]
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			for i := 0; i*c.writers+w < total; i++ {
+				n := i*c.writers + w
+				m := msg(fmt.Sprintf("m_w%d_%d", w, i), fmt.Sprintf("e%d", n%c.endpoints))
+				err := s.Tx(ctx(t), func(tx store.Store) error {
+					if err := tx.EnqueueOutbox(ctx(t), m); err != nil {
+						return err
+					}
+					time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+					return nil
+				})
+				if err != nil {
+					fail("writer %d: enqueue %s: %v", w, m.ID, err)
+					return
+				}
+			}
+		}()
+	}
+	go func() { writing.Wait(); written.Store(true) }()
+	if c.writers == 0 {
+		written.Store(true)
 	}
 	// settle records the outcomes of a run as the claimer would.
 	settle := func(s store.Store, ends []store.OutboxEnd) error {
@@ -285,16 +361,19 @@ func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
 		go func() {
 			defer wg.Done()
 			for idle := 0; idle < 2000; {
+				done := written.Load() // before the claim: nothing is enqueued after
 				msgs, err := s.ClaimOutbox(ctx(t), store.OutboxClaim{Now: now, LeaseUntil: now + time.Hour.Milliseconds(), Limit: c.limit, Run: c.run})
 				if err != nil {
 					fail("claimer %d: ClaimOutbox: %v", n, err)
 					return
 				}
 				if len(msgs) == 0 {
-					if n, err := s.CountOutbox(ctx(t), store.OutboxQuery{}); err != nil || n == 0 {
+					if n, err := s.CountOutbox(ctx(t), store.OutboxQuery{}); err != nil || n == 0 && done {
 						return
 					}
-					idle++
+					if done {
+						idle++
+					}
 					time.Sleep(time.Millisecond)
 					continue
 				}
@@ -319,8 +398,13 @@ func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
 					var ends []store.OutboxEnd
 					mu.Lock()
 					for i, m := range runs[e] {
-						if m.Seq <= lastSeq[e] {
+						if c.writers == 0 && m.Seq <= lastSeq[e] {
 							problems = append(problems, fmt.Sprintf("%s (Seq %d) claimed after Seq %d of its endpoint", m.ID, m.Seq, lastSeq[e]))
+						}
+						l := links[m.ID]
+						key := fmt.Sprintf("%s/%d", e, l.writer)
+						if last, ok := lastLink[key]; c.writers > 0 && ok && l.index <= last {
+							problems = append(problems, fmt.Sprintf("%s (Seq %d) claimed after the same writer's later m_w%d_%d", m.ID, m.Seq, l.writer, last))
 						}
 						if c.fails != nil && c.fails(m) {
 							ends = append(ends, retry(m.ID, m.Attempts, now))
@@ -332,6 +416,7 @@ func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
 						ends = append(ends, ack(m.ID, m.Attempts))
 						acked[m.ID]++
 						lastSeq[e] = m.Seq
+						lastLink[key] = l.index
 					}
 					// Out of flight before the outcomes commit, so that the
 					// endpoint's next run is never claimed before.
@@ -347,14 +432,13 @@ func testConcurrentDelivery(t *testing.T, stores []store.Store, c concurrency) {
 		}()
 	}
 	wg.Wait()
+	writing.Wait()
 	for _, p := range problems {
 		t.Error(p)
 	}
-	for e := range c.endpoints {
-		for i := range c.perEndpoint {
-			if id := fmt.Sprintf("m_%d_%d", e, i); acked[id] != 1 {
-				t.Errorf("%s acknowledged %d times, want once", id, acked[id])
-			}
+	for _, id := range ids {
+		if acked[id] != 1 {
+			t.Errorf("%s acknowledged %d times, want once", id, acked[id])
 		}
 	}
 	wantOutbox(t, stores[0])

@@ -51,12 +51,16 @@ type Dialect struct {
 	// one (" FOR UPDATE" on PostgreSQL; "" where transactions are
 	// serialised already, as SQLite's are).
 	RowLock string
-	// SkipLocked is appended to the SELECT that picks the outbox messages
-	// a claim takes, so that concurrent claims skip the rows another one
-	// is taking rather than wait for them or take them twice (" FOR
-	// UPDATE SKIP LOCKED" on PostgreSQL; "" where writes are serialised
-	// already).
-	SkipLocked string
+	// OutboxEndpointLock, where writes run concurrently (PostgreSQL), is a
+	// condition on the column h.endpoint that takes a lock of that
+	// endpoint, held until the transaction ends, and is true when it got
+	// it, false at once when another transaction holds it: a claim takes
+	// an endpoint's messages only while it holds its lock, and skips the
+	// endpoints other claims are taking. "" where writes are serialised
+	// already (SQLite), and Seqs are then in commit order
+	// (OutboxSeqFromMax): an endpoint's oldest message is then the one
+	// claims go through (outbox.go).
+	OutboxEndpointLock string
 	// StatementAtomic reports whether a statement that fails inside a
 	// transaction undoes its own writes and leaves the transaction usable
 	// (SQLite), so that a write of one statement needs no savepoint of its

@@ -11,26 +11,30 @@ import (
 	"github.com/clerkgo/clerk/emulator/store"
 )
 
-// The outbox is the table outbox, one row per message, and the one-row
-// table outbox_seq. On PostgreSQL, outbox_seq holds the last Seq given, and
-// EnqueueOutbox takes each Seq by updating that row, which locks it until
-// the transaction ends: transactions that enqueue take Seqs one after the
-// other, each after the previous one committed or rolled back, so Seqs
-// increase in commit order and a claim that sees a message never later
-// sees one of a lower Seq appear. Where writes are serialised already
-// (SQLite, Dialect.OutboxSeqFromMax), an enqueue takes one more than the
-// highest Seq given, read: the highest in the outbox, or outbox_seq's
-// last_seq, which is a floor there, raised by the acknowledgements that
-// delete a message (to its Seq) so that no Seq is given twice.
+// The outbox is the table outbox, one row per message.
 //
-// A claim takes the oldest message of an endpoint (its head) and, behind
-// it, a run of the messages that follow, in one transaction. On PostgreSQL
-// it locks the head first (FOR UPDATE SKIP LOCKED), then the run's rows:
-// every claim of an endpoint's messages goes through its head, so while
-// one claim holds it no other takes any message of the endpoint, and once
-// it committed the head is leased and the endpoint not claimable. The
-// messages behind a leased head are claimed only with it, in a run, so an
-// endpoint never has messages of two claims in flight.
+// PostgreSQL (Dialect.OutboxEndpointLock): EnqueueOutbox takes each Seq
+// from the sequence outbox_seqs, with no lock, so transactions that
+// enqueue commit at once, and may commit in another order than their Seqs.
+// A claim does not go through an endpoint's oldest message, which a late
+// commit may change, but through a lock of the endpoint (an advisory lock
+// of the transaction, taken with a try: claims skip the endpoints others
+// hold). Under it, with a snapshot taken after it was granted (so after
+// the claims that held it before committed), the claim leases nothing if
+// a message of the endpoint is leased (the partial index outbox_leased),
+// and otherwise a run from the lowest Seq committed. A message that
+// commits late with a lower Seq than some already delivered is then the
+// next claimed; the messages of one endpoint are never in flight for two
+// claims, since an endpoint with one leased is not claimed, and the lease
+// is committed before the lock is released.
+//
+// SQLite (Dialect.OutboxSeqFromMax): writes are serialised, so an enqueue
+// takes one more than the highest Seq given, read: the highest in the
+// outbox, or outbox_seq's last_seq, a floor raised by the
+// acknowledgements that delete a message (to its Seq) so that no Seq is
+// given twice. Seqs are in commit order: an endpoint's oldest message is
+// leased with every run, so a claim that finds it not leased finds the
+// endpoint idle.
 
 // outboxColumns are the columns of an OutboxMessage, in the order of
 // scanOutbox.
@@ -78,8 +82,8 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 }
 
 // ClaimOutbox leases the run of due messages of up to c.Limit endpoints:
-// in one transaction, it takes (and on PostgreSQL locks) the heads, then
-// each head's run.
+// in one transaction, it finds the endpoints (on PostgreSQL, locks them),
+// then leases each one's run.
 func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.OutboxMessage, error) {
 	if c.Limit < 1 {
 		return nil, fmt.Errorf("store: claim outbox: limit %d, want at least 1", c.Limit)
@@ -93,18 +97,16 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	var msgs []*store.OutboxMessage
 	err := s.write(ctx, func(q querier) error {
 		msgs = nil
-		heads, err := scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, c.Now, c.Now, c.Endpoint, c.Endpoint, c.Limit))
+		args := []any{c.Now, c.Now, c.Endpoint, c.Endpoint}
+		if s.d.OutboxEndpointLock != "" {
+			args = append(args, c.Now)
+		}
+		heads, err := scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, append(args, c.Limit)...))
 		if err != nil {
 			return err
 		}
 		for _, h := range heads {
-			last := h.seq
-			if c.Run > 1 {
-				if last, err = s.runEnd(ctx, q, h, c); err != nil {
-					return err
-				}
-			}
-			run, err := scanOutbox(q.QueryContext(ctx, s.q.leaseOutboxRun, c.LeaseUntil, h.endpoint, h.seq, last))
+			run, err := s.leaseRun(ctx, q, h, c)
 			if err != nil {
 				return err
 			}
@@ -120,7 +122,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	return msgs, nil
 }
 
-// outboxHead is the oldest message of an endpoint, which a claim holds.
+// outboxHead is the oldest message of an endpoint when a claim looked.
 type outboxHead struct {
 	endpoint string
 	seq      int64
@@ -133,9 +135,8 @@ func scanHeads(rows *sql.Rows, err error) ([]outboxHead, error) {
 	defer rows.Close()
 	var heads []outboxHead
 	for rows.Next() {
-		var id string
 		var h outboxHead
-		if err := rows.Scan(&id, &h.endpoint, &h.seq); err != nil {
+		if err := rows.Scan(&h.endpoint, &h.seq); err != nil {
 			return nil, err
 		}
 		heads = append(heads, h)
@@ -143,27 +144,17 @@ func scanHeads(rows *sql.Rows, err error) ([]outboxHead, error) {
 	return heads, rows.Err()
 }
 
-// runEnd returns the Seq of the last message of the run that starts at h:
-// of the c.Run-1 messages after it, those before the first that is not due
-// or is leased.
-func (s *Store) runEnd(ctx context.Context, q querier, h outboxHead, c store.OutboxClaim) (int64, error) {
-	rows, err := q.QueryContext(ctx, s.q.outboxRunNext, h.endpoint, h.seq, c.Run-1)
-	if err != nil {
-		return 0, err
+// leaseRun leases and returns the run of h's endpoint: on PostgreSQL, read
+// again under the endpoint's lock, from the lowest Seq committed, and
+// nothing if a message of the endpoint is leased; elsewhere from h, the
+// head.
+func (s *Store) leaseRun(ctx context.Context, q querier, h outboxHead, c store.OutboxClaim) ([]*store.OutboxMessage, error) {
+	args := []any{h.endpoint}
+	if s.d.OutboxEndpointLock != "" {
+		args = append(args, h.endpoint, c.Now)
 	}
-	defer rows.Close()
-	last := h.seq
-	for rows.Next() {
-		var seq, due, leased int64
-		if err := rows.Scan(&seq, &due, &leased); err != nil {
-			return 0, err
-		}
-		if due > c.Now || leased > c.Now {
-			break
-		}
-		last = seq
-	}
-	return last, rows.Err()
+	args = append(args, max(c.Run, 1), c.LeaseUntil, h.endpoint, c.Now, c.Now, c.Now, c.Now)
+	return scanOutbox(q.QueryContext(ctx, s.q.leaseOutboxRun, args...))
 }
 
 func compareInt64(a, b int64) int {

@@ -1,5 +1,7 @@
 package sqlstore
 
+import "strings"
+
 // queries are the static statements, rebound for the dialect once.
 type queries struct {
 	instance, putInstance                                string
@@ -11,7 +13,7 @@ type queries struct {
 	objectForUpdate, objectByUniqueForUpdate             string
 	deleteObject, deleteObjectsOf, deleteObjectsByRef    string
 	insertOutbox, raiseOutboxSeq                         string
-	claimOutboxHeads, outboxRunNext, leaseOutboxRun      string
+	claimOutboxHeads, leaseOutboxRun                     string
 	ackOutbox, retryOutbox, releaseOutbox                string
 }
 
@@ -19,8 +21,11 @@ type queries struct {
 // (in every change that saves an event, and for every delivery): prepared
 // once on the write pool.
 func (q *queries) outboxWrites() []string {
-	return []string{q.insertOutbox, q.raiseOutboxSeq, q.claimOutboxHeads, q.outboxRunNext, q.leaseOutboxRun,
-		q.ackOutbox, q.retryOutbox, q.releaseOutbox}
+	writes := []string{q.insertOutbox, q.claimOutboxHeads, q.leaseOutboxRun, q.ackOutbox, q.retryOutbox, q.releaseOutbox}
+	if q.raiseOutboxSeq != "" {
+		writes = append(writes, q.raiseOutboxSeq)
+	}
+	return writes
 }
 
 const userColumns = `id, created_at, updated_at, last_active_at, last_sign_in_at, first_name, last_name,
@@ -76,44 +81,25 @@ func newQueries(d *Dialect) queries {
 		deleteObjectsOf:         d.rebind(`DELETE FROM objects WHERE user_id = ?`),
 		deleteObjectsByRef:      d.rebind(`DELETE FROM objects WHERE ref = ?`),
 		// Saves a message with the next Seq, and returns the Seq (see
-		// outbox.go): taken from outbox_seq's row, which stays locked until
-		// the transaction ends, or with OutboxSeqFromMax one more than the
-		// highest given.
+		// outbox.go): from the sequence outbox_seqs, or with
+		// OutboxSeqFromMax one more than the highest given.
 		insertOutbox: d.rebind(insertOutbox(d.OutboxSeqFromMax)),
 		// Raises the floor of the Seqs to give (the 1st and 2nd argument),
-		// after an acknowledgement deleted a message with OutboxSeqFromMax.
-		raiseOutboxSeq: d.rebind(`UPDATE outbox_seq SET last_seq = ? WHERE singleton = 1 AND last_seq < ?`),
-		// The oldest message of each endpoint (or of the endpoint of the
-		// 3rd and 4th arguments, when not '') if it is due and not leased at
-		// the 1st and 2nd, up to the 5th many, lowest Seq first: the heads
-		// of the runs a claim takes. On PostgreSQL they are locked, and
-		// those another claim is taking skipped; a row that another claim
-		// leased and committed since this statement's snapshot is checked
-		// again as it is now, so that it is not leased twice. Holding its
-		// head, a claim owns the endpoint until it commits: no other claim
-		// takes a message of it.
-		claimOutboxHeads: d.rebind(`SELECT o.id, o.endpoint, o.seq FROM outbox o
-			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
-				AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)
-			ORDER BY o.seq LIMIT ?` + d.SkipLocked),
-		// The messages after a head (endpoint, Seq), up to the 3rd many in
-		// Seq order, locked: the candidates of its run.
-		outboxRunNext: d.rebind(`SELECT seq, next_attempt_at, leased_until FROM outbox
-			WHERE endpoint = ? AND seq > ? ORDER BY seq LIMIT ?`) + d.RowLock,
-		// Leases (until the 1st argument) a run: the messages of an
-		// endpoint from one Seq to another, both included.
-		leaseOutboxRun: d.rebind(`UPDATE outbox SET leased_until = ?, attempts = attempts + 1
-			WHERE endpoint = ? AND seq >= ? AND seq <= ? RETURNING ` + outboxColumns),
-		ackOutbox:     d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ? RETURNING seq`),
-		retryOutbox:   d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
-		releaseOutbox: d.rebind(`UPDATE outbox SET leased_until = 0, attempts = attempts - 1 WHERE id = ? AND attempts = ?`),
+		// after an acknowledgement deleted a message with OutboxSeqFromMax
+		// (only: there is no outbox_seq otherwise).
+		raiseOutboxSeq:   raiseOutboxSeq(d),
+		claimOutboxHeads: d.rebind(claimOutboxHeads(d)),
+		leaseOutboxRun:   d.rebind(leaseOutboxRun(d)),
+		ackOutbox:        d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ? RETURNING seq`),
+		retryOutbox:      d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
+		releaseOutbox:    d.rebind(`UPDATE outbox SET leased_until = 0, attempts = attempts - 1 WHERE id = ? AND attempts = ?`),
 	}
 }
 
 // insertOutbox is the statement that saves an outbox message, its Seq
-// taken from outbox_seq's row or, fromMax, as one more than the highest
-// given. Its arguments are those of outboxColumns up to seq, less attempts
-// and leased_until (stored as 0).
+// taken from the sequence outbox_seqs or, fromMax, as one more than the
+// highest given. Its arguments are those of outboxColumns up to seq, less
+// attempts and leased_until (stored as 0).
 func insertOutbox(fromMax bool) string {
 	const columns = `id, endpoint, event_type, payload, created_at, attempts, next_attempt_at, leased_until, seq`
 	if fromMax {
@@ -121,7 +107,78 @@ func insertOutbox(fromMax bool) string {
 			(SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), last_seq) + 1 FROM outbox_seq WHERE singleton = 1))
 			RETURNING seq`
 	}
-	return `WITH s AS (UPDATE outbox_seq SET last_seq = last_seq + 1 WHERE singleton = 1 RETURNING last_seq)
-		INSERT INTO outbox (` + columns + `) SELECT ?, ?, ?, ?, ?, 0, ?, 0, s.last_seq FROM s
+	return `INSERT INTO outbox (` + columns + `) VALUES (?, ?, ?, ?, ?, 0, ?, 0, nextval('outbox_seqs'))
 		RETURNING seq`
+}
+
+func raiseOutboxSeq(d *Dialect) string {
+	if !d.OutboxSeqFromMax {
+		return ""
+	}
+	return d.rebind(`UPDATE outbox_seq SET last_seq = ? WHERE singleton = 1 AND last_seq < ?`)
+}
+
+// outboxLeased is the condition that an endpoint (the query's 1st
+// argument) has a message leased at the 2nd: an attempt under way.
+// PostgreSQL finds them through the partial index outbox_leased.
+const outboxLeased = `EXISTS (SELECT 1 FROM outbox l WHERE l.endpoint = ? AND l.leased_until <> 0 AND l.leased_until > ?)`
+
+// claimOutboxHeads is the statement that picks the endpoints a claim
+// takes: those whose oldest message (the lowest Seq the statement sees) is
+// due and not leased at the 1st and 2nd arguments, of the endpoint of the
+// 3rd and 4th when not ”, up to the last argument many, the lowest heads
+// first; it returns each endpoint and its head's Seq.
+//
+// With Dialect.OutboxEndpointLock, it also wants no message of the
+// endpoint leased (5th argument: now), and takes the lock of each endpoint
+// it returns, skipping those another claim holds; the filter applies to
+// the heads in order, so that the LIMIT counts the endpoints locked. Its
+// snapshot is older than the locks: the run is read again, under them
+// (leaseOutboxRun). Without it, writes are serialised and Seqs in commit
+// order: the head is the oldest message, leased with each run, so an
+// endpoint whose head is not leased has nothing in flight.
+func claimOutboxHeads(d *Dialect) string {
+	heads := `SELECT o.endpoint, o.seq FROM outbox o
+			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
+				AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)`
+	if d.OutboxEndpointLock == "" {
+		return heads + ` ORDER BY o.seq LIMIT ?`
+	}
+	// OFFSET 0 keeps the subquery from being merged into the outer query,
+	// and the lock from being pushed into it (where it would lock the
+	// endpoint of every message scanned): it runs on the heads only, in
+	// Seq order, until LIMIT has enough.
+	return `SELECT h.endpoint, h.seq FROM (` + heads + `
+				AND NOT ` + strings.ReplaceAll(outboxLeased, "l.endpoint = ?", "l.endpoint = o.endpoint") + `
+			ORDER BY o.seq OFFSET 0) h
+		WHERE ` + d.OutboxEndpointLock + ` LIMIT ?`
+}
+
+// leaseOutboxRun is the statement that leases a run of an endpoint: of
+// its first messages in Seq order, up to a number, those before the first
+// that is not due or is leased. It returns them, in no order. Its
+// arguments: the endpoint, with Dialect.OutboxEndpointLock the endpoint
+// and now again, the most messages, the end of the lease, the endpoint,
+// and now four times (outbox.go's leaseRun).
+//
+// With Dialect.OutboxEndpointLock it runs under the endpoint's lock, with
+// a snapshot that sees what the claims before committed: it leases nothing
+// while a message of the endpoint is leased, and its first message is the
+// lowest Seq committed, wherever that Seq is among those delivered
+// already. Without it, the run starts at the head claimOutboxHeads found.
+//
+// The candidates are read once (MATERIALIZED); the UPDATE checks each
+// again as it is when written (on PostgreSQL a concurrent end of an old
+// claim whose lease ended may have changed it meanwhile).
+func leaseOutboxRun(d *Dialect) string {
+	busy := ""
+	if d.OutboxEndpointLock != "" {
+		busy = ` AND NOT ` + outboxLeased
+	}
+	return `WITH c AS MATERIALIZED (SELECT seq, next_attempt_at, leased_until FROM outbox
+			WHERE endpoint = ?` + busy + ` ORDER BY seq LIMIT ?)
+		UPDATE outbox SET leased_until = ?, attempts = attempts + 1
+		WHERE endpoint = ? AND next_attempt_at <= ? AND leased_until <= ? AND seq IN (SELECT seq FROM c
+			WHERE seq < COALESCE((SELECT MIN(seq) FROM c WHERE next_attempt_at > ? OR leased_until > ?), 9223372036854775807))
+		RETURNING ` + outboxColumns
 }
