@@ -24,7 +24,7 @@ const Version = "0.1.0"
 // DefaultAPIVersion is the Clerk-API-Version header a Client sends unless
 // WithAPIVersion says otherwise: the API version the generated services and
 // models describe.
-const DefaultAPIVersion = "2021-02-05"
+const DefaultAPIVersion = "2026-05-12"
 
 // ServerList holds the servers of the Backend API specification, each the
 // base URL that operation paths are appended to. A Client uses

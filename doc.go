@@ -24,4 +24,4 @@
 // (files *_gen.go); run `go generate ./...` after changing the spec.
 package clerk
 
-//go:generate go run ./internal/gen -spec api/bapi-2021-02-05.yml -ops api/operations.tsv -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md -server emulator -server-models internal/v2021 -webhooks api/webhooks-2025-04-15.yml -webhook webhook
+//go:generate go run ./internal/gen -spec api/bapi-2026-05-12.yml -server-spec api/bapi-2021-02-05.yml -ops api/operations.tsv -later api/bapi-2026-05-12.yml -deprecations api/deprecations.tsv -out . -readme README.md -server emulator -server-models internal/v2021 -webhooks api/webhooks-2025-04-15.yml -webhook webhook

@@ -91,14 +91,6 @@ func newAPIError(resp *http.Response, body []byte, now time.Time) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Body: body}
 	e.Errors, e.ClerkTraceID = parseErrorBody(body)
 	if e.ClerkTraceID == "" {
-		for _, ce := range e.Errors {
-			if ce.ClerkTraceID != "" {
-				e.ClerkTraceID = ce.ClerkTraceID
-				break
-			}
-		}
-	}
-	if e.ClerkTraceID == "" {
 		e.ClerkTraceID = resp.Header.Get("X-Clerk-Trace-Id")
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
@@ -132,6 +124,19 @@ func parseErrorBody(body []byte) (errs []ClerkError, traceID string) {
 	}
 	if len(doc.ClerkTraceID) > 0 && json.Unmarshal(doc.ClerkTraceID, &traceID) != nil {
 		traceID = ""
+	}
+	if traceID == "" && len(doc.Errors) > 0 {
+		// Older answers carry it in each error instead.
+		var traces []struct {
+			ClerkTraceID string `json:"clerk_trace_id"`
+		}
+		_ = json.Unmarshal(doc.Errors, &traces)
+		for _, t := range traces {
+			if t.ClerkTraceID != "" {
+				traceID = t.ClerkTraceID
+				break
+			}
+		}
 	}
 	return errs, traceID
 }

@@ -131,7 +131,7 @@ func ExampleOrganizationsService_Create() {
 	client, _ := clerk.NewClientFromEnv()
 	org, err := client.Organizations.Create(context.Background(), &clerk.OrganizationsCreateParams{
 		Name:      "Analytical Engines",
-		CreatedBy: "user_ada",
+		CreatedBy: clerk.Ptr("user_ada"),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -168,6 +168,37 @@ func ExampleSessionsService_List() {
 	// Output: 1 1 active
 }
 
+// Start a session for a user and mint its session token, as Clerk's
+// testing recipe does without a browser (POST /sessions, then POST
+// /sessions/{id}/tokens).
+func ExampleSessionsService_CreateSession() {
+	client, _ := clerk.NewClientFromEnv()
+	ctx := context.Background()
+	sess, err := client.Sessions.CreateSession(ctx, &clerk.SessionsCreateSessionParams{UserID: "user_ada"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tok, err := client.Sessions.GetToken(ctx, sess.ID, &clerk.SessionsGetTokenParams{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sess.ID, sess.UserID, sess.Status, tok.JWT != "")
+	// Output: sess_1 user_ada active true
+}
+
+// Create a machine-to-machine token for a machine, valid for an hour.
+func ExampleM2MService_CreateToken() {
+	client, _ := clerk.NewClientFromEnv()
+	tok, err := client.M2M.CreateToken(context.Background(), &clerk.M2MCreateTokenParams{
+		SecondsUntilExpiration: clerk.Ptr[int64](3600),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.ID, tok.Subject, tok.Scopes, tok.Token != "")
+	// Output: mt_1 mch_billing [mch_ledger] true
+}
+
 // Invite someone by email.
 func ExampleInvitationsService_Create() {
 	client, _ := clerk.NewClientFromEnv()
@@ -195,8 +226,9 @@ func ExampleUsersService_SetProfileImage() {
 	// Output: https://img.example.com/ada.png
 }
 
-// Call an endpoint the SDK lacks: here POST /api_keys/verify, which the
-// Backend API gained after 2021-02-05. The request carries the client's key,
+// Call an endpoint directly, as for one Clerk adds after this SDK's release
+// (here POST /api_keys/verify, which the SDK also has as APIKeys.Verify).
+// The request carries the client's key,
 // API version and User-Agent, is retried by the client's policy, and fails
 // with a *clerk.APIError like any generated method.
 func ExampleClient_Do() {

@@ -39,6 +39,24 @@ func fakeAPI() http.Handler {
 		reply(w, 200, clerk.EmailAddress{ID: "idn_123", Object: "email_address", EmailAddress: "ada@example.com",
 			Verification: &clerk.EmailAddressVerification{Status: "verified", Strategy: "email_code"}})
 	})
+	mux.HandleFunc("POST /v1/sessions", func(w http.ResponseWriter, r *http.Request) {
+		var p clerk.SessionsCreateSessionParams
+		json.NewDecoder(r.Body).Decode(&p)
+		reply(w, 200, clerk.Session{ID: "sess_1", Object: "session", UserID: p.UserID, ClientID: "client_1", Status: "active"})
+	})
+	mux.HandleFunc("POST /v1/sessions/sess_1/tokens", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, clerk.SessionsGetTokenResponse{Object: "token", JWT: "eyJhbGciOiJSUzI1NiJ9.e30.sig"})
+	})
+	mux.HandleFunc("POST /v1/m2m_tokens", func(w http.ResponseWriter, r *http.Request) {
+		var p clerk.M2MCreateTokenParams
+		json.NewDecoder(r.Body).Decode(&p)
+		exp := int64(1798761600000)
+		if p.SecondsUntilExpiration == nil {
+			exp = 0
+		}
+		reply(w, 200, clerk.M2MCreateTokenResponse{Object: "machine_to_machine_token", ID: "mt_1", Subject: "mch_billing",
+			Token: "mt_secret", Scopes: []string{"mch_ledger"}, Expiration: &exp})
+	})
 	mux.HandleFunc("GET /v1/users/user_ada", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 200, user("user_ada", "Ada"))
 	})

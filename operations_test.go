@@ -24,11 +24,12 @@ type recorder struct {
 type recorded struct {
 	Method, EscapedPath, Path string
 	Query                     url.Values
+	APIVersion                string
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.mu.Lock()
-	rec.reqs = append(rec.reqs, recorded{r.Method, r.URL.EscapedPath(), r.URL.Path, r.URL.Query()})
+	rec.reqs = append(rec.reqs, recorded{r.Method, r.URL.EscapedPath(), r.URL.Path, r.URL.Query(), r.Header.Get("Clerk-API-Version")})
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusTeapot)
@@ -44,8 +45,8 @@ func (rec *recorder) take() []recorded {
 }
 
 // argsFor builds the arguments of a generated method: ctx, the path
-// parameters given, and zero-valued params (a multipart file where one is
-// required).
+// parameters given, and zero-valued params (a multipart file and the
+// required query parameters set).
 func argsFor(ctx context.Context, m reflect.Value, pathValues []string) []reflect.Value {
 	mt := m.Type()
 	args := []reflect.Value{reflect.ValueOf(ctx)}
@@ -58,6 +59,14 @@ func argsFor(ctx context.Context, m reflect.Value, pathValues []string) []reflec
 			p := reflect.New(in.Elem())
 			if f := p.Elem().FieldByName("File"); f.IsValid() && f.Type() == reflect.TypeOf(clerk.File{}) {
 				f.Set(reflect.ValueOf(clerk.File{Name: "a.png", ContentType: "image/png", Body: strings.NewReader("png")}))
+			}
+			// A required query parameter is a plain string field, which
+			// must not be empty.
+			for j := 0; j < p.Elem().NumField(); j++ {
+				f, sf := p.Elem().Field(j), p.Elem().Type().Field(j)
+				if f.Kind() == reflect.String && sf.Tag.Get("json") == "-" {
+					f.SetString("value")
+				}
 			}
 			args = append(args, p)
 		default: // a slice body
@@ -129,10 +138,14 @@ func TestEveryOperationHasOneMethodSendingItsMethodAndPath(t *testing.T) {
 				got[0].Method, got[0].EscapedPath, got[0].Path, row.HTTP, wantEscaped, wantPath)
 			continue
 		}
+		if got[0].APIVersion != rowVersion(row) {
+			t.Errorf("%s: sent Clerk-API-Version %q, want %q", row.OperationID, got[0].APIVersion, rowVersion(row))
+			continue
+		}
 		covered++
 	}
-	if covered != len(rows) || len(rows) != 123 {
-		t.Errorf("coverage: %d of %d operations (want 123 of 123)", covered, len(rows))
+	if covered != len(rows) || len(rows) != 251 {
+		t.Errorf("coverage: %d of %d operations (want 251 of 251: 249 of 2026-05-12 and 2 kept of 2021-02-05)", covered, len(rows))
 	}
 	if len(methods) != len(rows) {
 		for k := range methods {

@@ -48,12 +48,12 @@ func (s *listServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			page = append(page, clerk.User{ID: fmt.Sprintf("user_%d", i)})
 		}
 		json.NewEncoder(w).Encode(page)
-	case "/v1/jwt_templates":
-		if q.Get("paginated") != "true" {
+	case "/v1/domains":
+		if q.Get("limit") != "" || q.Get("offset") != "" {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		json.NewEncoder(w).Encode(clerk.JWTTemplateList{TotalCount: 2, Data: []*clerk.JWTTemplate{{ID: "jtmp_1"}, {ID: "jtmp_2"}}})
+		json.NewEncoder(w).Encode(clerk.Domains{TotalCount: 2, Data: []*clerk.Domain{{ID: "dmn_1"}, {ID: "dmn_2"}}})
 	default:
 		w.WriteHeader(http.StatusNotFound)
 	}
@@ -189,17 +189,17 @@ func TestIterators(t *testing.T) {
 		}
 	})
 
-	t.Run("a list without limit and offset makes one paginated request", func(t *testing.T) {
+	t.Run("a list without limit and offset makes one request", func(t *testing.T) {
 		s := &listServer{}
 		c := newListClient(t, s)
 		var ids []string
-		for tmpl, err := range c.JWTTemplates.ListIter(ctx) {
+		for d, err := range c.Domains.ListIter(ctx) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, tmpl.ID)
+			ids = append(ids, d.ID)
 		}
-		if fmt.Sprint(ids) != "[jtmp_1 jtmp_2]" || s.requests.Load() != 1 {
+		if fmt.Sprint(ids) != "[dmn_1 dmn_2]" || s.requests.Load() != 1 {
 			t.Errorf("got %v in %d requests", ids, s.requests.Load())
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,25 +46,48 @@ func readOps(t testing.TB) []opRow {
 	return rows
 }
 
-var (
-	specOnce sync.Once
-	specDoc  *openapi3.T
-	specErr  error
-)
+// specs parses the specs once per test binary, by file.
+var specs sync.Map // path → func() (*openapi3.T, error)
 
-// loadSpec parses the 2021-02-05 spec once per test binary.
-func loadSpec(t testing.TB) *openapi3.T {
+// loadSpecFile parses and validates a spec of api/ once.
+func loadSpecFile(t testing.TB, path string) *openapi3.T {
 	t.Helper()
-	specOnce.Do(func() {
-		specDoc, specErr = openapi3.NewLoader().LoadFromFile("api/bapi-2021-02-05.yml")
-		if specErr == nil {
-			specErr = specDoc.Validate(context.Background())
+	f, _ := specs.LoadOrStore(path, sync.OnceValues(func() (*openapi3.T, error) {
+		doc, err := openapi3.NewLoader().LoadFromFile(path)
+		if err == nil {
+			err = doc.Validate(context.Background())
 		}
-	})
-	if specErr != nil {
-		t.Fatal(specErr)
+		return doc, err
+	}))
+	doc, err := f.(func() (*openapi3.T, error))()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return specDoc
+	return doc
+}
+
+// loadSpec is the spec of the SDK's API version, 2026-05-12.
+func loadSpec(t testing.TB) *openapi3.T { return loadSpecFile(t, "api/bapi-2026-05-12.yml") }
+
+// legacyOps are the operations of 2021-02-05 the current version no
+// longer has, which the SDK keeps (legacy.go), sending that version.
+var legacyOps = map[string]bool{"VerifySession": true, "CreateUserTOTP": true}
+
+// rowSpec is the spec of a row's operation: the current one, or
+// 2021-02-05's for a legacy operation.
+func rowSpec(t testing.TB, row opRow) *openapi3.T {
+	if legacyOps[row.OperationID] {
+		return loadSpecFile(t, "api/bapi-2021-02-05.yml")
+	}
+	return loadSpec(t)
+}
+
+// rowVersion is the API version the SDK sends a row's operation with.
+func rowVersion(row opRow) string {
+	if legacyOps[row.OperationID] {
+		return "2021-02-05"
+	}
+	return clerk.DefaultAPIVersion
 }
 
 // specOperation finds a row's operation in the spec.
@@ -118,7 +142,7 @@ type sampler struct {
 }
 
 func (s sampler) value(ref *openapi3.SchemaRef, depth int) any {
-	if ref == nil || ref.Value == nil || depth > 12 {
+	if ref == nil || ref.Value == nil || depth > 24 {
 		return nil
 	}
 	v := ref.Value
@@ -128,6 +152,8 @@ func (s sampler) value(ref *openapi3.SchemaRef, depth int) any {
 	switch {
 	case len(v.OneOf) > 0:
 		return s.value(v.OneOf[0], depth+1)
+	case len(v.AnyOf) > 0 && len(v.Properties) == 0:
+		return s.value(v.AnyOf[0], depth+1)
 	case len(v.AllOf) > 0:
 		obj := map[string]any{}
 		for _, part := range v.AllOf {
@@ -156,6 +182,15 @@ func (s sampler) value(ref *openapi3.SchemaRef, depth int) any {
 			return "someone@example.com"
 		case "binary":
 			return "binary"
+		case "date":
+			return "2026-05-12"
+		case "date-time":
+			return "2026-05-12T10:00:00Z"
+		}
+		if v.Pattern != "" {
+			if p, ok := patternSample(v.Pattern); ok && v.VisitJSON(p) == nil {
+				return p
+			}
 		}
 		return "sample_value"
 	case t.Is("integer"), t.Is("number"):
@@ -170,14 +205,96 @@ func (s sampler) value(ref *openapi3.SchemaRef, depth int) any {
 		return []any{s.value(v.Items, depth+1)}
 	default:
 		if len(v.Properties) == 0 {
+			if ap := v.AdditionalProperties.Schema; ap != nil {
+				return map[string]any{"key": s.value(ap, depth+1)}
+			}
 			return map[string]any{"key": "value", "nested": map[string]any{"n": 1.0}}
 		}
 		obj := map[string]any{}
 		for k, p := range v.Properties {
 			obj[k] = s.value(p, depth+1)
 		}
+		for _, k := range v.Required {
+			if _, ok := obj[k]; !ok {
+				// Required but not described (the spec's SAMLConnection's
+				// authenticatable): any value will do.
+				obj[k] = true
+			}
+		}
 		return obj
 	}
+}
+
+// patternSample makes a string matching the simple patterns of the spec's
+// IDs and codes: anchors, literals, a group of alternatives (the first is
+// taken), and \w, \d or a bracket class repeated {n} times, e.g.
+// ^(user|org)_\w{27}$ or ^[A-Z]{2}$. It reports false for anything else.
+func patternSample(pattern string) (string, bool) {
+	var b strings.Builder
+	p := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
+	for len(p) > 0 {
+		var unit string // one character of the class or literal just read
+		switch {
+		case p[0] == '(':
+			end, depth := -1, 0
+			for i := 0; i < len(p) && end < 0; i++ {
+				switch p[i] {
+				case '(':
+					depth++
+				case ')':
+					if depth--; depth == 0 {
+						end = i
+					}
+				}
+			}
+			if end < 0 {
+				return "", false
+			}
+			group := strings.TrimPrefix(p[1:end], "?:")
+			p = p[end+1:]
+			if strings.HasPrefix(p, "?") || strings.HasPrefix(p, "*") {
+				p = p[1:] // an optional group: left out
+				continue
+			}
+			if strings.ContainsAny(group, "()") {
+				return "", false
+			}
+			alt, _, _ := strings.Cut(group, "|")
+			b.WriteString(alt)
+			continue
+		case strings.HasPrefix(p, `\w`), strings.HasPrefix(p, `\d`):
+			unit, p = "1", p[2:]
+		case p[0] == '[':
+			end := strings.IndexByte(p, ']')
+			if end < 2 {
+				return "", false
+			}
+			unit, p = p[1:2], p[end+1:]
+		case strings.ContainsRune(`\.*+?{}|`, rune(p[0])):
+			return "", false
+		default:
+			unit, p = p[:1], p[1:]
+		}
+		n := 1
+		switch {
+		case strings.HasPrefix(p, "+"):
+			p = p[1:]
+		case strings.HasPrefix(p, "*"), strings.HasPrefix(p, "?"):
+			n, p = 0, p[1:]
+		case strings.HasPrefix(p, "{"):
+			end := strings.IndexByte(p, '}')
+			if end < 0 {
+				return "", false
+			}
+			k, err := strconv.Atoi(p[1:end])
+			if err != nil {
+				return "", false
+			}
+			n, p = k, p[end+1:]
+		}
+		b.WriteString(strings.Repeat(unit, n))
+	}
+	return b.String(), true
 }
 
 // keysOf lists the keys of a JSON object, sorted.

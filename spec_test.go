@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,8 +33,8 @@ type specCall struct {
 // buildSpecCall fills every parameter the spec declares for the operation,
 // and fails when the params type has no field for one of them, or a field
 // for something the spec does not declare.
-func buildSpecCall(t *testing.T, doc *openapi3.T, m reflect.Value, row opRow) *specCall {
-	item, op := specOperation(t, doc, row)
+func buildSpecCall(t *testing.T, m reflect.Value, row opRow) *specCall {
+	item, op := specOperation(t, rowSpec(t, row), row)
 	c := &specCall{row: row, item: item, op: op, pathValues: map[string]string{}}
 	c.args = []reflect.Value{reflect.ValueOf(context.Background())}
 	var query []*openapi3.Parameter
@@ -118,6 +119,9 @@ func buildSpecCall(t *testing.T, doc *openapi3.T, m reflect.Value, row opRow) *s
 		known[fold(k)] = true
 	}
 	for _, q := range query {
+		if sdkSetsItself(op, q) {
+			continue
+		}
 		f := fieldFolded(params, q.Name)
 		if !f.IsValid() {
 			t.Errorf("%s: no field for query parameter %s", row.OperationID, q.Name)
@@ -164,6 +168,9 @@ func fieldFolded(v reflect.Value, name string) reflect.Value {
 func setSample(t *testing.T, f reflect.Value, v any) {
 	t.Helper()
 	ptr := reflect.New(f.Type())
+	if b, ok := v.(string); ok && f.Type().Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Bool {
+		v = b != "false" // a boolean spelled out in the spec, a *bool in the SDK
+	}
 	data, _ := json.Marshal(v)
 	if f.Kind() == reflect.Slice {
 		if _, isArr := v.([]any); !isArr {
@@ -180,7 +187,6 @@ func setSample(t *testing.T, f reflect.Value, v any) {
 // operation, with every parameter the spec declares set, and validates the
 // request the SDK sends with kin-openapi's openapi3filter.
 func TestRequestsValidateAgainstTheSpec(t *testing.T) {
-	doc := loadSpec(t)
 	rows := readOps(t)
 	var current *specCall
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +196,7 @@ func TestRequestsValidateAgainstTheSpec(t *testing.T) {
 		input := &openapi3filter.RequestValidationInput{
 			Request:    r,
 			PathParams: c.pathValues,
-			Route:      &routers.Route{Spec: doc, Path: c.row.Path, PathItem: c.item, Method: c.row.HTTP, Operation: c.op},
+			Route:      &routers.Route{Spec: rowSpec(t, c.row), Path: c.row.Path, PathItem: c.item, Method: c.row.HTTP, Operation: c.op},
 			Options: &openapi3filter.Options{
 				AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 					if in.RequestValidationInput.Request.Header.Get("Authorization") != "Bearer sk_test_spec" {
@@ -220,13 +226,36 @@ func TestRequestsValidateAgainstTheSpec(t *testing.T) {
 	for _, row := range rows {
 		t.Run(row.Group+"."+row.Method, func(t *testing.T) {
 			m := methods[fold(row.Group)+"."+fold(row.Method)]
-			current = buildSpecCall(t, doc, m, row)
+			current = buildSpecCall(t, m, row)
 			out := m.Call(current.args)
 			if err, _ := out[len(out)-1].Interface().(error); err != nil {
+				var apiErr *clerk.APIError
+				if errors.As(err, &apiErr) && len(apiErr.Errors) > 0 {
+					t.Fatalf("request rejected: %s", apiErr.Errors[0].LongMessage)
+				}
 				t.Fatalf("request rejected: %v", err)
 			}
 		})
 	}
+}
+
+// sdkSetsItself reports whether the SDK's params have no field for the
+// query parameter q, by design: paginated, which the SDK always sends as
+// true, and a deprecated old spelling of another parameter (frontendApi
+// of frontend_api), which it never sends.
+func sdkSetsItself(op *openapi3.Operation, q *openapi3.Parameter) bool {
+	if q.Name == "paginated" {
+		return true
+	}
+	if !q.Deprecated {
+		return false
+	}
+	for _, p := range op.Parameters {
+		if p.Value != q && p.Value.In == "query" && fold(p.Value.Name) == fold(q.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkQueryNames is stricter than openapi3filter, which ignores unknown
@@ -247,7 +276,7 @@ func checkQueryNames(op *openapi3.Operation, r *http.Request) error {
 		}
 	}
 	for name := range declared {
-		if _, ok := got[name]; !ok {
+		if _, ok := got[name]; !ok && !sdkSetsItself(op, op.Parameters.GetByInAndName("query", name)) {
 			return fmt.Errorf("query parameter %q was set but not sent", name)
 		}
 	}
@@ -269,7 +298,7 @@ func writeSampleResponse(t *testing.T, w http.ResponseWriter, r *http.Request, o
 		return
 	}
 	v := s.value(media.Schema, 0)
-	if r.URL.Query().Get("paginated") == "true" {
+	if _, list := v.([]any); list && r.URL.Query().Get("paginated") == "true" {
 		v = map[string]any{"data": v, "total_count": 1}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -284,12 +313,11 @@ func writeSampleResponse(t *testing.T, w http.ResponseWriter, r *http.Request, o
 // encoded again and must still validate against the schema. A second pass
 // sets every nullable property to null.
 func TestResponseSamplesDecodeIntoTheirModels(t *testing.T) {
-	doc := loadSpec(t)
 	client, _ := clerk.NewClient("sk_test_models")
 	methods := serviceMethods(client)
 	checked := 0
 	for _, row := range readOps(t) {
-		_, op := specOperation(t, doc, row)
+		_, op := specOperation(t, rowSpec(t, row), row)
 		m := methods[fold(row.Group)+"."+fold(row.Method)]
 		if m.Type().NumOut() != 2 {
 			continue // no response body
@@ -324,7 +352,12 @@ func TestResponseSamplesDecodeIntoTheirModels(t *testing.T) {
 			if isWrapped {
 				back = back.(map[string]any)["data"]
 			}
-			if err := media.Schema.Value.VisitJSON(back); err != nil {
+			// Not checked: a legacy operation, answered in 2021-02-05's
+			// shape but decoded into the current model; and an answer of
+			// several shapes (anyOf), merged into one struct that cannot
+			// tell null from absent.
+			reencodes := !legacyOps[row.OperationID] && len(media.Schema.Value.AnyOf) == 0
+			if err := media.Schema.Value.VisitJSON(back); reencodes && err != nil {
 				t.Errorf("%s: %s encodes into JSON the schema rejects: %v", name, result, err)
 			}
 			checked++

@@ -1,7 +1,8 @@
 // Package api holds the Backend API contract the repository is built
 // against: the OpenAPI specs of every published API version
 // (bapi-<version>.yml), operations.tsv (the group and method names of the
-// 2021-02-05 operations) and deprecations.tsv. internal/gen reads them to
+// SDK's operations: the 249 of 2026-05-12 and the two of 2021-02-05 it
+// keeps) and deprecations.tsv. internal/gen reads them to
 // generate the SDK; the local server (package emulator) validates requests
 // against the spec of the version each request names.
 package api

@@ -21,7 +21,7 @@ func TestRedirectURLs(t *testing.T) {
 	eachStore(t, func(t *testing.T, srv *clerktest.Server) {
 		ctx := context.Background()
 		c := srv.Client
-		a, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://my-app.com/oauth-callback")})
+		a, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "https://my-app.com/oauth-callback"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,26 +29,26 @@ func TestRedirectURLs(t *testing.T) {
 			t.Fatalf("created %+v", a)
 		}
 		nextMillisecond() // the lists order by created_at: keep the order of creation
-		b, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("my-app://oauth-callback")})
+		b, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "my-app://oauth-callback"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://my-app.com/oauth-callback")})
+		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "https://my-app.com/oauth-callback"})
 		wantErr(t, "duplicate", err, 422, "form_identifier_exists", "url")
 		for _, bad := range []string{"not a url", "javascript:alert(1)", "https://", "/relative/path", "example.com"} {
-			_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr(bad)})
+			_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: bad})
 			wantErr(t, bad, err, 422, "form_param_format_invalid", "url")
 		}
 		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{})
 		wantErr(t, "no url", err, 422, "form_param_missing", "url")
-		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://my-app.com/" + strings.Repeat("a", 1024))})
+		_, err = c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "https://my-app.com/" + strings.Repeat("a", 1024)})
 		wantErr(t, "too long", err, 422, "form_param_max_length_exceeded", "url")
 
 		got, err := c.RedirectURLs.Get(ctx, b.ID)
 		if err != nil || got.URL != "my-app://oauth-callback" {
 			t.Fatalf("get: %+v %v", got, err)
 		}
-		list, err := c.RedirectURLs.List(ctx)
+		list, err := c.RedirectURLs.List(ctx, nil)
 		if err != nil || list.TotalCount != 2 || len(list.Data) != 2 || list.Data[0].ID != a.ID || list.Data[1].ID != b.ID {
 			t.Fatalf("list: %+v %v", list, err)
 		}
@@ -75,12 +75,12 @@ func TestRedirectURLs(t *testing.T) {
 		wantErr(t, "get deleted", err, 404, "resource_not_found", "")
 		_, err = c.RedirectURLs.Delete(ctx, a.ID)
 		wantErr(t, "delete again", err, 404, "resource_not_found", "")
-		list, err = c.RedirectURLs.List(ctx)
+		list, err = c.RedirectURLs.List(ctx, nil)
 		if err != nil || list.TotalCount != 1 {
 			t.Fatalf("list after delete: %+v %v", list, err)
 		}
 		// The URL is free again once deleted.
-		if _, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://my-app.com/oauth-callback")}); err != nil {
+		if _, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "https://my-app.com/oauth-callback"}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -176,7 +176,7 @@ func TestOAuthApplications(t *testing.T) {
 	eachStore(t, func(t *testing.T, srv *clerktest.Server) {
 		ctx := context.Background()
 		c := srv.Client
-		a, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "Partner", CallbackURL: "https://partner.example.com/callback",
+		a, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "Partner", CallbackURL: clerk.Ptr("https://partner.example.com/callback"),
 			Scopes: clerk.Ptr("profile email profile")})
 		if err != nil {
 			t.Fatal(err)
@@ -187,18 +187,18 @@ func TestOAuthApplications(t *testing.T) {
 			t.Fatalf("created %+v", a)
 		}
 		nextMillisecond() // the lists order by created_at: keep the order of creation
-		pub, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "SPA", CallbackURL: "my-app://callback", Public: clerk.Ptr(true)})
+		pub, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "SPA", CallbackURL: clerk.Ptr("my-app://callback"), Public: clerk.Ptr(true)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !pub.Public || pub.ClientSecret != "" || pub.Scopes != "profile email" {
 			t.Fatalf("public %+v", pub)
 		}
-		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "X", CallbackURL: "https://x.example.com/cb", Scopes: clerk.Ptr("profile admin")})
+		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "X", CallbackURL: clerk.Ptr("https://x.example.com/cb"), Scopes: clerk.Ptr("profile admin")})
 		wantErr(t, "bad scope", err, 422, "form_param_format_invalid", "scopes")
-		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "X", CallbackURL: "not a url"})
+		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "X", CallbackURL: clerk.Ptr("not a url")})
 		wantErr(t, "bad callback", err, 422, "form_param_format_invalid", "callback_url")
-		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "  ", CallbackURL: "https://x.example.com/cb"})
+		_, err = c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "  ", CallbackURL: clerk.Ptr("https://x.example.com/cb")})
 		wantErr(t, "no name", err, 422, "form_param_missing", "name")
 
 		// The secret is in the create and rotate answers only: never in
@@ -246,12 +246,12 @@ func TestOAuthApplications(t *testing.T) {
 		_, err = c.OAuthApplications.List(ctx, &clerk.OAuthApplicationsListParams{Limit: clerk.Ptr[int64](501)})
 		wantErr(t, "limit", err, 422, "form_param_format_invalid", "limit")
 
-		up, err := c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.Ptr("Partner 2"),
-			Scopes: clerk.Ptr("openid profile"), CallbackURL: clerk.Ptr("https://partner.example.com/cb2")})
+		up, err := c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.NullableOf("Partner 2"),
+			Scopes: clerk.NullableOf("openid profile"), CallbackURL: clerk.NullableOf("https://partner.example.com/cb2")})
 		if err != nil || up.Name != "Partner 2" || up.Scopes != "openid profile" || up.CallbackURL != "https://partner.example.com/cb2" || up.ClientID != a.ClientID {
 			t.Fatalf("update: %+v %v", up, err)
 		}
-		_, err = c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Scopes: clerk.Ptr("")})
+		_, err = c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Scopes: clerk.NullableOf("")})
 		wantErr(t, "no scopes", err, 422, "form_param_format_invalid", "scopes")
 
 		rot, err := c.OAuthApplications.RotateSecret(ctx, a.ID)
@@ -293,7 +293,7 @@ func TestOAuthApplications(t *testing.T) {
 		wantErr(t, "get deleted", err, 404, "resource_not_found", "")
 		_, err = c.OAuthApplications.RotateSecret(ctx, a.ID)
 		wantErr(t, "rotate deleted", err, 404, "resource_not_found", "")
-		_, err = c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.Ptr("x")})
+		_, err = c.OAuthApplications.Update(ctx, a.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.NullableOf("x")})
 		wantErr(t, "update deleted", err, 404, "resource_not_found", "")
 		_, err = c.OAuthApplications.Delete(ctx, a.ID)
 		wantErr(t, "delete again", err, 404, "resource_not_found", "")
@@ -310,7 +310,7 @@ func TestSAMLConnections(t *testing.T) {
 	eachStore(t, func(t *testing.T, srv *clerktest.Server) {
 		ctx := context.Background()
 		c := srv.Client
-		a, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: "Acme.com", Provider: "saml_okta"})
+		a, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: clerk.Ptr("Acme.com"), Provider: "saml_okta"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,22 +318,22 @@ func TestSAMLConnections(t *testing.T) {
 			a.AcsURL != "https://clerk.emulator.localhost/v1/saml/acs/"+a.ID || a.AttributeMapping == nil || a.AttributeMapping.EmailAddress == "" {
 			t.Fatalf("created %+v", a)
 		}
-		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Again", Domain: "acme.com", Provider: "saml_custom"})
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Again", Domain: clerk.Ptr("acme.com"), Provider: "saml_custom"})
 		wantErr(t, "same domain", err, 422, "form_identifier_exists", "domain")
-		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: "not a domain", Provider: "saml_custom"})
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("not a domain"), Provider: "saml_custom"})
 		wantErr(t, "bad domain", err, 422, "form_param_format_invalid", "domain")
-		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: "x.com", Provider: "saml_other"})
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("x.com"), Provider: "saml_other"})
 		wantErr(t, "bad provider", err, 422, "form_param_format_invalid", "provider")
-		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: "x.com", Provider: "saml_custom",
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("x.com"), Provider: "saml_custom",
 			IdpMetadataURL: clerk.Ptr("ftp://idp.example.com/metadata")})
 		wantErr(t, "bad metadata URL", err, 422, "form_param_format_invalid", "idp_metadata_url")
-		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: "x.com", Provider: "saml_custom",
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("x.com"), Provider: "saml_custom",
 			IdpMetadata: clerk.Ptr("not xml")})
 		wantErr(t, "bad metadata", err, 422, "saml_failed_to_parse_idp_metadata", "")
 
 		// Metadata by URL or as XML is kept as given; nothing is fetched.
 		nextMillisecond() // the lists order by created_at: keep the order of creation
-		b, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Google", Domain: "beta.com", Provider: "saml_google",
+		b, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Google", Domain: clerk.Ptr("beta.com"), Provider: "saml_google",
 			IdpMetadataURL: clerk.Ptr("http://127.0.0.1:1/metadata"), IdpMetadata: clerk.Ptr(idpMetadataXML)})
 		if err != nil || b.IdpMetadataURL == nil || *b.IdpMetadataURL != "http://127.0.0.1:1/metadata" || b.IdpMetadata == nil || *b.IdpMetadata != idpMetadataXML {
 			t.Fatalf("with metadata: %+v %v", b, err)
@@ -391,7 +391,7 @@ func TestSAMLConnections(t *testing.T) {
 		_, err = c.SAMLConnections.Delete(ctx, a.ID)
 		wantErr(t, "delete again", err, 404, "resource_not_found", "")
 		// The domain is free again.
-		if _, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com", Provider: "saml_okta"}); err != nil {
+		if _, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta", Domain: clerk.Ptr("acme.com"), Provider: "saml_okta"}); err != nil {
 			t.Fatal(err)
 		}
 		list, err = c.SAMLConnections.List(ctx, nil)
@@ -413,7 +413,7 @@ func TestAppAnswersMatchEveryAPIVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ru, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: clerk.Ptr("https://a.example.com/cb")})
+			ru, err := c.RedirectURLs.Create(ctx, &clerk.RedirectURLsCreateParams{URL: "https://a.example.com/cb"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -421,18 +421,18 @@ func TestAppAnswersMatchEveryAPIVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			oa, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "P", CallbackURL: "https://p.example.com/cb"})
+			oa, err := c.OAuthApplications.Create(ctx, &clerk.OAuthApplicationsCreateParams{Name: "P", CallbackURL: clerk.Ptr("https://p.example.com/cb")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			sc, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "S", Domain: "s.example.com", Provider: "saml_custom",
+			sc, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "S", Domain: clerk.Ptr("s.example.com"), Provider: "saml_custom",
 				IdpMetadata: clerk.Ptr(idpMetadataXML)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			steps := []func() error{
 				func() error { _, err := c.RedirectURLs.Get(ctx, ru.ID); return err },
-				func() error { _, err := c.RedirectURLs.List(ctx); return err },
+				func() error { _, err := c.RedirectURLs.List(ctx, nil); return err },
 				func() error { _, err := c.Domains.List(ctx); return err },
 				func() error {
 					_, err := c.Domains.Update(ctx, dm.ID, &clerk.DomainsUpdateParams{ProxyURL: clerk.NullableOf("https://sat.example.com/__clerk")})
@@ -441,7 +441,7 @@ func TestAppAnswersMatchEveryAPIVersion(t *testing.T) {
 				func() error { _, err := c.OAuthApplications.Get(ctx, oa.ID); return err },
 				func() error { _, err := c.OAuthApplications.List(ctx, nil); return err },
 				func() error {
-					_, err := c.OAuthApplications.Update(ctx, oa.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.Ptr("Q")})
+					_, err := c.OAuthApplications.Update(ctx, oa.ID, &clerk.OAuthApplicationsUpdateParams{Name: clerk.NullableOf("Q")})
 					return err
 				},
 				func() error { _, err := c.OAuthApplications.RotateSecret(ctx, oa.ID); return err },

@@ -98,13 +98,13 @@ func TestEmailAddressesThroughTheSDK(t *testing.T) {
 			wantVerified bool
 			wantPrimary  bool
 		}{
-			{"unverified by default", clerk.EmailAddressesCreateParams{EmailAddress: clerk.Ptr("plain@example.com")},
+			{"unverified by default", clerk.EmailAddressesCreateParams{EmailAddress: "plain@example.com"},
 				"plain@example.com", false, false},
-			{"verified", clerk.EmailAddressesCreateParams{EmailAddress: clerk.Ptr("verified@example.com"), Verified: clerk.Ptr(true)},
+			{"verified", clerk.EmailAddressesCreateParams{EmailAddress: "verified@example.com", Verified: clerk.Ptr(true)},
 				"verified@example.com", true, false},
-			{"normalised to lower case", clerk.EmailAddressesCreateParams{EmailAddress: clerk.Ptr("  Mixed.Case@Example.COM ")},
+			{"normalised to lower case", clerk.EmailAddressesCreateParams{EmailAddress: "  Mixed.Case@Example.COM "},
 				"mixed.case@example.com", false, false},
-			{"primary", clerk.EmailAddressesCreateParams{EmailAddress: clerk.Ptr("primary@example.com"), Verified: clerk.Ptr(true), Primary: clerk.Ptr(true)},
+			{"primary", clerk.EmailAddressesCreateParams{EmailAddress: "primary@example.com", Verified: clerk.Ptr(true), Primary: clerk.Ptr(true)},
 				"primary@example.com", true, true},
 		}
 		for _, tt := range tests {
@@ -114,7 +114,7 @@ func TestEmailAddressesThroughTheSDK(t *testing.T) {
 					t.Fatal(err)
 				}
 				p := tt.params
-				p.UserID = clerk.Ptr(user.ID)
+				p.UserID = user.ID
 				e, err := c.EmailAddresses.Create(ctx, &p)
 				if err != nil {
 					t.Fatal(err)
@@ -154,7 +154,7 @@ func TestEmailAddressesThroughTheSDK(t *testing.T) {
 	})
 
 	t.Run("update", func(t *testing.T) {
-		e, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &user.ID, EmailAddress: clerk.Ptr("update@example.com")})
+		e, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: user.ID, EmailAddress: "update@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +250,7 @@ func TestEmailAddressesThroughTheSDK(t *testing.T) {
 		}
 		// A deleted address is free again, and the first address created
 		// for a user without one becomes primary.
-		e, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &user.ID, EmailAddress: clerk.Ptr("first@example.com")})
+		e, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: user.ID, EmailAddress: "first@example.com"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +268,7 @@ func TestPhoneNumbersThroughTheSDK(t *testing.T) {
 
 	create := func(t *testing.T, p clerk.PhoneNumbersCreateParams) *clerk.PhoneNumber {
 		t.Helper()
-		p.UserID = &user.ID
+		p.UserID = user.ID
 		ph, err := c.PhoneNumbers.Create(ctx, &p)
 		if err != nil {
 			t.Fatal(err)
@@ -299,7 +299,7 @@ func TestPhoneNumbersThroughTheSDK(t *testing.T) {
 		return reserved, def
 	}
 
-	first := create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: clerk.Ptr("+1 (415) 555-0100")})
+	first := create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: "+1 (415) 555-0100"})
 	t.Run("create normalises and the first number is primary", func(t *testing.T) {
 		if first.Object != "phone_number" || first.PhoneNumber != "+14155550100" || first.Verification != nil ||
 			first.ReservedForSecondFactor || first.DefaultSecondFactor || first.LinkedTo == nil {
@@ -317,8 +317,8 @@ func TestPhoneNumbersThroughTheSDK(t *testing.T) {
 
 	var mfa1, mfa2 *clerk.PhoneNumber
 	t.Run("the first number reserved for second factor is the default", func(t *testing.T) {
-		mfa1 = create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: clerk.Ptr("+14155550101"), Verified: clerk.Ptr(true), ReservedForSecondFactor: clerk.Ptr(true)})
-		mfa2 = create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: clerk.Ptr("+14155550102"), Verified: clerk.Ptr(true), ReservedForSecondFactor: clerk.Ptr(true), Primary: clerk.Ptr(true)})
+		mfa1 = create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: "+14155550101", Verified: clerk.Ptr(true), ReservedForSecondFactor: clerk.Ptr(true)})
+		mfa2 = create(t, clerk.PhoneNumbersCreateParams{PhoneNumber: "+14155550102", Verified: clerk.Ptr(true), ReservedForSecondFactor: clerk.Ptr(true), Primary: clerk.Ptr(true)})
 		if !mfa1.ReservedForSecondFactor || !mfa1.DefaultSecondFactor || !mfa2.ReservedForSecondFactor || mfa2.DefaultSecondFactor ||
 			mfa1.Verification == nil || mfa1.Verification.Status != "verified" || mfa1.Verification.Strategy != "admin" {
 			t.Fatalf("created %+v and %+v", mfa1, mfa2)
@@ -368,7 +368,7 @@ func TestPhoneNumbersThroughTheSDK(t *testing.T) {
 		if status, code, param := idnAPIError(t, err); status != 422 || code != "form_param_value_invalid" || param != "verified" {
 			t.Fatalf("%d %s %v", status, code, param)
 		}
-		_, err = c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: &user.ID, PhoneNumber: clerk.Ptr("+14155550109"), ReservedForSecondFactor: clerk.Ptr(true)})
+		_, err = c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: user.ID, PhoneNumber: "+14155550109", ReservedForSecondFactor: clerk.Ptr(true)})
 		if status, code, param := idnAPIError(t, err); status != 422 || code != "form_param_value_invalid" || param != "reserved_for_second_factor" {
 			t.Fatalf("%d %s %v", status, code, param)
 		}
@@ -482,7 +482,7 @@ func TestConcurrentEmailCreatesForTwoUsersGiveExactlyOne(t *testing.T) {
 		go func(u *clerk.User) {
 			defer wg.Done()
 			e, err := srv.Client.EmailAddresses.Create(context.Background(), &clerk.EmailAddressesCreateParams{
-				UserID: &u.ID, EmailAddress: clerk.Ptr("race@example.com"), Verified: clerk.Ptr(true)})
+				UserID: u.ID, EmailAddress: "race@example.com", Verified: clerk.Ptr(true)})
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -534,7 +534,7 @@ func TestConcurrentEmailCreatesForOneUserLoseNone(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := srv.Client.EmailAddresses.Create(context.Background(), &clerk.EmailAddressesCreateParams{
-				UserID: &u.ID, EmailAddress: clerk.Ptr(fmt.Sprintf("n%d@example.com", i))})
+				UserID: u.ID, EmailAddress: fmt.Sprintf("n%d@example.com", i)})
 			if err != nil {
 				t.Error(err)
 			}
@@ -552,7 +552,7 @@ func TestDeletingAUserDeletesItsIdentifications(t *testing.T) {
 	ctx := context.Background()
 	c := srv.Client
 	u := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"gone@example.com"}, PhoneNumber: []string{"+15005550006"}})
-	extra, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &u.ID, EmailAddress: clerk.Ptr("gone2@example.com")})
+	extra, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: u.ID, EmailAddress: "gone2@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,10 +575,10 @@ func TestDeletingAUserDeletesItsIdentifications(t *testing.T) {
 	}
 	// The identifiers are free for another user.
 	other := srv.CreateUser(t, nil)
-	if _, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &other.ID, EmailAddress: clerk.Ptr("gone2@example.com")}); err != nil {
+	if _, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: other.ID, EmailAddress: "gone2@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: &other.ID, PhoneNumber: clerk.Ptr("+15005550006")}); err != nil {
+	if _, err := c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: other.ID, PhoneNumber: "+15005550006"}); err != nil {
 		t.Fatal(err)
 	}
 }

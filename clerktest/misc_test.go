@@ -111,16 +111,16 @@ func TestMessageTemplatesThroughTheSDK(t *testing.T) { eachStore(t, testMessageT
 func testMessageTemplatesThroughTheSDK(t *testing.T, srv *clerktest.Server) {
 	ctx := context.Background()
 	c := srv.Client
-	list, err := c.EmailSMSTemplates.List(ctx, "email")
+	list, err := c.EmailSMSTemplates.List(ctx, "email", nil)
 	if err != nil || list.TotalCount < 5 || list.Data[0].Slug != "verification_code" || list.Data[0].ResourceType != "system" ||
 		!slices.Contains(list.Data[0].AvailableVariables, "otp_code") || list.Data[0].Subject == nil {
 		t.Fatalf("email templates: %+v %v", list, err)
 	}
-	sms, err := c.EmailSMSTemplates.List(ctx, "sms")
+	sms, err := c.EmailSMSTemplates.List(ctx, "sms", nil)
 	if err != nil || sms.TotalCount < 2 || sms.Data[0].Subject != nil {
 		t.Fatalf("sms templates: %+v %v", sms, err)
 	}
-	_, err = c.EmailSMSTemplates.List(ctx, "fax")
+	_, err = c.EmailSMSTemplates.List(ctx, "fax", nil)
 	wantErr(t, "unknown type (the spec's enum)", err, 422, "form_param_format_invalid", "template_type")
 	_, err = c.EmailSMSTemplates.Get(ctx, "email", "nope")
 	wantErr(t, "unknown slug", err, 404, "resource_not_found", "")

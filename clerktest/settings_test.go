@@ -85,7 +85,7 @@ func testAllowlistAndBlocklist(t *testing.T, srv *clerktest.Server) {
 		_, err := c.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &clerk.AllowlistBlocklistCreateAllowlistIdentifierParams{Identifier: bad})
 		wantErr(t, "allowlist "+bad, err, 422, "form_param_format_invalid", "identifier")
 	}
-	list, err := c.AllowlistBlocklist.ListAllowlistIdentifiers(ctx)
+	list, err := c.AllowlistBlocklist.ListAllowlistIdentifiers(ctx, nil)
 	if err != nil || list.TotalCount != 4 || len(list.Data) != 4 ||
 		!slices.ContainsFunc(list.Data, func(a *clerk.AllowlistIdentifier) bool { return a.ID == ada.ID && a.Identifier == "ada@corp.test" }) {
 		t.Fatalf("allowlist: %+v %v", list, err)
@@ -126,11 +126,11 @@ func testAllowlistAndBlocklist(t *testing.T, srv *clerktest.Server) {
 	wantErr(t, "blocked domain", createUser(emails("Other@SPAM.test")), 403, "not_allowed_access", "")
 	wantErr(t, "blocked phone", createUser(&clerk.UsersCreateParams{PhoneNumber: []string{"+1 555 555 0199"}}), 403, "not_allowed_access", "")
 	eve := srv.CreateUser(t, emails("eve@example.com"))
-	_, err = c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &eve.ID, EmailAddress: clerk.Ptr("x@spam.test")})
+	_, err = c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: eve.ID, EmailAddress: "x@spam.test"})
 	wantErr(t, "blocked address added", err, 403, "not_allowed_access", "")
-	_, err = c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: &eve.ID, PhoneNumber: clerk.Ptr("+15555550199")})
+	_, err = c.PhoneNumbers.Create(ctx, &clerk.PhoneNumbersCreateParams{UserID: eve.ID, PhoneNumber: "+15555550199"})
 	wantErr(t, "blocked number added", err, 403, "not_allowed_access", "")
-	if _, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: &eve.ID, EmailAddress: clerk.Ptr("eve@elsewhere.test")}); err != nil {
+	if _, err := c.EmailAddresses.Create(ctx, &clerk.EmailAddressesCreateParams{UserID: eve.ID, EmailAddress: "eve@elsewhere.test"}); err != nil {
 		t.Fatalf("address not blocked: %v", err)
 	}
 
@@ -196,13 +196,26 @@ func testInstanceSettings(t *testing.T, srv *clerktest.Server) {
 
 	// Restrictions: the defaults, then changes kept field by field.
 	r, err := c.InstanceSettings.UpdateRestrictions(ctx, nil)
-	if err != nil || r.Allowlist || r.Blocklist || r.BlockEmailSubaddresses || r.IgnoreDotsForGmailAddresses {
+	if err != nil || r.Allowlist || r.Blocklist || r.BlockEmailSubaddresses {
 		t.Fatalf("default restrictions: %+v %v", r, err)
 	}
+	// ignore_dots_for_gmail_addresses is not in 2026-05-12 (nor in the
+	// SDK): 2025-03-12 still has it.
+	older := func(method, path string, body map[string]any) (map[string]any, error) {
+		var m map[string]any
+		err := c.Do(ctx, &clerk.RawRequest{Method: method, Path: path, Body: body, APIVersion: "2025-03-12"}, &m)
+		return m, err
+	}
+	if m, err := older("PATCH", "/instance/restrictions", map[string]any{}); err != nil || m["ignore_dots_for_gmail_addresses"] != false {
+		t.Fatalf("default restrictions of 2025-03-12: %v %v", m, err)
+	}
 	if r, err = c.InstanceSettings.UpdateRestrictions(ctx, &clerk.InstanceSettingsUpdateRestrictionsParams{
-		BlockEmailSubaddresses: clerk.NullableOf(true), IgnoreDotsForGmailAddresses: clerk.NullableOf(true)}); err != nil ||
-		!r.BlockEmailSubaddresses || !r.IgnoreDotsForGmailAddresses || r.Blocklist {
+		BlockEmailSubaddresses: clerk.NullableOf(true)}); err != nil || !r.BlockEmailSubaddresses || r.Blocklist {
 		t.Fatalf("restrictions: %+v %v", r, err)
+	}
+	if m, err := older("PATCH", "/instance/restrictions", map[string]any{"ignore_dots_for_gmail_addresses": true}); err != nil ||
+		m["ignore_dots_for_gmail_addresses"] != true || m["block_email_subaddresses"] != true || m["blocklist"] != false {
+		t.Fatalf("restrictions of 2025-03-12: %v %v", m, err)
 	}
 	status, m := rawJSON(t, srv, "PATCH", "/v1/instance/restrictions", latestVersion,
 		map[string]any{"allowlist_blocklist_disabled_on_sign_in": true, "block_disposable_email_domains": true, "blocklist": nil})
@@ -219,8 +232,14 @@ func testInstanceSettings(t *testing.T, srv *clerktest.Server) {
 	}
 	if _, err = c.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{
 		ProgressiveSignUp: clerk.NullableOf(false), FromEmailAddress: clerk.NullableOf("hello"),
-		EnhancedEmailDeliverability: clerk.NullableOf(true), RestrictedToAllowlist: clerk.NullableOf(true)}); err != nil {
+		RestrictedToAllowlist: clerk.NullableOf(true)}); err != nil {
 		t.Fatal(err)
+	}
+	// 2026-05-12 shows enhanced_email_deliverability but takes it no
+	// more (deprecated): 2025-03-12 sets it.
+	if m, err := older("PATCH", "/beta_features/instance_settings", map[string]any{"enhanced_email_deliverability": true}); err != nil ||
+		m["enhanced_email_deliverability"] != true {
+		t.Fatalf("enhanced_email_deliverability of 2025-03-12: %v %v", m, err)
 	}
 	s, err = c.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{TestMode: clerk.NullableOf(false)})
 	if err != nil || s.ProgressiveSignUp || s.FromEmailAddress != "hello" || !s.EnhancedEmailDeliverability || !s.RestrictedToAllowlist {
@@ -231,13 +250,20 @@ func testInstanceSettings(t *testing.T, srv *clerktest.Server) {
 	}
 	_, err = c.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{FromEmailAddress: clerk.NullableOf("a@b.test")})
 	wantErr(t, "from_email_address not a local part", err, 422, "form_param_format_invalid", "from_email_address")
-	_, err = c.BetaFeatures.UpdateInstanceSettings(ctx, &clerk.BetaFeaturesUpdateInstanceSettingsParams{SessionTokenTemplate: clerk.NullableOf("nope")})
+	// session_token_template is of 2021-02-05 only.
+	err = c.Do(ctx, &clerk.RawRequest{Method: "PATCH", Path: "/beta_features/instance_settings", APIVersion: "2021-02-05",
+		Body: map[string]any{"session_token_template": "nope"}}, nil)
 	wantErr(t, "unknown session token template", err, 422, "form_param_format_invalid", "session_token_template")
 
 	// PATCH /v1/instance: 204, what it sets is kept (enhanced email
-	// deliverability is shared with the beta settings).
-	if err := c.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{EnhancedEmailDeliverability: clerk.NullableOf(false),
+	// deliverability, which 2025-03-12 still sets, is shared with the
+	// beta settings).
+	if err := c.InstanceSettings.Update(ctx, &clerk.InstanceSettingsUpdateParams{
 		SupportEmail: clerk.NullableOf("help@example.com"), AllowedOrigins: []string{"chrome-extension://abc"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(ctx, &clerk.RawRequest{Method: "PATCH", Path: "/instance", APIVersion: "2025-03-12",
+		Body: map[string]any{"enhanced_email_deliverability": false}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s, err = c.BetaFeatures.UpdateInstanceSettings(ctx, nil); err != nil || s.EnhancedEmailDeliverability {
@@ -280,7 +306,7 @@ func testOrganizationSettings(t *testing.T, srv *clerktest.Server) {
 	ada := newUser(t, srv, "ada@example.com", "Ada")
 	bob := newUser(t, srv, "bob@example.com", "Bob")
 	cy := newUser(t, srv, "cy@example.com", "Cy")
-	acme, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: ada.ID})
+	acme, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: clerk.Ptr(ada.ID)})
 	if err != nil || acme.MaxAllowedMemberships != 2 || acme.AdminDeleteEnabled {
 		t.Fatalf("organization with the defaults: %+v %v", acme, err)
 	}
@@ -299,10 +325,10 @@ func testOrganizationSettings(t *testing.T, srv *clerktest.Server) {
 
 	// The creator's role.
 	if o, err = c.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{
-		CreatorRoleID: clerk.Ptr("org:owner")}); err != nil || o.CreatorRole != "org:owner" {
+		CreatorRoleID: clerk.NullableOf("org:owner")}); err != nil || o.CreatorRole != "org:owner" {
 		t.Fatalf("creator role: %+v %v", o, err)
 	}
-	owned, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Owned", CreatedBy: bob.ID})
+	owned, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Owned", CreatedBy: clerk.Ptr(bob.ID)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +336,7 @@ func testOrganizationSettings(t *testing.T, srv *clerktest.Server) {
 	if err != nil || len(ms.Data) != 1 || ms.Data[0].Role != "org:owner" {
 		t.Fatalf("creator's membership: %+v %v", ms, err)
 	}
-	_, err = c.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{CreatorRoleID: clerk.Ptr("owner")})
+	_, err = c.InstanceSettings.UpdateOrganizationSettings(ctx, &clerk.InstanceSettingsUpdateOrganizationSettingsParams{CreatorRoleID: clerk.NullableOf("owner")})
 	wantErr(t, "role not a key", err, 422, "form_param_value_invalid", "creator_role_id")
 
 	// Slugs off (a later API version's setting): a slug given is refused;
@@ -409,7 +435,7 @@ func TestSettingsAnswersMatchEveryAPIVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			steps := []func() error{
-				func() error { _, err := c.AllowlistBlocklist.ListAllowlistIdentifiers(ctx); return err },
+				func() error { _, err := c.AllowlistBlocklist.ListAllowlistIdentifiers(ctx, nil); return err },
 				func() error {
 					if status, _ := idnRequest(t, srv, "GET", "/v1/allowlist_identifiers", version, nil); status != 200 {
 						t.Errorf("bare allowlist: %d", status)

@@ -72,7 +72,7 @@ func TestJWTTemplatesThroughTheSDK(t *testing.T) {
 	c := srv.Client.JWTTemplates
 
 	hasura, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{
-		Name:   clerk.Ptr("hasura"),
+		Name:   "hasura",
 		Claims: map[string]any{"https://hasura.io/jwt/claims": map[string]any{"x-hasura-user-id": "{{user.id}}"}, "n": 12345678901234567},
 	})
 	if err != nil {
@@ -92,21 +92,21 @@ func TestJWTTemplatesThroughTheSDK(t *testing.T) {
 		t.Fatalf("exact numbers: %d %s", status, body)
 	}
 
-	supa, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("supabase"), Claims: map[string]any{"role": "authenticated"},
-		Lifetime: clerk.Ptr(3600.0), AllowedClockSkew: clerk.Ptr(0.0)})
+	supa, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "supabase", Claims: map[string]any{"role": "authenticated"},
+		Lifetime: clerk.Ptr[int64](3600), AllowedClockSkew: clerk.Ptr[int64](0)})
 	if err != nil || supa.Lifetime != 3600 || supa.AllowedClockSkew != 0 {
 		t.Fatalf("create with lifetime and skew: %+v %v", supa, err)
 	}
 
 	t.Run("a taken name is form_identifier_exists", func(t *testing.T) {
-		_, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("hasura"), Claims: map[string]any{}})
+		_, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "hasura", Claims: map[string]any{}})
 		if status, code, param := apiError(err); status != 422 || code != "form_identifier_exists" || param != "name" {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("list: the SDK's page, the bare array, and paging", func(t *testing.T) {
-		page, err := c.List(ctx)
+		page, err := c.List(ctx, nil)
 		if err != nil || page.TotalCount != 2 || len(page.Data) != 2 || page.Data[0].ID != hasura.ID || page.Data[1].ID != supa.ID {
 			t.Fatalf("list: %+v %v", page, err)
 		}
@@ -123,19 +123,33 @@ func TestJWTTemplatesThroughTheSDK(t *testing.T) {
 	})
 
 	t.Run("update keeps what is left out; null is the default again", func(t *testing.T) {
-		u, err := c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Name: clerk.Ptr("supabase2"), Lifetime: clerk.Null[float64]()})
+		// Since 2024-10-01 an update requires name and claims: what can be
+		// left out is the rest.
+		u, err := c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Name: "supabase2", Claims: supa.Claims, Lifetime: clerk.Null[int64]()})
 		if err != nil || u.Name != "supabase2" || u.Lifetime != 60 || u.AllowedClockSkew != 0 || u.Claims["role"] != "authenticated" || u.CreatedAt != supa.CreatedAt {
 			t.Fatalf("%+v %v", u, err)
 		}
-		u, err = c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Claims: map[string]any{"role": "anon"}, Lifetime: clerk.NullableOf(120.0), AllowedClockSkew: clerk.Null[float64]()})
+		u, err = c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Name: "supabase2", Claims: map[string]any{"role": "anon"}, Lifetime: clerk.NullableOf[int64](120), AllowedClockSkew: clerk.Null[int64]()})
 		if err != nil || u.Name != "supabase2" || u.Lifetime != 120 || u.AllowedClockSkew != 5 || u.Claims["role"] != "anon" || len(u.Claims) != 1 {
 			t.Fatalf("%+v %v", u, err)
 		}
-		_, err = c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Name: clerk.Ptr("hasura")})
+		// 2021-02-05 still takes an update without them, and keeps them.
+		var old clerk.JWTTemplate
+		err = srv.Client.Do(ctx, &clerk.RawRequest{Method: "PATCH", Path: "/jwt_templates/" + supa.ID, APIVersion: "2021-02-05",
+			Body: map[string]any{"lifetime": 120}}, &old)
+		if err != nil || old.Name != "supabase2" || old.Claims["role"] != "anon" || old.Lifetime != 120 || old.AllowedClockSkew != 5 {
+			t.Fatalf("2021-02-05: %+v %v", old, err)
+		}
+		err = srv.Client.Do(ctx, &clerk.RawRequest{Method: "PATCH", Path: "/jwt_templates/" + supa.ID,
+			Body: map[string]any{"claims": map[string]any{}}}, nil)
+		if status, code, param := apiError(err); status != 422 || code != "form_param_missing" || param != "name" {
+			t.Fatalf("an update without name: %v", err)
+		}
+		_, err = c.Update(ctx, supa.ID, &clerk.JWTTemplatesUpdateParams{Name: "hasura", Claims: map[string]any{}})
 		if status, code, param := apiError(err); status != 422 || code != "form_identifier_exists" || param != "name" {
 			t.Fatalf("renaming to a taken name: %v", err)
 		}
-		_, err = c.Update(ctx, "jtmp_nope", &clerk.JWTTemplatesUpdateParams{Name: clerk.Ptr("x")})
+		_, err = c.Update(ctx, "jtmp_nope", &clerk.JWTTemplatesUpdateParams{Name: "x", Claims: map[string]any{}})
 		if !clerk.IsNotFound(err) {
 			t.Fatalf("unknown template: %v", err)
 		}
@@ -169,7 +183,7 @@ func TestJWTTemplatesThroughTheSDK(t *testing.T) {
 			t.Fatalf("delete twice: %v", err)
 		}
 		// The name is free again.
-		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("supabase2"), Claims: map[string]any{}}); err != nil {
+		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "supabase2", Claims: map[string]any{}}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -187,18 +201,17 @@ func TestJWTTemplateValidation(t *testing.T) {
 		param  string
 	}{
 		{"no name", &clerk.JWTTemplatesCreateParams{Claims: map[string]any{}}, 422, "form_param_missing", "name"},
-		{"no claims", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a")}, 422, "form_param_missing", "claims"},
-		{"a reserved claim, as Clerk: 400", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{"sub": "{{user.id}}"}}, 400, "jwt_template_reserved_claim", "claims"},
-		{"a malformed shortcode", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{"x": "{{user.id || }}"}}, 422, "form_param_format_invalid", "claims"},
-		{"a lifetime below 30", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, Lifetime: clerk.Ptr(10.0)}, 422, "form_param_format_invalid", "lifetime"},
-		{"a fractional lifetime", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, Lifetime: clerk.Ptr(60.5)}, 422, "form_param_format_invalid", "lifetime"},
-		{"a clock skew above 300", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, AllowedClockSkew: clerk.Ptr(301.0)}, 422, "form_param_format_invalid", "allowed_clock_skew"},
-		{"another algorithm without a custom key", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, SigningAlgorithm: clerk.Ptr("HS256")}, 422, "form_param_value_invalid", "signing_algorithm"},
-		{"a custom key without its algorithm", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningKey: clerk.Ptr("s")}, 422, "form_param_missing", "signing_algorithm"},
-		{"a custom key left out", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("HS256")}, 422, "form_param_missing", "signing_key"},
-		{"an algorithm the emulator lacks", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("EdDSA"), SigningKey: clerk.Ptr("k")}, 422, "form_param_value_invalid", "signing_algorithm"},
-		{"an RS256 key that is no PEM", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("RS256"), SigningKey: clerk.Ptr("nope")}, 422, "form_param_format_invalid", "signing_key"},
-		{"an RSA key for ES256", &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("ES256"), SigningKey: clerk.Ptr(rsaPEM(t))}, 422, "form_param_format_invalid", "signing_key"},
+		{"claims null (a nil Claims)", &clerk.JWTTemplatesCreateParams{Name: "a"}, 422, "form_param_format_invalid", "claims"},
+		{"a reserved claim, as Clerk: 400", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{"sub": "{{user.id}}"}}, 400, "jwt_template_reserved_claim", "claims"},
+		{"a malformed shortcode", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{"x": "{{user.id || }}"}}, 422, "form_param_format_invalid", "claims"},
+		{"a lifetime below 30", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, Lifetime: clerk.Ptr[int64](10)}, 422, "form_param_format_invalid", "lifetime"},
+		{"a clock skew above 300", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, AllowedClockSkew: clerk.Ptr[int64](301)}, 422, "form_param_format_invalid", "allowed_clock_skew"},
+		{"another algorithm without a custom key", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, SigningAlgorithm: clerk.Ptr("HS256")}, 422, "form_param_value_invalid", "signing_algorithm"},
+		{"a custom key without its algorithm", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningKey: clerk.Ptr("s")}, 422, "form_param_missing", "signing_algorithm"},
+		{"a custom key left out", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("HS256")}, 422, "form_param_missing", "signing_key"},
+		{"an algorithm the emulator lacks", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("EdDSA"), SigningKey: clerk.Ptr("k")}, 422, "form_param_value_invalid", "signing_algorithm"},
+		{"an RS256 key that is no PEM", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("RS256"), SigningKey: clerk.Ptr("nope")}, 422, "form_param_format_invalid", "signing_key"},
+		{"an RSA key for ES256", &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("ES256"), SigningKey: clerk.Ptr(rsaPEM(t))}, 422, "form_param_format_invalid", "signing_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,11 +221,26 @@ func TestJWTTemplateValidation(t *testing.T) {
 			}
 		})
 	}
-	if page, err := c.List(ctx); err != nil || page.TotalCount != 0 {
+	t.Run("no claims", func(t *testing.T) {
+		// Claims is sent even when nil (null): Client.Do leaves it out.
+		err := srv.Client.Do(ctx, &clerk.RawRequest{Method: "POST", Path: "/jwt_templates", Body: map[string]any{"name": "a"}}, nil)
+		if status, code, param := apiError(err); status != 422 || code != "form_param_missing" || param != "claims" {
+			t.Fatalf("got %d %s %v (%v), want 422 form_param_missing claims", status, code, param, err)
+		}
+	})
+	t.Run("a fractional lifetime", func(t *testing.T) {
+		// Lifetime is an *int64: the SDK cannot send 60.5, Client.Do can.
+		err := srv.Client.Do(ctx, &clerk.RawRequest{Method: "POST", Path: "/jwt_templates",
+			Body: map[string]any{"name": "a", "claims": map[string]any{}, "lifetime": 60.5}}, nil)
+		if status, code, param := apiError(err); status != 422 || code != "form_param_format_invalid" || param != "lifetime" {
+			t.Fatalf("got %d %s %v (%v), want 422 form_param_format_invalid lifetime", status, code, param, err)
+		}
+	})
+	if page, err := c.List(ctx, nil); err != nil || page.TotalCount != 0 {
 		t.Fatalf("a refused template was saved: %+v %v", page, err)
 	}
 	// The secret of a refused key is never echoed.
-	_, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("a"), Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("RS256"), SigningKey: clerk.Ptr("s3cr3t-value")})
+	_, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "a", Claims: map[string]any{}, CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("RS256"), SigningKey: clerk.Ptr("s3cr3t-value")})
 	var e *clerk.APIError
 	if !errors.As(err, &e) || bytes.Contains(e.Body, []byte("s3cr3t-value")) {
 		t.Fatalf("%v", err)
@@ -231,7 +259,7 @@ func TestTokensFromTemplates(t *testing.T) {
 	})
 	sid := templateSession(t, srv, user.ID)
 	tmpl, err := srv.Client.JWTTemplates.Create(ctx, &clerk.JWTTemplatesCreateParams{
-		Name: clerk.Ptr("app"), Lifetime: clerk.Ptr(120.0), AllowedClockSkew: clerk.Ptr(10.0),
+		Name: "app", Lifetime: clerk.Ptr[int64](120), AllowedClockSkew: clerk.Ptr[int64](10),
 		Claims: map[string]any{
 			"aud":       "https://api.example.com",
 			"version":   1,
@@ -261,7 +289,7 @@ func TestTokensFromTemplates(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "app")
+	resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "app", nil)
 	if err != nil || resp.Object != "token" || resp.JWT == "" {
 		t.Fatalf("%+v %v", resp, err)
 	}
@@ -334,10 +362,10 @@ func TestTokensFromTemplates(t *testing.T) {
 	})
 
 	t.Run("a template update shows in the next token", func(t *testing.T) {
-		if _, err := srv.Client.JWTTemplates.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{Claims: map[string]any{"only": "{{user.last_name}}"}, Lifetime: clerk.NullableOf(45.0)}); err != nil {
+		if _, err := srv.Client.JWTTemplates.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{Name: "app", Claims: map[string]any{"only": "{{user.last_name}}"}, Lifetime: clerk.NullableOf[int64](45)}); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "app")
+		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "app", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,10 +382,10 @@ func TestTokensFromTemplates(t *testing.T) {
 	})
 
 	t.Run("not found: session, template", func(t *testing.T) {
-		if _, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, "sess_nope", "app"); !clerk.IsNotFound(err) {
+		if _, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, "sess_nope", "app", nil); !clerk.IsNotFound(err) {
 			t.Fatalf("unknown session: %v", err)
 		}
-		_, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "nope")
+		_, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, "nope", nil)
 		var e *clerk.APIError
 		if !clerk.IsNotFound(err) || !errors.As(err, &e) || !strings.Contains(e.Errors[0].LongMessage, "nope") {
 			t.Fatalf("unknown template: %v", err)
@@ -369,7 +397,7 @@ func TestTokensFromTemplates(t *testing.T) {
 		if _, err := srv.Client.Sessions.Revoke(ctx, other); err != nil {
 			t.Fatal(err)
 		}
-		_, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, other, "app")
+		_, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, other, "app", nil)
 		if status, code, _ := apiError(err); status != 400 || code != "session_not_active" {
 			t.Fatalf("%v", err)
 		}
@@ -385,7 +413,7 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 
 	mint := func(t *testing.T, name string) (string, map[string]any, map[string]any) {
 		t.Helper()
-		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, name)
+		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sid, name, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -395,7 +423,7 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 
 	t.Run("HS256 with a shared secret", func(t *testing.T) {
 		secret := "a-shared-secret-of-at-least-32-bytes!"
-		tmpl, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("hs"), Claims: map[string]any{"name": "{{user.first_name}}"},
+		tmpl, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "hs", Claims: map[string]any{"name": "{{user.first_name}}"},
 			CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("HS256"), SigningKey: clerk.Ptr(secret)})
 		if err != nil || !tmpl.CustomSigningKey || tmpl.SigningAlgorithm != "HS256" {
 			t.Fatalf("%+v %v", tmpl, err)
@@ -420,7 +448,7 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 		}
 
 		// Back to the instance key: custom_signing_key false.
-		u, err := c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{CustomSigningKey: clerk.Ptr(false)})
+		u, err := c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{Name: tmpl.Name, Claims: tmpl.Claims, CustomSigningKey: clerk.Ptr(false)})
 		if err != nil || u.CustomSigningKey || u.SigningAlgorithm != "RS256" {
 			t.Fatalf("%+v %v", u, err)
 		}
@@ -438,7 +466,7 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 		der, _ := x509.MarshalPKCS8PrivateKey(key)
 		// As an environment variable often holds it: "\n" escaped.
 		escaped := strings.ReplaceAll(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), "\n", `\n`)
-		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("rs"), Claims: map[string]any{"n": "{{user.first_name}}"},
+		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "rs", Claims: map[string]any{"n": "{{user.first_name}}"},
 			CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("RS256"), SigningKey: clerk.Ptr(escaped)}); err != nil {
 			t.Fatal(err)
 		}
@@ -462,7 +490,7 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		der, _ := x509.MarshalECPrivateKey(key)
-		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("es"), Claims: map[string]any{},
+		if _, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "es", Claims: map[string]any{},
 			CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("ES256"),
 			SigningKey: clerk.Ptr(string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})))}); err != nil {
 			t.Fatal(err)
@@ -480,18 +508,18 @@ func TestTemplatesWithCustomSigningKeys(t *testing.T) {
 	})
 
 	t.Run("switching algorithm keeps a key that fits, refuses one that does not", func(t *testing.T) {
-		tmpl, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("switch"), Claims: map[string]any{},
+		tmpl, err := c.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "switch", Claims: map[string]any{},
 			CustomSigningKey: clerk.Ptr(true), SigningAlgorithm: clerk.Ptr("HS256"), SigningKey: clerk.Ptr("secret")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u, err := c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{SigningAlgorithm: clerk.NullableOf("HS512")}); err != nil || u.SigningAlgorithm != "HS512" {
+		if u, err := c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{Name: tmpl.Name, Claims: tmpl.Claims, SigningAlgorithm: clerk.NullableOf("HS512")}); err != nil || u.SigningAlgorithm != "HS512" {
 			t.Fatalf("%+v %v", u, err)
 		}
 		if _, h, _ := mint(t, "switch"); h["alg"] != "HS512" {
 			t.Fatalf("header %v", h)
 		}
-		_, err = c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{SigningAlgorithm: clerk.NullableOf("RS256")})
+		_, err = c.Update(ctx, tmpl.ID, &clerk.JWTTemplatesUpdateParams{Name: tmpl.Name, Claims: tmpl.Claims, SigningAlgorithm: clerk.NullableOf("RS256")})
 		if status, code, param := apiError(err); status != 422 || code != "form_param_format_invalid" || param != "signing_key" {
 			t.Fatalf("%v", err)
 		}

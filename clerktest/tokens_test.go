@@ -124,7 +124,7 @@ func TestSignInTokens(t *testing.T) {
 	c := srv.Client.SignInTokens
 	user := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"sit@example.com"}})
 
-	tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: &user.ID, ExpiresInSeconds: clerk.Ptr[int64](600)})
+	tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: user.ID, ExpiresInSeconds: clerk.Ptr[int64](600)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,11 +138,11 @@ func TestSignInTokens(t *testing.T) {
 	}
 
 	t.Run("errors: unknown user, no user, a bad lifetime", func(t *testing.T) {
-		_, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: clerk.Ptr("user_nope")})
+		_, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: "user_nope"})
 		wantError(t, err, 404, "resource_not_found", "")
 		_, err = c.Create(ctx, &clerk.SignInTokensCreateParams{})
 		wantError(t, err, 422, "form_param_missing", "user_id")
-		_, err = c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: &user.ID, ExpiresInSeconds: clerk.Ptr[int64](0)})
+		_, err = c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: user.ID, ExpiresInSeconds: clerk.Ptr[int64](0)})
 		wantError(t, err, 422, "form_param_format_invalid", "expires_in_seconds")
 		_, err = c.Revoke(ctx, "sit_nope")
 		wantError(t, err, 404, "resource_not_found", "")
@@ -183,7 +183,7 @@ func TestSignInTokens(t *testing.T) {
 	})
 
 	t.Run("revoke, then it is refused", func(t *testing.T) {
-		tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: &user.ID})
+		tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: user.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +199,7 @@ func TestSignInTokens(t *testing.T) {
 
 	t.Run("a user's tokens go with the user", func(t *testing.T) {
 		other := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"gone@example.com"}})
-		tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: &other.ID})
+		tok, err := c.Create(ctx, &clerk.SignInTokensCreateParams{UserID: other.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,21 +240,25 @@ func TestActorTokens(t *testing.T) {
 	c := srv.Client.ActorTokens
 	admin := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"admin@example.com"}})
 	user := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"user@example.com"}, FirstName: clerk.Ptr("Uma")})
-	actor := map[string]any{"sub": admin.ID, "iss": "https://admin.example.com"}
+	actor := map[string]any{"sub": admin.ID}
 
-	tok, err := c.Create(ctx, &clerk.ActorTokensCreateParams{UserID: user.ID, Actor: actor,
+	// The actor payload may carry more than sub.
+	tok, err := c.Create(ctx, &clerk.ActorTokensCreateParams{UserID: user.ID,
+		Actor:            map[string]any{"sub": admin.ID, "iss": "https://admin.example.com"},
 		ExpiresInSeconds: clerk.Ptr[int64](600), SessionMaxDurationInSeconds: clerk.Ptr[int64](900)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if tok.Object != "actor_token" || !strings.HasPrefix(tok.ID, "act_") || tok.Status != "pending" || tok.UserID != user.ID ||
-		tok.Actor["sub"] != admin.ID || tok.Actor["iss"] != "https://admin.example.com" || tok.Token == nil || tok.URL == nil ||
-		!strings.Contains(*tok.URL, "/v1/tickets/accept?ticket=") {
+		tok.Actor["sub"] != admin.ID || tok.Actor["iss"] != "https://admin.example.com" || tok.Token == "" ||
+		!strings.Contains(tok.URL, "/v1/tickets/accept?ticket=") {
 		t.Fatalf("%+v", tok)
 	}
 
 	t.Run("errors: no actor sub, unknown user, unknown token", func(t *testing.T) {
 		_, err := c.Create(ctx, &clerk.ActorTokensCreateParams{UserID: user.ID, Actor: map[string]any{"iss": "x"}})
+		wantError(t, err, 422, "form_param_missing", "actor.sub") // 2026-05-12's spec requires it
+		_, err = c.Create(ctx, &clerk.ActorTokensCreateParams{UserID: user.ID, Actor: map[string]any{"sub": ""}})
 		wantError(t, err, 422, "form_param_missing", "actor")
 		_, err = c.Create(ctx, &clerk.ActorTokensCreateParams{UserID: "user_nope", Actor: actor})
 		wantError(t, err, 404, "resource_not_found", "")
@@ -269,7 +273,7 @@ func TestActorTokens(t *testing.T) {
 	// The impersonation: the ticket starts a session that carries the
 	// actor, and its session token has the act claim.
 	before := time.Now()
-	sess, err := srv.svc.AcceptActorToken(ctx, *tok.Token)
+	sess, err := srv.svc.AcceptActorToken(ctx, tok.Token)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,11 +313,11 @@ func TestActorTokens(t *testing.T) {
 	})
 
 	t.Run("a template can carry the actor with {{session.actor}}", func(t *testing.T) {
-		if _, err := srv.Client.JWTTemplates.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: clerk.Ptr("imp"),
+		if _, err := srv.Client.JWTTemplates.Create(ctx, &clerk.JWTTemplatesCreateParams{Name: "imp",
 			Claims: map[string]any{"act": "{{session.actor}}", "name": "{{user.first_name}}"}}); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sess.ID, "imp")
+		resp, err := srv.Client.Sessions.CreateTokenFromTemplate(ctx, sess.ID, "imp", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +328,7 @@ func TestActorTokens(t *testing.T) {
 	})
 
 	t.Run("once accepted: no second session, no revoke", func(t *testing.T) {
-		_, err := srv.svc.AcceptActorToken(ctx, *tok.Token)
+		_, err := srv.svc.AcceptActorToken(ctx, tok.Token)
 		wantDomainError(t, err, "ticket_invalid")
 		_, err = c.Revoke(ctx, tok.ID)
 		wantError(t, err, 400, "actor_token_cannot_be_revoked_code", "")
@@ -336,7 +340,7 @@ func TestActorTokens(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err := c.Revoke(ctx, tok.ID)
-		if err != nil || r.Status != "revoked" || r.Token != nil || r.Actor["sub"] != admin.ID {
+		if err != nil || r.Status != "revoked" || r.Token != "" || r.Actor["sub"] != admin.ID {
 			t.Fatalf("%+v %v", r, err)
 		}
 		_, err = c.Revoke(ctx, tok.ID)

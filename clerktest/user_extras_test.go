@@ -214,7 +214,7 @@ func TestOAuthAccessTokensAreEmpty(t *testing.T) {
 	c := srv.Client
 	user := srv.CreateUser(t, &clerk.UsersCreateParams{EmailAddress: []string{"ada@example.com"}})
 
-	list, err := c.Users.GetOAuthAccessToken(ctx, user.ID, "oauth_google")
+	list, err := c.Users.GetOAuthAccessToken(ctx, user.ID, "oauth_google", nil)
 	if err != nil || list.Data == nil || len(list.Data) != 0 || list.TotalCount != 0 {
 		t.Fatalf("%+v %v", list, err)
 	}
@@ -226,6 +226,6 @@ func TestOAuthAccessTokensAreEmpty(t *testing.T) {
 	if status != 200 || string(body) != `{"data":[],"total_count":0}` {
 		t.Fatalf("2025-11-10, paginated: %d %s", status, body)
 	}
-	_, err = c.Users.GetOAuthAccessToken(ctx, "user_nope", "oauth_google")
+	_, err = c.Users.GetOAuthAccessToken(ctx, "user_nope", "oauth_google", nil)
 	mfaWantError(t, err, 404, "resource_not_found")
 }

@@ -178,7 +178,7 @@ func testEveryEmittedEvent(t *testing.T, schemas map[string]*openapi3.Schema, op
 	}
 	_, err = c.Sessions.Revoke(ctx, sessions.Data[0].ID)
 	must(err)
-	org, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: ada.ID})
+	org, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: "Acme", CreatedBy: clerk.Ptr(ada.ID)})
 	must(err)
 	_, err = c.Organizations.Update(ctx, org.ID, &clerk.OrganizationsUpdateParams{Name: clerk.NullableOf("Acme Corp")})
 	must(err)

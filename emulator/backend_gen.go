@@ -147,10 +147,10 @@ type EmailSMSTemplatesBackend interface {
 	// List serves GetTemplateList (GET /templates/{template_type}). It returns the page and the total count; the
 	// answer is the bare list unless the request asks for paginated=true.
 	List(ctx context.Context, templateType string) (*v2021.TemplateList, error)
-	// Revert serves RevertTemplate (POST /templates/{template_type}/{slug}/revert).
-	Revert(ctx context.Context, templateType string, slug string) (*v2021.Template, error)
 	// Get serves GetTemplate (GET /templates/{template_type}/{slug}).
 	Get(ctx context.Context, templateType string, slug string) (*v2021.Template, error)
+	// Revert serves RevertTemplate (POST /templates/{template_type}/{slug}/revert).
+	Revert(ctx context.Context, templateType string, slug string) (*v2021.Template, error)
 	// ToggleTemplateDelivery serves ToggleTemplateDelivery (POST /templates/{template_type}/{slug}/toggle_delivery).
 	ToggleTemplateDelivery(ctx context.Context, templateType string, slug string, params *v2021.EmailSMSTemplatesToggleTemplateDeliveryParams) (*v2021.Template, error)
 }
@@ -362,17 +362,17 @@ type ProxyChecksBackend interface {
 	Verify(ctx context.Context, params *v2021.ProxyChecksVerifyParams) (*v2021.ProxyCheck, error)
 }
 
-// RedirectURLsBackend serves the redirectUrls and redirectURLs groups: the SDK's RedirectURLsService.
+// RedirectURLsBackend serves the redirectURLs and redirectUrls groups: the SDK's RedirectURLsService.
 type RedirectURLsBackend interface {
+	// List serves ListRedirectURLs (GET /redirect_urls). It returns the page and the total count; the
+	// answer is the bare list unless the request asks for paginated=true.
+	List(ctx context.Context, later *RedirectURLsListLater) (*v2021.RedirectURLList, error)
 	// Create serves CreateRedirectURL (POST /redirect_urls).
 	Create(ctx context.Context, params *v2021.RedirectURLsCreateParams) (*v2021.RedirectURL, error)
 	// Get serves GetRedirectURL (GET /redirect_urls/{id}).
 	Get(ctx context.Context, id string) (*v2021.RedirectURL, error)
 	// Delete serves DeleteRedirectURL (DELETE /redirect_urls/{id}).
 	Delete(ctx context.Context, id string) (*v2021.DeletedObject, error)
-	// List serves ListRedirectURLs (GET /redirect_urls). It returns the page and the total count; the
-	// answer is the bare list unless the request asks for paginated=true.
-	List(ctx context.Context, later *RedirectURLsListLater) (*v2021.RedirectURLList, error)
 }
 
 // RedirectURLsListLater holds what later API versions add to the parameters of
@@ -414,10 +414,10 @@ type SessionsBackend interface {
 	Get(ctx context.Context, sessionID string) (*v2021.Session, error)
 	// Revoke serves RevokeSession (POST /sessions/{session_id}/revoke).
 	Revoke(ctx context.Context, sessionID string) (*v2021.Session, error)
-	// Verify serves VerifySession (POST /sessions/{session_id}/verify).
-	Verify(ctx context.Context, sessionID string, params *v2021.SessionsVerifyParams) (*v2021.Session, error)
 	// CreateTokenFromTemplate serves CreateSessionTokenFromTemplate (POST /sessions/{session_id}/tokens/{template_name}).
 	CreateTokenFromTemplate(ctx context.Context, sessionID string, templateName string, later *SessionsCreateTokenFromTemplateLater) (*v2021.SessionsCreateTokenFromTemplateResponse, error)
+	// Verify serves VerifySession (POST /sessions/{session_id}/verify).
+	Verify(ctx context.Context, sessionID string, params *v2021.SessionsVerifyParams) (*v2021.Session, error)
 }
 
 // SessionsCreateTokenFromTemplateLater holds what later API versions add to the parameters of
@@ -514,12 +514,12 @@ type UsersBackend interface {
 	DeletePasskey(ctx context.Context, userID string, passkeyIdentificationID string) (*v2021.DeletedObject, error)
 	// DeleteWeb3Wallet serves UserWeb3WalletDelete (DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}).
 	DeleteWeb3Wallet(ctx context.Context, userID string, web3WalletIdentificationID string) (*v2021.DeletedObject, error)
-	// CreateTOTP serves CreateUserTOTP (POST /users/{user_id}/totp).
-	CreateTOTP(ctx context.Context, userID string) (*v2021.TOTP, error)
 	// DeleteTOTP serves DeleteTOTP (DELETE /users/{user_id}/totp).
 	DeleteTOTP(ctx context.Context, userID string) (*v2021.UsersDeleteTOTPResponse, error)
 	// DeleteExternalAccount serves DeleteExternalAccount (DELETE /users/{user_id}/external_accounts/{external_account_id}).
 	DeleteExternalAccount(ctx context.Context, userID string, externalAccountID string) (*v2021.DeletedObject, error)
+	// CreateTOTP serves CreateUserTOTP (POST /users/{user_id}/totp).
+	CreateTOTP(ctx context.Context, userID string) (*v2021.TOTP, error)
 }
 
 // WebhooksBackend serves the webhooks group: the SDK's WebhooksService.

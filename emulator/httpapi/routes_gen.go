@@ -193,12 +193,12 @@ func routes(b *emulator.Backend) map[string]operation {
 			}
 			return 200, v, err
 		}
-		ops["RevertTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			v, err := impl.Revert(ctx, req.Route.PathParams["template_type"], req.Route.PathParams["slug"])
-			return 200, v, err
-		}
 		ops["GetTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Get(ctx, req.Route.PathParams["template_type"], req.Route.PathParams["slug"])
+			return 200, v, err
+		}
+		ops["RevertTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			v, err := impl.Revert(ctx, req.Route.PathParams["template_type"], req.Route.PathParams["slug"])
 			return 200, v, err
 		}
 		ops["ToggleTemplateDelivery"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
@@ -604,6 +604,16 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 	}
 	if impl := b.RedirectURLs; impl != nil {
+		ops["ListRedirectURLs"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.RedirectURLsListLater
+			later.Limit = queryInt(req.Query, "limit")
+			later.Offset = queryInt(req.Query, "offset")
+			v, err := impl.List(ctx, &later)
+			if err == nil && !paginated(req) {
+				return 200, v.Data, nil
+			}
+			return 200, v, err
+		}
 		ops["CreateRedirectURL"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var params v2021.RedirectURLsCreateParams
 			if err := decodeJSON(req, &params, false); err != nil {
@@ -618,16 +628,6 @@ func routes(b *emulator.Backend) map[string]operation {
 		}
 		ops["DeleteRedirectURL"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.Delete(ctx, req.Route.PathParams["id"])
-			return 200, v, err
-		}
-		ops["ListRedirectURLs"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var later emulator.RedirectURLsListLater
-			later.Limit = queryInt(req.Query, "limit")
-			later.Offset = queryInt(req.Query, "offset")
-			v, err := impl.List(ctx, &later)
-			if err == nil && !paginated(req) {
-				return 200, v.Data, nil
-			}
 			return 200, v, err
 		}
 	}
@@ -689,20 +689,20 @@ func routes(b *emulator.Backend) map[string]operation {
 			v, err := impl.Revoke(ctx, req.Route.PathParams["session_id"])
 			return 200, v, err
 		}
-		ops["VerifySession"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			var params v2021.SessionsVerifyParams
-			if err := decodeJSON(req, &params, false); err != nil {
-				return 0, nil, err
-			}
-			v, err := impl.Verify(ctx, req.Route.PathParams["session_id"], &params)
-			return 200, v, err
-		}
 		ops["CreateSessionTokenFromTemplate"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			var later emulator.SessionsCreateTokenFromTemplateLater
 			if err := decodeJSON(req, &later, false); err != nil {
 				return 0, nil, err
 			}
 			v, err := impl.CreateTokenFromTemplate(ctx, req.Route.PathParams["session_id"], req.Route.PathParams["template_name"], &later)
+			return 200, v, err
+		}
+		ops["VerifySession"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var params v2021.SessionsVerifyParams
+			if err := decodeJSON(req, &params, false); err != nil {
+				return 0, nil, err
+			}
+			v, err := impl.Verify(ctx, req.Route.PathParams["session_id"], &params)
 			return 200, v, err
 		}
 	}
@@ -901,16 +901,16 @@ func routes(b *emulator.Backend) map[string]operation {
 			v, err := impl.DeleteWeb3Wallet(ctx, req.Route.PathParams["user_id"], req.Route.PathParams["web3_wallet_identification_id"])
 			return 200, v, err
 		}
-		ops["CreateUserTOTP"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
-			v, err := impl.CreateTOTP(ctx, req.Route.PathParams["user_id"])
-			return 200, v, err
-		}
 		ops["DeleteTOTP"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.DeleteTOTP(ctx, req.Route.PathParams["user_id"])
 			return 200, v, err
 		}
 		ops["DeleteExternalAccount"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
 			v, err := impl.DeleteExternalAccount(ctx, req.Route.PathParams["user_id"], req.Route.PathParams["external_account_id"])
+			return 200, v, err
+		}
+		ops["CreateUserTOTP"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			v, err := impl.CreateTOTP(ctx, req.Route.PathParams["user_id"])
 			return 200, v, err
 		}
 	}

@@ -81,6 +81,7 @@ func loadSpec(path string) (*openapi3.T, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, fmt.Errorf("validate %s: %w", path, err)
 	}
+	fixSpec(doc)
 	return doc, nil
 }
 
@@ -102,6 +103,10 @@ func run(specPath, serverSpecPath, opsPath, laterPath, deprPath, outDir, readme,
 	if err := handWrittenNames(outDir, reserved); err != nil {
 		return err
 	}
+	serverReserved := map[string]bool{"Client": true}
+	if err := handWrittenNames(serverModelsDir, serverReserved); err != nil {
+		return err
+	}
 	rows, err := readTSV(opsPath)
 	if err != nil {
 		return err
@@ -119,13 +124,13 @@ func run(specPath, serverSpecPath, opsPath, laterPath, deprPath, outDir, readme,
 			return fmt.Errorf("%s: %s is in neither %s nor %s", opsPath, r.OperationID, specPath, serverSpecPath)
 		}
 	}
-	m, err := build(doc, sdkRows, depr, paginatedPaths(later), overridesFor(specPath))
+	m, err := build(doc, sdkRows, depr, paginatedPaths(later), overridesFor(specPath), reserved, true)
 	if err != nil {
 		return err
 	}
 	sm := m
 	if serverDoc != doc {
-		if sm, err = build(serverDoc, serverRows, nil, paginatedPaths(later), overridesFor(serverSpecPath)); err != nil {
+		if sm, err = build(serverDoc, serverRows, nil, paginatedPaths(later), overridesFor(serverSpecPath), serverReserved, false); err != nil {
 			return fmt.Errorf("the server's model: %w", err)
 		}
 	}
@@ -153,11 +158,11 @@ func rowsOf(doc *openapi3.T, rows []tsvRow) (in, out []tsvRow) {
 
 // build makes the model of doc: every component schema a type, and the
 // operations rows name, grouped into services.
-func build(doc *openapi3.T, rows []tsvRow, depr map[string]string, paginated map[string]bool, overrides map[string]string) (*model, error) {
+func build(doc *openapi3.T, rows []tsvRow, depr map[string]string, paginated map[string]bool, overrides map[string]string, reserved map[string]bool, sdk bool) (*model, error) {
 	b := &builder{
 		doc: doc, types: map[string]*typeDef{}, schemaOf: map[string]string{},
 		built: map[string]bool{}, paginated: paginated, respTypes: map[string]string{},
-		reserved: reserved, overrides: overrides,
+		reserved: reserved, overrides: overrides, sdk: sdk,
 	}
 	// Every component schema is a model, used by an operation or not.
 	names := make([]string, 0, len(doc.Components.Schemas))
@@ -214,6 +219,10 @@ func write(m, sm *model, specPath, serverSpecPath, outDir, readme, server, serve
 		if err := writeIfChanged(f.out, formatted, verbose); err != nil {
 			return err
 		}
+	}
+	if sm != m {
+		data["Changes"] = changes(m, sm)
+		data["ServerVersion"] = specVersion(serverSpecPath)
 	}
 	table, err := render("readme.md.tmpl", data)
 	if err != nil {

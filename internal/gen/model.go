@@ -119,7 +119,10 @@ type builder struct {
 	// webhook.
 	reserved  map[string]bool
 	overrides map[string]string
-	errs      []error
+	// sdk is set when building the SDK's model (not the server's, whose
+	// parameters stay as the 2021-02-05 spec has them).
+	sdk  bool
+	errs []error
 }
 
 func (b *builder) fail(format string, args ...any) {
@@ -159,6 +162,11 @@ func (b *builder) componentType(ref string) string {
 		}
 		if u := scalarGoType(s.Value); u != "" {
 			b.addType(&typeDef{Name: goN, Underlying: u, Doc: docFor(goN, s.Value.Description, fmt.Sprintf("the spec's %q schema", name))})
+		} else if len(s.Value.OneOf) > 1 && len(s.Value.Properties) == 0 {
+			b.unionType(goN, s.Value) // "Session.Refresh": a Token or Cookies
+		} else if s.Value.Type.Is("array") {
+			// A named list is no type of its own: goType makes its
+			// references slices.
 		} else {
 			b.structType(goN, s.Value, "", fmt.Sprintf("the spec's %q schema", name))
 		}
@@ -225,6 +233,9 @@ func (b *builder) fields(owner string, props openapi3.Schemas, required []string
 		req := slices.Contains(required, k)
 		var suffix string
 		f.Type, suffix = b.fieldType(owner+f.Name, p, req, m)
+		if integerNumbers[k] {
+			f.Type = strings.Replace(f.Type, "float64", "int64", 1)
+		}
 		f.Tag = k + suffix
 		f.Doc = fieldDoc(p)
 		out = append(out, f)
@@ -241,8 +252,17 @@ func (b *builder) fields(owner string, props openapi3.Schemas, required []string
 // nullable fields of PATCH bodies are clerk.Nullable so that an explicit
 // null can be sent.
 func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m mode) (typ, tag string) {
-	base := b.goType(hint, p)
 	v := p.Value
+	if m != modeResponse && openObject(p) {
+		// A request object that takes other properties besides those it
+		// names (an actor token's actor: sub, and any claim): a map, so
+		// that the caller can send them.
+		if required {
+			return "map[string]any", ""
+		}
+		return "map[string]any", ",omitzero"
+	}
+	base := b.goType(hint, p)
 	isRef := strings.HasPrefix(base, "*")
 	isColl := strings.HasPrefix(base, "[]") || strings.HasPrefix(base, "map[") || base == "any" || base == "File"
 	switch m {
@@ -287,6 +307,11 @@ func (b *builder) fieldType(hint string, p *openapi3.SchemaRef, required bool, m
 
 // goType maps a schema to a Go type, naming inline objects after hint.
 func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
+	if name, ok := strings.CutPrefix(p.Ref, "#/components/schemas/"); ok && p.Value != nil && p.Value.Type.Is("array") && p.Value.Items != nil {
+		// A named list ("Directories": [Directory]) is a slice; inline
+		// items are named after the list ("OAuthAccessToken").
+		return "[]" + b.goType(b.typeName(name), p.Value.Items)
+	}
 	if p.Ref != "" {
 		name := b.componentType(p.Ref)
 		if t := b.types[name]; t != nil && t.Underlying != "" {
@@ -304,7 +329,9 @@ func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 		return "*" + b.unionType(b.typeName(hint), s).Name
 	case len(s.AllOf) > 1:
 		return "*" + b.structType(b.typeName(hint), s, "", "").Name
-	case len(s.AnyOf) > 0:
+	case len(s.AnyOf) > 0 && len(s.Properties) == 0:
+		// (An anyOf beside properties only says which of them are
+		// required: the object's type is its properties'.)
 		// Inline objects only (the answers of a verification: the token,
 		// or {active: false}): one struct of all their fields, each
 		// optional, since an answer has the fields of one of them.
@@ -319,7 +346,13 @@ func (b *builder) goType(hint string, p *openapi3.SchemaRef) string {
 			}
 		}
 		doc := fmt.Sprintf("The answer is one of %d shapes; the fields of the others are absent.", len(s.AnyOf))
-		return "*" + b.structType(b.typeName(hint), merged, strings.TrimSpace(s.Description+"\n\n"+doc), "").Name
+		t := b.structType(b.typeName(hint), merged, strings.TrimSpace(s.Description+"\n\n"+doc), "")
+		for _, f := range t.Fields {
+			if !strings.Contains(f.Tag, ",") {
+				f.Tag += ",omitempty" // absent in the other shapes
+			}
+		}
+		return "*" + t.Name
 	}
 	t := s.Type
 	switch {
@@ -403,7 +436,15 @@ func (b *builder) unionType(name string, s *openapi3.Schema) *typeDef {
 		}
 	}
 	t := &typeDef{Name: name}
-	t.Doc = fmt.Sprintf("%s is one of %s, merged into one struct: Strategy tells which.", name, strings.Join(names, ", "))
+	t.Doc = fmt.Sprintf("%s is one of %s, merged into one struct", name, strings.Join(names, ", "))
+	switch {
+	case props["strategy"] != nil:
+		t.Doc += ": Strategy tells which."
+	case props["object"] != nil:
+		t.Doc += ": Object tells which."
+	default:
+		t.Doc += "."
+	}
 	b.addType(t)
 	t.Fields = b.fields(name, props, required, modeResponse)
 	// A field that only some variants have is left out when unset, so that

@@ -39,6 +39,7 @@ var initialisms = map[string]string{
 	"json":  "JSON",
 	"jwks":  "JWKS",
 	"jwt":   "JWT",
+	"m2m":   "M2M",
 	"mfa":   "MFA",
 	"oauth": "OAuth",
 	"otp":   "OTP",
@@ -102,7 +103,7 @@ func words(s string) []string {
 	rs := []rune(s)
 	for i, r := range rs {
 		switch {
-		case r == '_' || r == '-' || r == '.' || r == ' ' || r == '/':
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r): // "_", "-", ".", " ", "/", "#" (x5t#S256)
 			flush()
 			continue
 		case unicode.IsUpper(r) && len(cur) > 0:

@@ -198,6 +198,8 @@ func (b *builder) buildOperation(o *operation, op *openapi3.Operation) {
 		switch {
 		case s.Type.Is("array") && s.Items.Value.Type.Is("string"):
 			q.Kind = "[]string"
+		case s.Type.Is("string") && (boolString(s) || b.sdk && boolQuery[o.OperationID+"."+p.Name]):
+			q.Kind = "bool"
 		case s.Type.Is("string"):
 			q.Kind = "string"
 		case s.Type.Is("boolean"):
@@ -316,8 +318,12 @@ func (b *builder) buildResult(o *operation, op *openapi3.Operation, prefix strin
 		hint = strings.TrimPrefix(resp.Ref, "#/components/responses/")
 	}
 	s := mt.Schema
-	if s.Ref == "" && s.Value.Type.Is("array") {
-		item := b.goType(hint+"Item", s.Value.Items)
+	if s.Value.Type.Is("array") {
+		itemHint := hint + "Item"
+		if name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/"); ok {
+			itemHint = b.typeName(name) // a named list: its items are named after it
+		}
+		item := b.goType(itemHint, s.Value.Items)
 		li := &listInfo{Item: item, LimitOffset: hasLimitOffset(o)}
 		if o.Paginated {
 			name := strings.TrimPrefix(item, "*") + "List"

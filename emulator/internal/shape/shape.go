@@ -37,6 +37,9 @@ var legacyShapes = map[string]bool{"2021-02-05": true, "2025-03-12": true}
 // the elements of a page's "data"; an answer it cannot read is returned
 // as it is. 2021-02-05 and 2025-03-12 keep the old shape.
 func ForVersion(data []byte, version string) []byte {
+	if version != "2021-02-05" {
+		data = laterActorToken(data)
+	}
 	if legacyShapes[version] {
 		return legacyOrganizationSettings(data)
 	}
@@ -391,6 +394,35 @@ func legacyOrganizationSettings(data []byte) []byte {
 	}
 	for _, f := range legacyOrgSettingsFields {
 		delete(m, f)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return out
+}
+
+// laterActorToken drops the null token and url of an answer that is an
+// actor token (a revoked one): 2021-02-05 has them nullable, while every
+// later spec has them strings, left out when there are none. Other
+// answers are returned as they are.
+func laterActorToken(data []byte) []byte {
+	if !bytes.Contains(data, []byte(`"object":"actor_token"`)) {
+		return data
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil || string(m["object"]) != `"actor_token"` {
+		return data
+	}
+	changed := false
+	for _, f := range []string{"token", "url"} {
+		if v, ok := m[f]; ok && string(v) == "null" {
+			delete(m, f)
+			changed = true
+		}
+	}
+	if !changed {
+		return data
 	}
 	out, err := json.Marshal(m)
 	if err != nil {
