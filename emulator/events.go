@@ -46,7 +46,7 @@ type eventStore struct {
 
 // Tx runs fn in a transaction whose store collects the events of fn's
 // writes, and enqueues them at the end of the outermost one.
-func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) error {
+func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) error {
 	saved := false
 	err := e.Store.Tx(ctx, func(tx store.Store) error {
 		var pending []*store.OutboxMessage
@@ -62,7 +62,7 @@ func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error) erro
 		}
 		saved = true
 		return tx.EnqueueOutbox(ctx, pending...)
-	})
+	}, opts...)
 	if err == nil && saved && e.c.eventsSaved != nil {
 		e.c.eventsSaved()
 	}
@@ -111,12 +111,13 @@ func (e *eventStore) emittingKnown(ctx context.Context, eventType string, write 
 	if err != nil {
 		return err
 	}
+	// Any failure ends the transaction: its writes need no savepoints.
 	err = e.Store.Tx(ctx, func(tx store.Store) error {
 		if err := write(tx); err != nil {
 			return err
 		}
 		return tx.EnqueueOutbox(ctx, msgs...)
-	})
+	}, store.TxAllOrNothing)
 	if err == nil && e.c.eventsSaved != nil {
 		e.c.eventsSaved()
 	}

@@ -191,12 +191,30 @@ type Store interface {
 
 	// Tx runs fn in one transaction: every write fn makes through the Store
 	// it is given is applied, or none is (when fn returns an error, which
-	// Tx returns).
-	Tx(ctx context.Context, fn func(tx Store) error) error
+	// Tx returns). A write that fails inside Tx undoes only itself, and fn
+	// may go on (the write is in a savepoint of its own), unless opts has
+	// TxAllOrNothing. On a transaction's Store, Tx is a nested transaction
+	// (a savepoint), and opts are those of the outermost.
+	Tx(ctx context.Context, fn func(tx Store) error, opts ...TxOption) error
 
 	// Close releases the store's resources.
 	Close() error
 }
+
+// TxOption is an option of Store.Tx.
+type TxOption int
+
+const (
+	// TxAllOrNothing is for a fn that gives up at the first write that
+	// fails, returning its error: its writes are not each in a savepoint
+	// of their own (which a write that fails needs, to undo itself alone
+	// and leave the transaction usable), so a write of several statements,
+	// InsertUser say, costs no more than its statements. A write that
+	// fails leaves the transaction unusable, and Tx then rolls back and
+	// returns an error, whatever fn returns. Nested Tx calls still undo
+	// themselves when their fn fails, but not a write of theirs that fails.
+	TxAllOrNothing TxOption = iota + 1
+)
 
 // Instance is the emulated instance's settings: its keys and identity.
 type Instance struct {

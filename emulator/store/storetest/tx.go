@@ -43,6 +43,58 @@ func wantNothingWritten(t *testing.T, s store.Store) {
 }
 
 var txCases = []testCase{
+	{"TxAllOrNothing commits its writes and enqueues; a write that fails fails it whole, even if the function goes on", func(t *testing.T, s store.Store) {
+		err := s.Tx(ctx(t), func(tx store.Store) error {
+			if err := writeEverything(t, tx); err != nil {
+				return err
+			}
+			return tx.EnqueueOutbox(ctx(t), msg("m1", "e"))
+		}, store.TxAllOrNothing)
+		if err != nil {
+			t.Fatalf("Tx: %v", err)
+		}
+		wantUser(t, mustUser(t, s, "user_1"), simpleUser("user_1", "one@example.com", 1))
+		wantOutbox(t, s, "m1")
+		// user_2's second identifier is taken: the insert fails after its
+		// first statements. The function ignores it and returns nil; Tx
+		// must not commit user_2's first rows, nor anything else.
+		taken := simpleUser("user_2", "two@example.com", 2)
+		taken.Identifiers = append(taken.Identifiers, email("idn_user_2b", "one@example.com"))
+		var insertErr error
+		err = s.Tx(ctx(t), func(tx store.Store) error {
+			mustInsertObject(t, tx, &store.Object{Kind: "session", ID: "sess_2"})
+			insertErr = tx.InsertUser(ctx(t), taken)
+			_ = tx.EnqueueOutbox(ctx(t), msg("m2", "e"))
+			return nil
+		}, store.TxAllOrNothing)
+		var ce *store.ConflictError
+		if !errors.As(insertErr, &ce) || err == nil || !errors.As(err, &ce) {
+			t.Fatalf("InsertUser = %v, Tx = %v; want a *store.ConflictError from both", insertErr, err)
+		}
+		_, err = s.User(ctx(t), "user_2")
+		wantNotFound(t, "User(user_2)", err)
+		_, err = s.Identifier(ctx(t), "idn_user_2")
+		wantNotFound(t, "Identifier(idn_user_2)", err)
+		_, err = s.Object(ctx(t), "session", "sess_2")
+		wantNotFound(t, "Object(sess_2)", err)
+		wantOutbox(t, s, "m1")
+		// A nested Tx whose function fails still undoes its own writes.
+		err = s.Tx(ctx(t), func(tx store.Store) error {
+			if err := tx.Tx(ctx(t), func(tx2 store.Store) error {
+				mustInsertObject(t, tx2, &store.Object{Kind: "session", ID: "sess_3"})
+				return errRollback
+			}); err != errRollback {
+				t.Errorf("nested Tx = %v, want %v", err, errRollback)
+			}
+			return tx.InsertObject(ctx(t), &store.Object{Kind: "session", ID: "sess_4"})
+		}, store.TxAllOrNothing)
+		if err != nil {
+			t.Fatalf("Tx with a nested one rolled back: %v", err)
+		}
+		_, err = s.Object(ctx(t), "session", "sess_3")
+		wantNotFound(t, "Object(sess_3)", err)
+		mustObject(t, s, "session", "sess_4")
+	}},
 	{"the writes of a Tx are there once it returns nil", func(t *testing.T, s store.Store) {
 		if err := s.Tx(ctx(t), func(tx store.Store) error { return writeEverything(t, tx) }); err != nil {
 			t.Fatalf("Tx: %v", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,6 +51,10 @@ type txState struct {
 	tx   *sql.Tx
 	sp   int  // savepoints created so far, to name the next
 	done bool // the transaction has committed or rolled back
+	// allOrNothing: writes run without savepoints (store.TxAllOrNothing),
+	// and failed is the first that failed, which fails the transaction.
+	allOrNothing bool
+	failed       error
 }
 
 // maxWriteAttempts bounds the retries of a write transaction that failed
@@ -203,6 +208,9 @@ func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 	if s.tx != nil {
 		s.tx.mu.Lock()
 		defer s.tx.mu.Unlock()
+		if s.tx.allOrNothing {
+			return s.tx.writeWhole(ctx, s.writes, fn)
+		}
 		name, err := s.tx.savepoint(ctx)
 		if err != nil {
 			return err
@@ -226,15 +234,34 @@ func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 // but inside a transaction with no savepoint of its own where the dialect
 // undoes a failed statement by itself (Dialect.StatementAtomic).
 func (s *Store) writeStatement(ctx context.Context, fn func(q querier) error) error {
-	if s.tx == nil || !s.d.StatementAtomic {
+	if s.tx == nil || !s.d.StatementAtomic && !s.tx.allOrNothing {
 		return s.write(ctx, fn)
 	}
 	s.tx.mu.Lock()
 	defer s.tx.mu.Unlock()
+	if s.tx.allOrNothing {
+		return s.tx.writeWhole(ctx, s.writes, fn)
+	}
 	if s.tx.done {
 		return errTxDone
 	}
 	return fn(s.writes.onTx(s.tx.tx))
+}
+
+// writeWhole runs fn, a write, on a store.TxAllOrNothing transaction: no
+// savepoint; a failure fails the transaction. t.mu must be held.
+func (t *txState) writeWhole(ctx context.Context, writes *preparedPool, fn func(q querier) error) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return fmt.Errorf("store: a write of this transaction failed before: %w", t.failed)
+	}
+	err := fn(writes.onTx(t.tx))
+	if err != nil {
+		t.failed = err
+	}
+	return err
 }
 
 // inTx runs fn in a new write transaction, committing when fn returns nil
@@ -305,7 +332,10 @@ func (t *txState) release(ctx context.Context, name string, err error) error {
 // waits for the transaction to end (on SQLite, whose writes go through one
 // connection, forever, or until its context ends), and a read through it
 // does not see the transaction's writes. Tx does not retry fn.
-func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err error) {
+//
+// With store.TxAllOrNothing, writes take no savepoint, and a write that
+// failed fails the transaction: it rolls back, whatever fn returns.
+func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) (err error) {
 	if s.tx != nil {
 		return s.nestedTx(ctx, fn)
 	}
@@ -313,7 +343,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err erro
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	st := &txState{tx: tx}
+	st := &txState{tx: tx, allOrNothing: slices.Contains(opts, store.TxAllOrNothing)}
 	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, writes: s.writes, tx: st}
 	committed := false
 	defer func() {
@@ -329,6 +359,9 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error) (err erro
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.failed != nil {
+		return fmt.Errorf("store: a write of the transaction failed: %w", st.failed)
+	}
 	st.done = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)

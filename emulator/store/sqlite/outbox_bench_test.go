@@ -1,0 +1,58 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/clerkgo/clerk/emulator/store"
+)
+
+// BenchmarkCreateWithEvent is the write of a user created through the API
+// with a webhook endpoint: the user and its user.created message in one
+// transaction, as emulator's eventStore makes it; "savepoints" with each
+// write in a savepoint of its own, "all-or-nothing" with
+// store.TxAllOrNothing. On a file (synchronous=FULL: a commit is an fsync)
+// and in memory (the CPU alone).
+func BenchmarkCreateWithEvent(b *testing.B) {
+	payload := bytes.Repeat([]byte("x"), 2000)
+	for _, where := range []string{"file", "memory"} {
+		for _, mode := range []string{"savepoints", "all-or-nothing"} {
+			b.Run(where+"/"+mode, func(b *testing.B) {
+				path := ":memory:"
+				if where == "file" {
+					path = filepath.Join(b.TempDir(), "clerk.db")
+				}
+				s, err := Open(context.Background(), path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				var opts []store.TxOption
+				if mode == "all-or-nothing" {
+					opts = append(opts, store.TxAllOrNothing)
+				}
+				ctx := context.Background()
+				b.ResetTimer()
+				for i := range b.N {
+					id := fmt.Sprintf("user_%d", i)
+					u := &store.User{ID: id, CreatedAt: int64(i), UpdatedAt: int64(i), FirstName: "Bench",
+						Identifiers: []store.Identifier{{ID: "idn_" + id, Kind: store.KindEmailAddress, Value: id + "@example.com"}},
+						Doc: payload[:600]}
+					m := &store.OutboxMessage{ID: "msg_" + id, Endpoint: "http://127.0.0.1/hook", EventType: "user.created", Payload: payload}
+					err := s.Tx(ctx, func(tx store.Store) error {
+						if err := tx.InsertUser(ctx, u); err != nil {
+							return err
+						}
+						return tx.EnqueueOutbox(ctx, m)
+					}, opts...)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
