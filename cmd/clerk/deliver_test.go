@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -195,10 +196,18 @@ func startServeProcess(t *testing.T, db string, args ...string) (*exec.Cmd, stri
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs := &syncBuffer{}
+	cmd.Stderr = logs // its log: the delivery attempts, shown if the test fails
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("clerk serve's log:\n%s", logs.String())
+		}
+	})
 	var apiURL, key, secret string
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
@@ -252,7 +261,9 @@ func TestServeMakesUpAndKeepsTheWebhookSecret(t *testing.T) {
 	}
 	waitCreated := func(id string) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		// Generous: under CI's load (go test -race ./... on 2 cores) a
+		// first attempt that fails is retried 5 s later.
+		deadline := time.Now().Add(30 * time.Second)
 		for !rc.created()[id] {
 			if time.Now().After(deadline) {
 				t.Fatalf("user.created of %s not delivered, signed with the printed secret", id)
@@ -551,4 +562,23 @@ func TestTwoServersOnOnePostgreSQLDeliverEachWebhookOnce(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d attempts of %s, want 2: the one cut short and the other server's", n, id)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's writes and the test's
+// reads at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
