@@ -56,3 +56,39 @@ func BenchmarkCreateWithEvent(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClaimAndSettleRun is the worker's part of the outbox for a run
+// of 64 messages: one claim and one SettleOutbox acknowledging them all,
+// in memory (the CPU alone). One op is one message.
+func BenchmarkClaimAndSettleRun(b *testing.B) {
+	const run = 64
+	payload := bytes.Repeat([]byte("x"), 2000)
+	s, err := Open(context.Background(), ":memory:")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for i := 0; i < b.N; i += run {
+		b.StopTimer()
+		msgs := make([]*store.OutboxMessage, run)
+		for j := range msgs {
+			msgs[j] = &store.OutboxMessage{ID: fmt.Sprintf("msg_%d", i+j), Endpoint: "e", Payload: payload}
+		}
+		if err := s.EnqueueOutbox(ctx, msgs...); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		got, err := s.ClaimOutbox(ctx, store.OutboxClaim{Now: 1, LeaseUntil: 2, Limit: 16, Run: run})
+		if err != nil || len(got) != run {
+			b.Fatalf("claimed %d, %v", len(got), err)
+		}
+		ends := make([]store.OutboxEnd, len(got))
+		for j, m := range got {
+			ends[j] = store.OutboxEnd{ID: m.ID, Attempt: m.Attempts, Outcome: store.OutboxAck}
+		}
+		if err := s.SettleOutbox(ctx, ends...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

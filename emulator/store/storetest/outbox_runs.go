@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,6 +153,42 @@ var outboxRunCases = []testCase{
 			t.Fatalf("Tx = %v", err)
 		}
 		wantAttempts(t, s, 10, "b1@1+")
+	}},
+	{"SettleOutbox applies a long run's ends, in batches, each once", func(t *testing.T, s store.Store) {
+		const n = 230
+		var msgs []*store.OutboxMessage
+		for i := range n {
+			msgs = append(msgs, msg(fmt.Sprintf("m%03d", i), "e"))
+		}
+		mustEnqueue(t, s, msgs...)
+		got := claimRuns(t, s, 10, 1, n)
+		if len(got) != n {
+			t.Fatalf("claimed %d, want %d", len(got), n)
+		}
+		// All acknowledged but the last 20, released; one ID twice: its
+		// second end is not current any more.
+		var ends []store.OutboxEnd
+		for _, m := range got[:n-20] {
+			ends = append(ends, ack(m.ID, m.Attempts))
+		}
+		ends = append(ends, ack("m000", 1))
+		for _, m := range got[n-20:] {
+			ends = append(ends, release(m.ID, m.Attempts))
+		}
+		err := s.SettleOutbox(ctx(t), ends...)
+		if !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "m000") || strings.Contains(err.Error(), "m001") {
+			t.Fatalf("SettleOutbox = %v, want ErrNotFound for m000 alone", err)
+		}
+		var want []string
+		for _, m := range got[n-20:] {
+			want = append(want, m.ID+"@0")
+		}
+		wantAttempts(t, s, 10, want...)
+		next := msg("next", "e")
+		mustEnqueue(t, s, next)
+		if next.Seq <= got[n-1].Seq {
+			t.Fatalf("Seq %d given after %d", next.Seq, got[n-1].Seq)
+		}
 	}},
 	{"a Seq is never given twice, even after the outbox emptied or its newest message was acknowledged", func(t *testing.T, s store.Store) {
 		m1, m2 := msg("m1", "e1"), msg("m2", "e2")

@@ -202,42 +202,57 @@ func (s *Store) SettleOutbox(ctx context.Context, ends ...store.OutboxEnd) error
 }
 
 // settle applies ends and returns the IDs of those whose attempt was not
-// the message's current one.
+// the message's current one. Consecutive acknowledgements, and consecutive
+// releases, are applied in one statement each: the usual settle, a run's
+// acknowledgements, is one statement (on PostgreSQL one round trip, where
+// it was one a message) and a commit.
 func (s *Store) settle(ctx context.Context, ends []store.OutboxEnd) (stale []string, err error) {
 	for _, e := range ends {
 		if e.Outcome < store.OutboxAck || e.Outcome > store.OutboxRelease {
 			return nil, fmt.Errorf("store: settle outbox message %s: unknown outcome %d", e.ID, e.Outcome)
 		}
 	}
-	if len(ends) == 0 {
-		return nil, nil
+	// An ID no store keeps is in no outbox.
+	var unknown []string
+	kept := make([]store.OutboxEnd, 0, len(ends))
+	for _, e := range ends {
+		if storable(e.ID) {
+			kept = append(kept, e)
+		} else {
+			unknown = append(unknown, e.ID)
+		}
+	}
+	if len(kept) == 0 {
+		return unknown, nil
 	}
 	err = s.write(ctx, func(q querier) error {
-		stale = nil
+		stale = slices.Clone(unknown)
 		var acked int64 // the highest Seq deleted
-		for _, e := range ends {
-			if !storable(e.ID) {
-				stale = append(stale, e.ID)
-				continue
+		for rest := kept; len(rest) > 0; {
+			n := 1
+			for n < len(rest) && n < maxSettleBatch && rest[n].Outcome == rest[0].Outcome {
+				n++
 			}
+			batch := rest[:n]
+			rest = rest[n:]
 			var err error
-			switch e.Outcome {
-			case store.OutboxAck:
-				var seq int64
-				if err = q.QueryRowContext(ctx, s.q.ackOutbox, e.ID, e.Attempt).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
-					err = errNoRow
+			if batch[0].Outcome == store.OutboxRetry {
+				for _, e := range batch {
+					err = affectedOne(q.ExecContext(ctx, s.q.retryOutbox, e.NextAttemptAt, e.ID, e.Attempt))
+					if errors.Is(err, errNoRow) {
+						stale, err = append(stale, e.ID), nil
+					}
+					if err != nil {
+						break
+					}
 				}
+			} else {
+				var seq int64
+				seq, err = s.settleBatch(ctx, q, batch, &stale)
 				acked = max(acked, seq)
-			case store.OutboxRetry:
-				err = affectedOne(q.ExecContext(ctx, s.q.retryOutbox, e.NextAttemptAt, e.ID, e.Attempt))
-			case store.OutboxRelease:
-				err = affectedOne(q.ExecContext(ctx, s.q.releaseOutbox, e.ID, e.Attempt))
 			}
-			switch {
-			case errors.Is(err, errNoRow):
-				stale = append(stale, e.ID)
-			case err != nil:
-				return fmt.Errorf("store: settle outbox message %s: %w", e.ID, err)
+			if err != nil {
+				return fmt.Errorf("store: settle outbox messages from %s: %w", batch[0].ID, err)
 			}
 		}
 		if acked > 0 && s.d.OutboxSeqFromMax {
@@ -248,6 +263,79 @@ func (s *Store) settle(ctx context.Context, ends []store.OutboxEnd) (stale []str
 		return nil
 	})
 	return stale, err
+}
+
+// maxSettleBatch is the most ends one statement of settleBatch applies.
+const maxSettleBatch = 100
+
+// settleBatch applies ends, all acknowledgements or all releases, in one
+// statement, adds the IDs of those not current to *stale, and returns the
+// highest Seq deleted. The statement is made for the number of ends, and
+// parsed each time: once a run rather than once a message.
+func (s *Store) settleBatch(ctx context.Context, q querier, ends []store.OutboxEnd, stale *[]string) (int64, error) {
+	ack := ends[0].Outcome == store.OutboxAck
+	if len(ends) == 1 { // a statement prepared once
+		e := ends[0]
+		var seq int64
+		var err error
+		if ack {
+			if err = q.QueryRowContext(ctx, s.q.ackOutbox, e.ID, e.Attempt).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+				err = errNoRow
+			}
+		} else {
+			err = affectedOne(q.ExecContext(ctx, s.q.releaseOutbox, e.ID, e.Attempt))
+		}
+		if errors.Is(err, errNoRow) {
+			*stale = append(*stale, e.ID)
+			return 0, nil
+		}
+		return seq, err
+	}
+	var b strings.Builder
+	if ack {
+		b.WriteString(`DELETE FROM outbox`)
+	} else {
+		b.WriteString(`UPDATE outbox SET leased_until = 0, attempts = attempts - 1`)
+	}
+	b.WriteString(` WHERE (id, attempts) IN (VALUES `)
+	args := make([]any, 0, 2*len(ends))
+	for i, e := range ends {
+		if i > 0 {
+			b.WriteString(`, `)
+		}
+		b.WriteString(`(CAST(? AS TEXT), CAST(? AS INTEGER))`)
+		args = append(args, e.ID, e.Attempt)
+	}
+	b.WriteString(`) RETURNING id, seq`)
+	rows, err := q.QueryContext(ctx, s.d.rebind(b.String()), args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	applied := make(map[string]int, len(ends))
+	var last int64
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return 0, err
+		}
+		applied[id]++
+		if ack {
+			last = max(last, seq)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, e := range ends {
+		if applied[e.ID] > 0 {
+			applied[e.ID]--
+			continue
+		}
+		*stale = append(*stale, e.ID)
+	}
+	return last, nil
 }
 
 // ListOutbox returns the messages matching q in Seq order.
