@@ -40,7 +40,7 @@ func BenchmarkCreateWithEvent(b *testing.B) {
 					id := fmt.Sprintf("user_%d", i)
 					u := &store.User{ID: id, CreatedAt: int64(i), UpdatedAt: int64(i), FirstName: "Bench",
 						Identifiers: []store.Identifier{{ID: "idn_" + id, Kind: store.KindEmailAddress, Value: id + "@example.com"}},
-						Doc: payload[:600]}
+						Doc:         payload[:600]}
 					m := &store.OutboxMessage{ID: "msg_" + id, Endpoint: "http://127.0.0.1/hook", EventType: "user.created", Payload: payload}
 					err := s.Tx(ctx, func(tx store.Store) error {
 						if err := tx.InsertUser(ctx, u); err != nil {
