@@ -138,9 +138,15 @@ const outboxLeased = `EXISTS (SELECT 1 FROM outbox l WHERE l.endpoint = ? AND l.
 // order: the head is the oldest message, leased with each run, so an
 // endpoint whose head is not leased has nothing in flight.
 func claimOutboxHeads(d *Dialect) string {
-	heads := `SELECT o.endpoint, o.seq FROM outbox o
-			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
-				AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.endpoint = o.endpoint AND h.seq < o.seq)`
+	// The endpoints one after the other through the index outbox_endpoint
+	// (a loose index scan: a lookup an endpoint, not a row a message), and
+	// each one's lowest Seq by the same index.
+	heads := `WITH RECURSIVE e (endpoint) AS (
+				SELECT MIN(endpoint) FROM outbox
+				UNION ALL
+				SELECT (SELECT MIN(n.endpoint) FROM outbox n WHERE n.endpoint > e.endpoint) FROM e WHERE e.endpoint IS NOT NULL)
+			SELECT o.endpoint, o.seq FROM e JOIN outbox o ON o.seq = (SELECT MIN(m.seq) FROM outbox m WHERE m.endpoint = e.endpoint)
+			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)`
 	if d.OutboxEndpointLock == "" {
 		return heads + ` ORDER BY o.seq LIMIT ?`
 	}
