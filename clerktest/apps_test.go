@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -324,6 +325,19 @@ func TestSAMLConnections(t *testing.T) {
 		wantErr(t, "bad domain", err, 422, "form_param_format_invalid", "domain")
 		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("x.com"), Provider: "saml_other"})
 		wantErr(t, "bad provider", err, 422, "form_param_format_invalid", "provider")
+		// domains (2026-05-12): the first is the connection's domain, unique
+		// in the instance.
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domains: []string{"ok.com", "not a domain"}, Provider: "saml_custom"})
+		wantErr(t, "bad domains", err, 422, "form_param_format_invalid", "domains")
+		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domains: []string{"ACME.com", "b.com"}, Provider: "saml_custom"})
+		wantErr(t, "a taken first domain", err, 422, "form_identifier_exists", "domain")
+		multi, err := c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Multi", Domains: []string{"M.example", "n.example", "m.example"}, Provider: "saml_custom"})
+		if err != nil || multi.Domain != "m.example" || !slices.Equal(multi.Domains, []string{"m.example", "n.example"}) {
+			t.Fatalf("domains: %+v %v", multi, err)
+		}
+		if _, err := c.SAMLConnections.Delete(ctx, multi.ID); err != nil {
+			t.Fatal(err)
+		}
 		_, err = c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "X", Domain: clerk.Ptr("x.com"), Provider: "saml_custom",
 			IdpMetadataURL: clerk.Ptr("ftp://idp.example.com/metadata")})
 		wantErr(t, "bad metadata URL", err, 422, "form_param_format_invalid", "idp_metadata_url")

@@ -388,11 +388,11 @@ type SAMLConnectionsBackend interface {
 	// List serves ListSAMLConnections (GET /saml_connections).
 	List(ctx context.Context, params *v2021.SAMLConnectionsListParams, later *SAMLConnectionsListLater) (JSON[v2021.SAMLConnections], error)
 	// Create serves CreateSAMLConnection (POST /saml_connections).
-	Create(ctx context.Context, params *v2021.SAMLConnectionsCreateParams) (JSON[v2021.SAMLConnection], error)
+	Create(ctx context.Context, params *v2021.SAMLConnectionsCreateParams, later *SAMLConnectionsCreateLater) (JSON[v2021.SAMLConnection], error)
 	// Get serves GetSAMLConnection (GET /saml_connections/{saml_connection_id}).
 	Get(ctx context.Context, samlConnectionID string) (JSON[v2021.SAMLConnection], error)
 	// Update serves UpdateSAMLConnection (PATCH /saml_connections/{saml_connection_id}).
-	Update(ctx context.Context, samlConnectionID string, params *v2021.SAMLConnectionsUpdateParams) (JSON[v2021.SAMLConnection], error)
+	Update(ctx context.Context, samlConnectionID string, params *v2021.SAMLConnectionsUpdateParams, later *SAMLConnectionsUpdateLater) (JSON[v2021.SAMLConnection], error)
 	// Delete serves DeleteSAMLConnection (DELETE /saml_connections/{saml_connection_id}).
 	Delete(ctx context.Context, samlConnectionID string) (*v2021.DeletedObject, error)
 }
@@ -403,6 +403,20 @@ type SAMLConnectionsBackend interface {
 type SAMLConnectionsListLater struct {
 	Query   *string `json:"query"`
 	OrderBy *string `json:"order_by"`
+}
+
+// SAMLConnectionsCreateLater holds what later API versions add to the parameters of
+// SAMLConnections.Create and the server honours, until the SDK's params
+// have them.
+type SAMLConnectionsCreateLater struct {
+	Domains *[]string `json:"domains"`
+}
+
+// SAMLConnectionsUpdateLater holds what later API versions add to the parameters of
+// SAMLConnections.Update and the server honours, until the SDK's params
+// have them.
+type SAMLConnectionsUpdateLater struct {
+	Domains *[]string `json:"domains"`
 }
 
 // SessionsBackend serves the sessions group: the SDK's SessionsService.

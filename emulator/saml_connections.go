@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/clerkgo/clerk/emulator/store"
@@ -104,6 +105,25 @@ func samlDomain(raw string) (string, error) {
 	return d, nil
 }
 
+// samlDomains checks the domains of a connection (later API versions):
+// at least one, each a domain name, lower-cased, without repeats.
+func samlDomains(raw []string) ([]string, error) {
+	if len(raw) == 0 {
+		return nil, missing("domains")
+	}
+	var out []string
+	for _, r := range raw {
+		d, err := samlDomain(r)
+		if err != nil {
+			return nil, invalid("domains", "domains must be domain names, such as example.com.")
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
 // samlURL checks an IdP URL: absolute, http or https.
 func samlURL(param, raw string) (*string, error) {
 	if raw == "" {
@@ -159,8 +179,9 @@ func (c *samlConnection) missingForActivation() []string {
 }
 
 // Create creates an inactive connection for a domain no other connection
-// has.
-func (s *SAMLConnections) Create(ctx context.Context, p *v2021.SAMLConnectionsCreateParams) (JSON[v2021.SAMLConnection], error) {
+// has: domain (2021-02-05), or domains (later versions), whose first is the
+// connection's domain, the one no other connection may have.
+func (s *SAMLConnections) Create(ctx context.Context, p *v2021.SAMLConnectionsCreateParams, later *SAMLConnectionsCreateLater) (JSON[v2021.SAMLConnection], error) {
 	if p == nil {
 		p = &v2021.SAMLConnectionsCreateParams{}
 	}
@@ -171,9 +192,22 @@ func (s *SAMLConnections) Create(ctx context.Context, p *v2021.SAMLConnectionsCr
 	if err := checkLength("name", name, maxNameLength); err != nil {
 		return nil, err
 	}
+	var domains []string
+	if later != nil && later.Domains != nil {
+		var err error
+		if domains, err = samlDomains(*later.Domains); err != nil {
+			return nil, err
+		}
+		if p.Domain == "" {
+			p.Domain = domains[0]
+		}
+	}
 	domain, err := samlDomain(p.Domain)
 	if err != nil {
 		return nil, err
+	}
+	if !slices.Contains(domains, domain) {
+		domains = append([]string{domain}, domains...)
 	}
 	if p.Provider == "" {
 		return nil, missing("provider")
@@ -183,7 +217,7 @@ func (s *SAMLConnections) Create(ctx context.Context, p *v2021.SAMLConnectionsCr
 	}
 	now := s.now().UnixMilli()
 	id := s.rand.id("samlc")
-	c := &samlConnection{Object: "saml_connection", ID: id, Name: name, Domain: domain, Domains: []string{domain},
+	c := &samlConnection{Object: "saml_connection", ID: id, Name: name, Domain: domain, Domains: domains,
 		Provider: p.Provider, AttributeMapping: defaultAttributeMapping(p.Provider), SyncUserAttributes: true, Authenticatable: true,
 		LoginHint: samlLoginHint{Mode: "off"}, AcsURL: s.issuer + "/v1/saml/acs/" + id,
 		SpEntityID: s.issuer + "/saml/" + id, SpMetadataURL: s.issuer + "/v1/saml/metadata/" + id,
@@ -263,7 +297,7 @@ func (s *SAMLConnections) Get(ctx context.Context, id string) (JSON[v2021.SAMLCo
 // Update changes a connection. A null or empty IdP property clears it;
 // activating a connection needs its IdP's metadata or entity ID, SSO URL
 // and certificate.
-func (s *SAMLConnections) Update(ctx context.Context, id string, p *v2021.SAMLConnectionsUpdateParams) (JSON[v2021.SAMLConnection], error) {
+func (s *SAMLConnections) Update(ctx context.Context, id string, p *v2021.SAMLConnectionsUpdateParams, later *SAMLConnectionsUpdateLater) (JSON[v2021.SAMLConnection], error) {
 	if p == nil {
 		p = &v2021.SAMLConnectionsUpdateParams{}
 	}
@@ -287,6 +321,12 @@ func (s *SAMLConnections) Update(ctx context.Context, id string, p *v2021.SAMLCo
 				return err
 			}
 			c.Domains = []string{c.Domain}
+		}
+		if later != nil && later.Domains != nil {
+			if c.Domains, err = samlDomains(*later.Domains); err != nil {
+				return err
+			}
+			c.Domain = c.Domains[0]
 		}
 		if p.IdpEntityID.IsSet() {
 			v, _ := p.IdpEntityID.Get()

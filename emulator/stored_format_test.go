@@ -161,7 +161,7 @@ func TestStoredDocumentsArePinned(t *testing.T) {
 	}
 	if _, err := s.SAMLConnections.Create(ctx, &v2021.SAMLConnectionsCreateParams{Name: "Okta", Domain: "acme.com",
 		Provider: "saml_okta", IdpEntityID: v2021.Ptr("https://okta.example.com"), IdpSSOURL: v2021.Ptr("https://okta.example.com/sso"),
-		IdpCertificate: v2021.Ptr("MIIC"), AttributeMapping: &v2021.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}); err != nil {
+		IdpCertificate: v2021.Ptr("MIIC"), AttributeMapping: &v2021.SAMLConnectionsCreateParamsAttributeMapping{EmailAddress: "mail"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.AllowlistBlocklist.CreateAllowlistIdentifier(ctx, &v2021.AllowlistBlocklistCreateAllowlistIdentifierParams{

@@ -624,16 +624,16 @@ func e2eApps(t *testing.T, c *clerk.Client) {
 	wantStatus(t, "OAuth app after delete", err, 404)
 
 	sc := must[*clerk.SAMLConnection](t, "SAML")(c.SAMLConnections.Create(ctx, &clerk.SAMLConnectionsCreateParams{Name: "Okta",
-		// The deprecated domain, not domains: the local server refuses domains
-		// (valid in 2026-05-12) as not supported yet.
-		Domain: clerk.Ptr("corp.example.com"), Provider: "saml_okta"}))
-	if g := must[*clerk.SAMLConnection](t, "get SAML")(c.SAMLConnections.Get(ctx, sc.ID)); g.Domain != "corp.example.com" {
+		Domains: []string{"corp.example.com", "Corp.example.org"}, Provider: "saml_okta"}))
+	if g := must[*clerk.SAMLConnection](t, "get SAML")(c.SAMLConnections.Get(ctx, sc.ID)); g.Domain != "corp.example.com" ||
+		!slices.Equal(g.Domains, []string{"corp.example.com", "corp.example.org"}) {
 		t.Fatalf("get SAML %+v", g)
 	}
 	if l := must[*clerk.SAMLConnections](t, "SAML list")(c.SAMLConnections.List(ctx, nil)); l.TotalCount != 1 {
 		t.Fatalf("SAML list %+v", l)
 	}
-	if up := must[*clerk.SAMLConnection](t, "update SAML")(c.SAMLConnections.Update(ctx, sc.ID, &clerk.SAMLConnectionsUpdateParams{Name: clerk.NullableOf("Okta SSO")})); up.Name != "Okta SSO" {
+	if up := must[*clerk.SAMLConnection](t, "update SAML")(c.SAMLConnections.Update(ctx, sc.ID, &clerk.SAMLConnectionsUpdateParams{Name: clerk.NullableOf("Okta SSO"),
+		Domains: clerk.NullableOf([]string{"sso.example.com"})})); up.Name != "Okta SSO" || up.Domain != "sso.example.com" || !slices.Equal(up.Domains, []string{"sso.example.com"}) {
 		t.Fatalf("update SAML %+v", up)
 	}
 	must[*clerk.DeletedObject](t, "delete SAML")(c.SAMLConnections.Delete(ctx, sc.ID))

@@ -643,11 +643,15 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["CreateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.SAMLConnectionsCreateLater
 			var params v2021.SAMLConnectionsCreateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*v2021.SAMLConnectionsCreateParams
+				*emulator.SAMLConnectionsCreateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.Create(ctx, &params)
+			v, err := impl.Create(ctx, &params, &later)
 			return 200, json.RawMessage(v), err
 		}
 		ops["GetSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
@@ -655,11 +659,15 @@ func routes(b *emulator.Backend) map[string]operation {
 			return 200, json.RawMessage(v), err
 		}
 		ops["UpdateSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {
+			var later emulator.SAMLConnectionsUpdateLater
 			var params v2021.SAMLConnectionsUpdateParams
-			if err := decodeJSON(req, &params, false); err != nil {
+			if err := decodeJSON(req, &struct {
+				*v2021.SAMLConnectionsUpdateParams
+				*emulator.SAMLConnectionsUpdateLater
+			}{&params, &later}, false); err != nil {
 				return 0, nil, err
 			}
-			v, err := impl.Update(ctx, req.Route.PathParams["saml_connection_id"], &params)
+			v, err := impl.Update(ctx, req.Route.PathParams["saml_connection_id"], &params, &later)
 			return 200, json.RawMessage(v), err
 		}
 		ops["DeleteSAMLConnection"] = func(ctx context.Context, req *specs.Request) (int, any, error) {

@@ -70,6 +70,8 @@ var serverLaterParams = map[string][]laterParam{
 		{"pkce_required", "body", "bool"}},
 	"ListOAuthApplications":              {{"name_query", "query", "string"}, {"order_by", "query", "string"}},
 	"ListSAMLConnections":                {{"query", "query", "string"}, {"order_by", "query", "string"}},
+	"CreateSAMLConnection":               {{"domains", "body", "[]string"}},
+	"UpdateSAMLConnection":               {{"domains", "body", "[]string"}},
 	"ListAllowlistIdentifiers":           {{"limit", "query", "int64"}, {"offset", "query", "int64"}},
 	"UpdateInstance":                     {{"preferred_sign_in_strategy_when_password_required", "body", "string"}},
 	"UpdateInstanceRestrictions":         {{"allowlist_blocklist_disabled_on_sign_in", "body", "bool"}},
