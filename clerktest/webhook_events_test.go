@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -352,4 +353,60 @@ func validateData(schema *openapi3.Schema, data any) error {
 func mustJSON(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
+}
+
+// With webhooks on, the events of a user's deletion show the memberships
+// it takes, read while organizations are locked: that read must not lock
+// the user, or the deletion and a concurrent membership create, which
+// locks the organization then the user, wait for each other (PostgreSQL
+// ends one with a deadlock error, a 500). Every request answers 2xx or
+// Clerk's 4xx, never 5xx.
+func TestUserDeletionsAndMembershipCreatesDoNotDeadlockWithWebhooks(t *testing.T) {
+	secret, _ := newVerifier(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	defer app.Close()
+	srv := clerktest.NewServer(t, clerktest.WithDatabase(pgtest.NewDatabase(t)), clerktest.WithWebhooks(app.URL, secret))
+	c := srv.Client
+	ctx := context.Background()
+	owner := srv.CreateUser(t, &clerk.UsersCreateParams{})
+	var orgs []string
+	for i := range 3 {
+		o, err := c.Organizations.Create(ctx, &clerk.OrganizationsCreateParams{Name: fmt.Sprintf("Org %d", i), CreatedBy: &owner.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o.ID)
+	}
+	for round := range 15 {
+		u := srv.CreateUser(t, &clerk.UsersCreateParams{})
+		for _, o := range orgs[:2] {
+			if _, err := c.OrganizationMemberships.Create(ctx, o, &clerk.OrganizationMembershipsCreateParams{UserID: u.ID, Role: "org:member"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, len(orgs)+1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Users.Delete(ctx, u.ID)
+			errs <- err
+		}()
+		for _, o := range orgs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := c.OrganizationMemberships.Create(ctx, o, &clerk.OrganizationMembershipsCreateParams{UserID: u.ID, Role: "org:admin"})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			var apiErr *clerk.APIError
+			if errors.As(err, &apiErr) && apiErr.StatusCode >= 500 || err != nil && !errors.As(err, &apiErr) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/clerkgo/clerk/emulator/store"
 )
@@ -48,9 +49,12 @@ var objectEventsOf = map[string]*objectEvents{
 var sessionEvents = objectEvents{
 	created: "session.created",
 	data: func(ctx context.Context, c *core, tx store.Store, o *store.Object) (json.RawMessage, error) {
-		u, err := tx.User(ctx, o.UserID)
+		u, err := peekUser(ctx, tx, o.UserID)
 		if err != nil {
 			return nil, err
+		}
+		if u == nil {
+			return nil, fmt.Errorf("emulator: session %s of no user", o.ID)
 		}
 		user, err := userEventJSON(u)
 		if err != nil {
