@@ -398,3 +398,33 @@ func TestDeletionsAnnounceWhatGoesWithThem(t *testing.T) {
 		t.Errorf("deleting the organization emitted %q", got)
 	}
 }
+
+// eventBody writes the envelope by hand: it must be the JSON that
+// encoding/json would write for it, and refuse data that is not JSON.
+func TestEventBodyIsTheEnvelope(t *testing.T) {
+	now := time.UnixMilli(1700000000000)
+	s, _ := newEventsTestService(t, &now, WebhookEndpoint{URL: everything})
+	data := json.RawMessage(`{"id":"user_1","object":"user","public_metadata":{"html":"<b>&</b>","q":"\"x\""}}`)
+	got, err := s.core.eventBody("user.created", 1700000000123, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := json.Marshal(map[string]any{
+		"data": data, "object": "event", "timestamp": 1700000000123, "type": "user.created", "instance_id": s.core.inst.ID,
+		"event_attributes": map[string]any{"http_request": map[string]string{"client_ip": "", "user_agent": ""}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("%v: %s", err, got)
+	}
+	json.Unmarshal(want, &b)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("eventBody\n%s\nwant the same as\n%s", got, want)
+	}
+	if _, err := s.core.eventBody("user.created", 1, json.RawMessage(`{"id":`)); err == nil {
+		t.Error("data that is not JSON was taken")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	clerksdk "github.com/clerk/clerk-sdk-go/v2"
 	"github.com/clerk/clerk-sdk-go/v2/jwks"
@@ -273,6 +274,9 @@ func TestUsers(t *testing.T) {
 	if err := json.Unmarshal(ada.PublicMetadata, &pm); err != nil || pm["plan"] != "pro" {
 		t.Errorf("public_metadata %s", ada.PublicMetadata)
 	}
+	// Newest first is by created_at, in milliseconds: two creates within
+	// one millisecond tie, so grace comes a little later.
+	time.Sleep(3 * time.Millisecond)
 	grace, err := user.Create(ctx, &user.CreateParams{EmailAddresses: &[]string{"grace@example.com"}})
 	if err != nil {
 		t.Fatalf("user.Create: %s", describe(err))
