@@ -189,6 +189,13 @@ func TestServeRefusesBadWebhookFlags(t *testing.T) {
 // webhook signing secret ("" when none).
 func startServeProcess(t *testing.T, db string, args ...string) (*exec.Cmd, string, string, string) {
 	t.Helper()
+	cmd, apiURL, key, secret, _ := startServeLogged(t, db, args...)
+	return cmd, apiURL, key, secret
+}
+
+// startServeLogged is startServeProcess, also giving the process's log.
+func startServeLogged(t *testing.T, db string, args ...string) (*exec.Cmd, string, string, string, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--database", db}, args...)...)
 	cmd.Env = append(os.Environ(), "CLERK_TEST_AS_CLI=1", "CLERK_SECRET_KEY=", "CLERK_ADDR=", "CLERK_DATABASE=",
 		"CLERK_WEBHOOK_URL=", "CLERK_WEBHOOK_SIGNING_SECRET=", "CLERK_WEBHOOK_EVENTS=", "CLERK_WEBHOOK_SCHEDULE=", "CLERK_WEBHOOK_TIMEOUT=")
@@ -225,7 +232,7 @@ func startServeProcess(t *testing.T, db string, args ...string) (*exec.Cmd, stri
 			break
 		}
 	}
-	return cmd, apiURL, key, secret
+	return cmd, apiURL, key, secret, logs
 }
 
 // Without --webhook-secret, clerk serve makes one up on the first start,

@@ -164,7 +164,19 @@ func wantStatus(t *testing.T, what string, err error, status int) {
 
 func TestEveryOperationAgainstClerkServe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "clerk.db")
-	_, apiURL, key := startProcess(t, db)
+	// Every answer is checked against the spec of the version asked for
+	// (the SDK's, 2026-05-12): a mismatch is logged, and fails the test.
+	_, apiURL, key, _, logs := startServeLogged(t, db, "--check-responses")
+	if apiURL == "" || key == "" {
+		t.Fatal("clerk serve printed no URL or key")
+	}
+	defer func() {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "answer does not match the spec") {
+				t.Errorf("clerk serve: %s", line)
+			}
+		}
+	}()
 	rec := &recorder{}
 	c, err := clerk.NewClient(key, clerk.WithServerURL(apiURL+"/v1"), clerk.WithoutRetries(),
 		clerk.WithHTTPClient(&http.Client{Transport: rec, Timeout: 30 * time.Second}))
