@@ -44,7 +44,7 @@ func (c *core) sendEmail(ctx context.Context, tx store.Store, e emailMessage) er
 		}
 		return json.Marshal(&webhook.EmailEventPayload{
 			Object: "email", ID: c.rand.id("ema"), Slug: &e.slug, Status: "queued",
-			FromEmailName: t.FromEmailName, ReplyToEmailName: orNil(t.ReplyToEmailName),
+			FromEmailName: t.FromEmailName, ReplyToEmailName: optional(t.ReplyToEmailName),
 			ToEmailAddress: e.to, Subject: subject, Body: renderTemplate(t.Body, vars),
 			Data: data, DeliveredByClerk: t.DeliveredByClerk,
 		})
@@ -61,12 +61,4 @@ func (c *core) appVariables() map[string]string {
 		}
 	}
 	return vars
-}
-
-// orNil is s, or nil when s is "".
-func orNil(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

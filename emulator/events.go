@@ -26,6 +26,11 @@ func (e WebhookEndpoint) wants(eventType string) bool {
 	return len(e.Events) == 0 || slices.Contains(e.Events, eventType)
 }
 
+// wanted reports whether an endpoint takes events of this type.
+func (c *core) wanted(eventType string) bool {
+	return slices.ContainsFunc(c.webhooks, func(ep WebhookEndpoint) bool { return ep.wants(eventType) })
+}
+
 // eventStore is the store the domain writes through when the instance has
 // webhook endpoints: it turns the writes that Clerk announces with an event
 // into outbox messages, saved in the transaction of the write, so an event
@@ -81,7 +86,7 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 	if err := write(e.Store); err != nil {
 		return err
 	}
-	if !slices.ContainsFunc(e.c.webhooks, func(ep WebhookEndpoint) bool { return ep.wants(eventType) }) {
+	if !e.c.wanted(eventType) {
 		return nil // no endpoint takes it: no need for its data
 	}
 	d, err := data(e.Store)
@@ -101,7 +106,7 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 // transaction, so that the database (SQLite's one writer) is held for the
 // write and the enqueue only.
 func (e *eventStore) emittingKnown(ctx context.Context, eventType string, write func(tx store.Store) error, data func() (json.RawMessage, error)) error {
-	if e.pending != nil || !slices.ContainsFunc(e.c.webhooks, func(ep WebhookEndpoint) bool { return ep.wants(eventType) }) {
+	if e.pending != nil || !e.c.wanted(eventType) {
 		return e.emitting(ctx, eventType, write, func(store.Store) (json.RawMessage, error) { return data() })
 	}
 	d, err := data()

@@ -49,12 +49,9 @@ var objectEventsOf = map[string]*objectEvents{
 var sessionEvents = objectEvents{
 	created: "session.created",
 	data: func(ctx context.Context, c *core, tx store.Store, o *store.Object) (json.RawMessage, error) {
-		u, err := peekUser(ctx, tx, o.UserID)
+		u, err := peekingStore{tx}.User(ctx, o.UserID)
 		if err != nil {
-			return nil, err
-		}
-		if u == nil {
-			return nil, fmt.Errorf("emulator: session %s of no user", o.ID)
+			return nil, fmt.Errorf("emulator: the user of session %s: %w", o.ID, err)
 		}
 		user, err := userEventJSON(u)
 		if err != nil {
@@ -66,9 +63,12 @@ var sessionEvents = objectEvents{
 		if before.Status == after.Status {
 			return ""
 		}
-		return map[string]string{"ended": "session.ended", "removed": "session.removed", "revoked": "session.revoked"}[after.Status]
+		return sessionEnds[after.Status]
 	},
 }
+
+// sessionEnds maps the statuses a session ends in to their events.
+var sessionEnds = map[string]string{"ended": "session.ended", "removed": "session.removed", "revoked": "session.revoked"}
 
 // organizationEvents: organization.created, .updated (not when only its
 // members count changes: that is not its document) and .deleted. The data
@@ -95,7 +95,7 @@ var membershipEvents = objectEvents{
 		if err != nil {
 			return nil, err
 		}
-		a, err := c.answerMembership(ctx, tx, m, nil, nil)
+		a, err := c.answerMembership(ctx, peekingStore{tx}, m, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +119,7 @@ var orgInvitationEvents = objectEvents{
 		if err != nil {
 			return nil, err
 		}
-		a, err := c.answerOrgInvitation(ctx, tx, inv, false)
+		a, err := c.answerOrgInvitation(ctx, peekingStore{tx}, inv, false)
 		if err != nil {
 			return nil, err
 		}
@@ -131,6 +131,25 @@ var orgInvitationEvents = objectEvents{
 var orgDomainEvents = objectEvents{
 	created: "organizationDomain.created", updated: "organizationDomain.updated", deleted: "organizationDomain.deleted",
 	deletedObject: "organization_domain",
+}
+
+// peekingStore is the store event data is read through, in the write's
+// transaction: a user is read without locking it (User, in a transaction,
+// locks it). The data shows users; locking one there could deadlock: a
+// user's deletion announces its memberships with their organizations
+// locked, while a membership create locks the organization, then the user.
+type peekingStore struct{ store.Store }
+
+// User reads a user without locking it; ErrNotFound when there is none.
+func (p peekingStore) User(ctx context.Context, id string) (*store.User, error) {
+	rows, err := p.ListUsers(ctx, store.UserQuery{UserIDs: []string{id}, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return rows[0], nil
 }
 
 // eventData is the data of ev's event of o.

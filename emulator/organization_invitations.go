@@ -423,7 +423,7 @@ func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, u
 			return err
 		}
 		return s.emit(ctx, tx, "organizationInvitation.accepted", func(tx store.Store) (json.RawMessage, error) {
-			a, err := s.answerOrgInvitation(ctx, tx, inv, true)
+			a, err := s.answerOrgInvitation(ctx, peekingStore{tx}, inv, true)
 			if err != nil {
 				return nil, err
 			}

@@ -448,23 +448,13 @@ func (s *core) readUser(ctx context.Context, id string) (*store.User, error) {
 	return r, err
 }
 
-// peekUser reads a user through st without locking it (in a transaction,
-// User would lock it: a transaction that locks organizations before users
-// must not lock a user only to show it, or it could wait for one that
-// deletes the user and locks those organizations); nil when there is none.
-func peekUser(ctx context.Context, st store.Store, id string) (*store.User, error) {
-	rows, err := st.ListUsers(ctx, store.UserQuery{UserIDs: []string{id}, Limit: 1})
-	if err != nil || len(rows) == 0 {
-		return nil, err
-	}
-	return rows[0], nil
-}
-
-// userIfAny reads a user through st, to show it, without locking it; nil
-// when there is none.
+// userIfAny reads a user through st; nil when there is none.
 func userIfAny(ctx context.Context, st store.Store, id string) (*v2021.User, error) {
-	r, err := peekUser(ctx, st, id)
-	if err != nil || r == nil {
+	r, err := st.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	doc, err := decodeUser(r)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -35,7 +37,7 @@ func changes(m, old *model) []opChange {
 			}
 			var cs []string
 			now, was := paramFields(o), paramFields(prev)
-			for _, name := range sortedKeys(was) {
+			for _, name := range slices.Sorted(maps.Keys(was)) {
 				switch t, ok := now[name]; {
 				case !ok:
 					cs = append(cs, fmt.Sprintf("`%s` removed", name))
@@ -44,7 +46,7 @@ func changes(m, old *model) []opChange {
 				}
 			}
 			var added []string
-			for _, name := range sortedKeys(now) {
+			for _, name := range slices.Sorted(maps.Keys(now)) {
 				if _, ok := was[name]; !ok {
 					added = append(added, "`"+name+"`")
 				}
@@ -73,15 +75,6 @@ func paramFields(o *operation) map[string]string {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func orNone(t string) string {
