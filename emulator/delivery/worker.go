@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clerkgo/clerk/emulator/store"
@@ -48,6 +50,16 @@ type WorkerOptions struct {
 	// so a message saved while the worker was idle is not held back.
 	// 10ms when 0; negative: no wait.
 	Gather time.Duration
+	// Yield is how long each of the worker's outbox writes (a claim, the
+	// record of a run's outcomes) waits for a pause in the store's other
+	// writes, where the store can tell (WritesIdler: SQLite's, whose one
+	// writer the changes of the API share with the worker): it then
+	// writes between changes instead of making them wait, and under a
+	// steady stream of changes claims longer runs, less often. It waits
+	// only while delivery keeps up: not after a step that claimed a
+	// message due more than a second before. 20ms when 0; negative: no
+	// wait.
+	Yield time.Duration
 	// Now is the clock of claims and retries; time.Now when nil.
 	Now func() time.Time
 	// Logger gets the worker's own lines (outbox errors, messages given
@@ -57,6 +69,20 @@ type WorkerOptions struct {
 	// and outcome (for clerktest's record of deliveries, and tests).
 	Delivered func(m *store.OutboxMessage, r Result)
 }
+
+// WritesIdler is what a store that serialises its writes may offer its
+// Worker: a wait for a pause in the writes other than the outbox's own
+// (sqlite.Store's, through its shared implementation).
+type WritesIdler interface {
+	// WaitWritesIdle waits until no other write is in progress, at most
+	// max, and reports whether it found them idle.
+	WaitWritesIdle(ctx context.Context, max time.Duration) bool
+}
+
+// keepingUp is how long a message may have been due when claimed for the
+// worker to go on yielding (WorkerOptions.Yield): beyond it, delivery is
+// behind, and claims and records go at once until it caught up.
+const keepingUp = time.Second
 
 // Worker delivers the messages of an outbox with a Sender, at least once:
 // a message leaves the outbox only when its endpoint answered 2xx or its
@@ -69,6 +95,8 @@ type Worker struct {
 	sender *Sender
 	opts   WorkerOptions
 	wake   chan struct{}
+	idler  WritesIdler // nil when the outbox offers none, or Yield < 0
+	behind atomic.Bool // the last step claimed a message due over keepingUp ago
 }
 
 // NewWorker returns a Worker of outbox sending with sender. Run starts it.
@@ -94,7 +122,14 @@ func NewWorker(outbox Outbox, sender *Sender, opts WorkerOptions) (*Worker, erro
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Worker{outbox: outbox, sender: sender, opts: opts, wake: make(chan struct{}, 1)}, nil
+	if opts.Yield == 0 {
+		opts.Yield = 20 * time.Millisecond
+	}
+	w := &Worker{outbox: outbox, sender: sender, opts: opts, wake: make(chan struct{}, 1)}
+	if idler, ok := outbox.(WritesIdler); ok && opts.Yield > 0 {
+		w.idler = idler
+	}
+	return w, nil
 }
 
 // Notify tells the worker new messages were enqueued, so it looks at the
@@ -174,7 +209,16 @@ type stepStats struct {
 	full     bool // a run claimed was as long as WorkerOptions.Run
 }
 
+// yield waits, before an outbox write, for a pause in the store's other
+// writes (WorkerOptions.Yield), unless delivery is behind.
+func (w *Worker) yield(ctx context.Context) {
+	if w.idler != nil && !w.behind.Load() {
+		w.idler.WaitWritesIdle(ctx, w.opts.Yield)
+	}
+}
+
 func (w *Worker) step(ctx context.Context) (stepStats, error) {
+	w.yield(ctx)
 	now := w.opts.Now()
 	leaseUntil := now.Add(w.lease())
 	msgs, err := w.outbox.ClaimOutbox(ctx, store.OutboxClaim{
@@ -186,6 +230,9 @@ func (w *Worker) step(ctx context.Context) (stepStats, error) {
 	if err != nil {
 		return stepStats{}, fmt.Errorf("claim: %w", err)
 	}
+	w.behind.Store(slices.ContainsFunc(msgs, func(m *store.OutboxMessage) bool {
+		return now.UnixMilli()-max(m.CreatedAt, m.NextAttemptAt) > keepingUp.Milliseconds()
+	}))
 	runs := byEndpoint(msgs)
 	var st stepStats
 	for _, run := range runs {
@@ -266,6 +313,7 @@ func (w *Worker) deliver(ctx context.Context, run []*store.OutboxMessage, leaseU
 	if len(ends) == 0 {
 		return attempts, nil
 	}
+	w.yield(ctx) // not when stopping: ctx is done
 	// The outcomes are recorded even when stopping, so that the messages
 	// delivered are not sent again.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleMargin)

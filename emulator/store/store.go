@@ -123,7 +123,12 @@ type Store interface {
 
 	// The outbox: events to deliver (webhooks), saved with the change that
 	// caused them and handed out to delivery workers, possibly in several
-	// processes sharing one database. See OutboxMessage.
+	// processes sharing one database. See OutboxMessage. An enqueue is as
+	// durable as the change it is part of; claims and the ends of attempts
+	// (ClaimOutbox, AckOutbox, RetryOutbox, SettleOutbox) may commit without
+	// waiting for the disk, so that a crash of the machine (not of the
+	// process) can undo the last of them: a message is then claimed, or
+	// sent, again, as at-least-once delivery allows.
 
 	// EnqueueOutbox saves messages to deliver, assigning each its Seq (set
 	// in the given messages too) in the order given. Inside Tx it is part

@@ -62,6 +62,9 @@ var dialect = &sqlstore.Dialect{
 	Violation: violation,
 	Retryable: retryable,
 	RowLock:   " FOR UPDATE",
+	// An asynchronous commit: the log is flushed by the WAL writer, or by
+	// the next synchronous commit, which flushes it up to its own record.
+	Unsynced: sqlstore.Unsynced{First: "SET LOCAL synchronous_commit = off"},
 	// An advisory lock of the transaction, keyed by the endpoint's hash in
 	// a class of its own: two endpoints of one hash only hold each other's
 	// claims back, never take one's messages for the other's.

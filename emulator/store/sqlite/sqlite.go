@@ -58,6 +58,9 @@ var dialect = &sqlstore.Dialect{
 	Retryable:        func(error) bool { return false }, // writes are serialised: no deadlock
 	StatementAtomic:  true,                              // a failed statement undoes itself, not the transaction
 	OutboxSeqFromMax: true,                              // writes are serialised: the next Seq is read
+	// In WAL mode, synchronous=NORMAL commits without syncing the log; the
+	// next FULL commit syncs it, that commit's frames and all before.
+	Unsynced: sqlstore.Unsynced{Before: "PRAGMA synchronous=NORMAL", After: "PRAGMA synchronous=FULL"},
 }
 
 // violation classifies an SQLite constraint error.

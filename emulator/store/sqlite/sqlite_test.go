@@ -407,3 +407,33 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	wantMigrations(t, s)
 	storetest.CheckObjectFromBeforeMigration2(t, s)
 }
+
+// TestTheOutboxsUnsyncedWritesLeaveTheWriterSynced: claims and settles
+// commit with synchronous=NORMAL (their loss to a crash of the machine
+// is a message sent again), and the write connection is back to FULL for
+// the changes after them.
+func TestTheOutboxsUnsyncedWritesLeaveTheWriterSynced(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "clerk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnqueueOutbox(ctx, &store.OutboxMessage{ID: "msg_1", Endpoint: "http://127.0.0.1/hook", Payload: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.ClaimOutbox(ctx, store.OutboxClaim{Now: 1, LeaseUntil: 2, Limit: 1})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("claimed %d, %v", len(msgs), err)
+	}
+	if err := s.SettleOutbox(ctx, store.OutboxEnd{ID: "msg_1", Attempt: msgs[0].Attempts, Outcome: store.OutboxAck}); err != nil {
+		t.Fatal(err)
+	}
+	var level int
+	if err := s.w.QueryRow("PRAGMA synchronous").Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if level != 2 {
+		t.Errorf("synchronous of the write connection after a claim and a settle = %d, want 2 (FULL)", level)
+	}
+}

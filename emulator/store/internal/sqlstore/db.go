@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -40,6 +41,9 @@ type Store struct {
 	// parsed again each time.
 	writes *preparedPool
 	tx     *txState // nil outside a transaction
+	// gate counts the writes in progress but the outbox's bookkeeping,
+	// shared by the Store and its transactions' Stores.
+	gate *writeGate
 	// closers are closed by Close, in order.
 	closers []*sql.DB
 }
@@ -65,7 +69,7 @@ const maxWriteAttempts = 5
 // New returns a Store that writes through w and reads through r (which may
 // be w). Close closes both. The schema must have been migrated.
 func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
-	s := &Store{d: d, w: w, r: r, q: newQueries(d), closers: []*sql.DB{w}}
+	s := &Store{d: d, w: w, r: r, q: newQueries(d), closers: []*sql.DB{w}, gate: newWriteGate()}
 	if r != w {
 		s.closers = append(s.closers, r)
 	}
@@ -217,8 +221,19 @@ func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 		}
 		return s.tx.release(ctx, name, fn(s.writes.onTx(s.tx.tx)))
 	}
+	s.gate.enter()
+	defer s.gate.leave()
+	return s.retried(ctx, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(s.writes.onTx(tx)) })
+	})
+}
+
+// retried runs a write transaction until it succeeds, fails with an
+// error the dialect does not retry (Dialect.Retryable), or has run
+// maxWriteAttempts times, waiting a little longer before each retry.
+func (s *Store) retried(ctx context.Context, run func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := s.inTx(ctx, func(tx *sql.Tx) error { return fn(s.writes.onTx(tx)) })
+		err := run()
 		if err == nil || attempt == maxWriteAttempts || !s.d.Retryable(err) {
 			return err
 		}
@@ -272,6 +287,66 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	return commitTx(tx, fn)
+}
+
+// writeUnsynced runs fn as write does, for the outbox's bookkeeping
+// (claims and settles): a transaction of its own commits without waiting
+// for the disk (Dialect.Unsynced), since losing it to a crash of the
+// machine means a message claimed or sent again, and it is not counted
+// among the writes WaitWritesIdle waits for. Inside a transaction it is
+// write.
+func (s *Store) writeUnsynced(ctx context.Context, fn func(q querier) error) error {
+	if s.tx != nil {
+		return s.write(ctx, fn)
+	}
+	return s.retried(ctx, func() error {
+		return s.inUnsyncedTx(ctx, s.d.Unsynced, func(tx *sql.Tx) error { return fn(s.writes.onTx(tx)) })
+	})
+}
+
+// inUnsyncedTx runs fn in a write transaction committed as u says, on a
+// connection of its own for u's statements around it; as inTx when u is
+// zero.
+func (s *Store) inUnsyncedTx(ctx context.Context, u Unsynced, fn func(tx *sql.Tx) error) (err error) {
+	if u == (Unsynced{}) {
+		return s.inTx(ctx, fn)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if u.After != "" {
+			// Restored even when ctx ended, so that the connection's next
+			// user commits synced; a connection where that fails is closed.
+			if _, aerr := conn.ExecContext(context.WithoutCancel(ctx), u.After); aerr != nil {
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+				err = errors.Join(err, fmt.Errorf("store: after an unsynced commit: %w", aerr))
+			}
+		}
+		conn.Close()
+	}()
+	if u.Before != "" {
+		if _, err := conn.ExecContext(ctx, u.Before); err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if u.First != "" {
+		if _, err := tx.ExecContext(ctx, u.First); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("store: begin: %w", err)
+		}
+	}
+	return commitTx(tx, fn)
+}
+
+// commitTx runs fn on tx and commits it, or rolls it back when fn fails.
+func commitTx(tx *sql.Tx, fn func(tx *sql.Tx) error) (err error) {
 	committed := false
 	defer func() {
 		if !committed {
@@ -339,12 +414,14 @@ func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...s
 	if s.tx != nil {
 		return s.nestedTx(ctx, fn)
 	}
+	s.gate.enter()
+	defer s.gate.leave()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	st := &txState{tx: tx, allOrNothing: slices.Contains(opts, store.TxAllOrNothing)}
-	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, writes: s.writes, tx: st}
+	child := &Store{d: s.d, w: s.w, r: s.r, q: s.q, reads: s.reads, writes: s.writes, tx: st, gate: s.gate}
 	committed := false
 	defer func() {
 		if !committed {

@@ -73,6 +73,23 @@ type Dialect struct {
 	// writes are serialised (SQLite's one writer), and an enqueue then
 	// writes no row but its own.
 	OutboxSeqFromMax bool
+	// Unsynced makes the commit of a write that can be lost to a crash of
+	// the machine (the outbox's claims and settles: a lost lease lets the
+	// message be claimed again, a lost acknowledgement sends it again,
+	// both within at-least-once) return without waiting for the disk. A
+	// later synced commit makes it durable with its own: both backends
+	// write one log in commit order. Zero: every commit is synced.
+	Unsynced Unsynced
+}
+
+// Unsynced is how a backend commits a transaction without waiting for the
+// disk: statements run on the transaction's connection before it begins
+// (SQLite's synchronous level cannot change inside one), as its first
+// statement, and on the connection after it ends, which restores what
+// Before changed. A connection whose After fails is closed, never reused
+// unsynced.
+type Unsynced struct {
+	Before, First, After string
 }
 
 // rebind rewrites the "?" placeholders of query for d.

@@ -95,7 +95,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 		return nil, nil
 	}
 	var msgs []*store.OutboxMessage
-	err := s.write(ctx, func(q querier) error {
+	err := s.writeUnsynced(ctx, func(q querier) error {
 		msgs = nil
 		args := []any{c.Now, c.Now, c.Endpoint, c.Endpoint}
 		if s.d.OutboxEndpointLock != "" {
@@ -225,7 +225,7 @@ func (s *Store) settle(ctx context.Context, ends []store.OutboxEnd) (stale []str
 	if len(kept) == 0 {
 		return unknown, nil
 	}
-	err = s.write(ctx, func(q querier) error {
+	err = s.writeUnsynced(ctx, func(q querier) error {
 		stale = slices.Clone(unknown)
 		var acked int64 // the highest Seq deleted
 		for rest := kept; len(rest) > 0; {
