@@ -23,6 +23,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -107,7 +108,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := sqlstore.Migrate(ctx, w, dialect, migrations); err != nil {
+	if err := migrateWhenFree(ctx, w, migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -133,6 +134,32 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	return &Store{Store: st, path: abs, w: w}, nil
+}
+
+// migrateWhenFree migrates the database of w, trying again while SQLite
+// answers SQLITE_BUSY, for as long as the busy timeout: the first opens of
+// a new file race to make it a WAL database, and SQLite answers some of
+// them busy at once instead of waiting (it does not call the busy handler
+// where waiting could deadlock).
+func migrateWhenFree(ctx context.Context, w *sql.DB, migrations []sqlstore.Migration) error {
+	deadline := time.Now().Add(busyTimeoutMillis * time.Millisecond)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		err := sqlstore.Migrate(ctx, w, dialect, migrations)
+		if err == nil || !busy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// busy reports whether err is SQLite's SQLITE_BUSY (of any extended code).
+func busy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // openMemory opens a new in-memory database: one connection, never
