@@ -52,9 +52,10 @@ type WorkerOptions struct {
 	Gather time.Duration
 	// Yield is how long each of the worker's outbox writes (a claim, the
 	// record of a run's outcomes) waits for a pause in the store's other
-	// writes, where the store can tell (WritesIdler: SQLite's, whose one
-	// writer the changes of the API share with the worker): it then
-	// writes between changes instead of making them wait, and under a
+	// writes, where the store can tell (WritesIdler: the SQLite and
+	// PostgreSQL stores, counting the writes of their own process; on
+	// SQLite the changes of the API share one writer with the worker): it
+	// then writes between changes instead of making them wait, and under a
 	// steady stream of changes claims longer runs, less often. It waits
 	// only while delivery keeps up: not after a step that claimed a
 	// message due more than a second before. 20ms when 0; negative: no
@@ -70,9 +71,10 @@ type WorkerOptions struct {
 	Delivered func(m *store.OutboxMessage, r Result)
 }
 
-// WritesIdler is what a store that serialises its writes may offer its
-// Worker: a wait for a pause in the writes other than the outbox's own
-// (sqlite.Store's, through its shared implementation).
+// WritesIdler is what a store may offer its Worker: a wait for a pause in
+// the writes other than the outbox's own (the SQLite and PostgreSQL
+// stores, through their shared implementation; it matters most where the
+// writes are serialised, on SQLite).
 type WritesIdler interface {
 	// WaitWritesIdle waits until no other write is in progress, at most
 	// max, and reports whether it found them idle.

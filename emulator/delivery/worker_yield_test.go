@@ -61,16 +61,17 @@ func TestWorkerYieldsBeforeEachOutboxWrite(t *testing.T) {
 		name      string
 		yield     time.Duration
 		createdAt time.Time // of the messages, against the worker's clock at now
+		steps     int
 		want      string
 		waits     []time.Duration
 	}{
-		{"default", 0, now, "[wait claim wait settle wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}},
-		{"set", 5 * time.Millisecond, now, "[wait claim wait settle wait claim]", []time.Duration{5 * time.Millisecond, 5 * time.Millisecond, 5 * time.Millisecond}},
-		{"off", -1, now, "[claim settle claim]", nil},
+		{"default", 0, now, 2, "[wait claim wait settle wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}},
+		{"set", 5 * time.Millisecond, now, 2, "[wait claim wait settle wait claim]", []time.Duration{5 * time.Millisecond, 5 * time.Millisecond, 5 * time.Millisecond}},
+		{"off", -1, now, 2, "[claim settle claim]", nil},
 		// Due 1.5 s before the claim: behind, so the record and the next
 		// claim go at once; that claim finds nothing due behind, so the
 		// one after waits again.
-		{"behind", 0, now.Add(-1500 * time.Millisecond), "[wait claim settle claim wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}},
+		{"behind", 0, now.Add(-1500 * time.Millisecond), 3, "[wait claim settle claim wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := openStore(t)
@@ -88,11 +89,7 @@ func TestWorkerYieldsBeforeEachOutboxWrite(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			steps := 2
-			if c.name == "behind" {
-				steps = 3
-			}
-			for range steps {
+			for range c.steps {
 				if _, err := w.Step(context.Background()); err != nil {
 					t.Fatal(err)
 				}
