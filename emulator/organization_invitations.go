@@ -387,42 +387,41 @@ func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, u
 	if err := readObject(ctx, s.store, kindOrgInvitation, invitationID, "Organization invitation", &found); err != nil {
 		return nil, err
 	}
-	var m *membershipRecord
-	var org *orgRecord
-	err := s.store.Tx(ctx, func(tx store.Store) error {
+	return s.writeMembership(ctx, func(tx store.Store) (*membershipRecord, *orgRecord, *v2021.User, error) {
 		// The organization first: the order every transaction locks in.
 		if _, _, err := readOrg(ctx, tx, found.OrganizationID); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		inv, err := s.orgInvitation(ctx, tx, found.OrganizationID, invitationID)
 		if err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		if inv.Status != invitationPending || inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt {
-			return &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
+			return nil, nil, nil, &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
 				LongMessage: "The organization invitation is not in the 'pending' status."}
 		}
 		u, err := userIfAny(ctx, tx, userID)
 		if err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		if u == nil {
-			return notFound("User")
+			return nil, nil, nil, notFound("User")
 		}
 		if !slices.ContainsFunc(u.EmailAddresses, func(e *v2021.EmailAddress) bool { return strings.EqualFold(e.EmailAddress, inv.EmailAddress) }) {
-			return &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "user_id", Message: "is invalid",
+			return nil, nil, nil, &Error{Kind: KindInvalid, Code: "form_param_value_invalid", Param: "user_id", Message: "is invalid",
 				LongMessage: "The invitation is for " + inv.EmailAddress + ", an email address the user does not have."}
 		}
 		// Accepted before the member is added: a pending invitation holds
 		// a place, which becomes the member's.
 		inv.Status, inv.UpdatedAt = invitationAccepted, s.now().UnixMilli()
 		if err := putObject(ctx, tx, orgInvitationObject(inv), inv, false); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
-		if m, org, err = s.addMember(ctx, tx, inv.OrganizationID, userID, inv.Role); err != nil {
-			return err
+		m, org, u, err := s.addMember(ctx, tx, inv.OrganizationID, userID, inv.Role)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		return s.emit(ctx, tx, "organizationInvitation.accepted", func(tx store.Store) (json.RawMessage, error) {
+		return m, org, u, s.emit(ctx, tx, "organizationInvitation.accepted", func(tx store.Store) (json.RawMessage, error) {
 			a, err := s.answerOrgInvitation(ctx, peekingStore{tx}, inv, true)
 			if err != nil {
 				return nil, err
@@ -439,8 +438,4 @@ func (s *core) AcceptOrganizationInvitation(ctx context.Context, invitationID, u
 			}{a, userID, d})
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }

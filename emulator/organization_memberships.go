@@ -119,10 +119,23 @@ func publicDataOf(u *v2021.User) *publicUserData {
 	return d
 }
 
-// membershipJSON is the answer of one membership: answerMembership,
-// encoded.
-func (s *core) membershipJSON(ctx context.Context, m *membershipRecord, org *orgAnswer) (JSON[v2021.OrganizationMembership], error) {
-	a, err := s.answerMembership(ctx, s.store, m, org, nil)
+// writeMembership runs write, a change of one membership, in a
+// transaction, and answers the membership write returns as the
+// transaction left it: its answer is built there, since a user deleted by
+// another request just after the commit would otherwise show as none
+// (public_user_data null). write returns the membership, its organization
+// and, when it read it, its user; the user is otherwise read without a
+// lock (peekingStore).
+func (s *core) writeMembership(ctx context.Context, write func(tx store.Store) (*membershipRecord, *orgRecord, *v2021.User, error)) (JSON[v2021.OrganizationMembership], error) {
+	var a *membershipAnswer
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		m, org, user, err := write(tx)
+		if err != nil {
+			return err
+		}
+		a, err = s.answerMembership(ctx, peekingStore{tx}, m, &orgAnswer{orgRecord: org}, user)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -185,33 +198,35 @@ func checkRoom(ctx context.Context, tx store.Store, org *orgRecord, members int6
 
 // addMember makes a user a member of an organization in tx: the
 // organization locked, its room checked, its members count raised.
-func (s *core) addMember(ctx context.Context, tx store.Store, orgID, userID, role string) (*membershipRecord, *orgRecord, error) {
+func (s *core) addMember(ctx context.Context, tx store.Store, orgID, userID, role string) (*membershipRecord, *orgRecord, *v2021.User, error) {
 	org, members, err := readOrg(ctx, tx, orgID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if _, err := tx.User(ctx, userID); errors.Is(err, store.ErrNotFound) {
-		return nil, nil, notFound("User")
-	} else if err != nil {
-		return nil, nil, err
+	user, err := userIfAny(ctx, tx, userID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if user == nil {
+		return nil, nil, nil, notFound("User")
 	}
 	if _, err := tx.ObjectByUnique(ctx, kindMembership, orgID+"/"+userID); err == nil {
-		return nil, nil, alreadyMember(userID)
+		return nil, nil, nil, alreadyMember(userID)
 	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := checkRoom(ctx, tx, org, members); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	now := s.now().UnixMilli()
 	m := &membershipRecord{ID: s.rand.id("orgmem"), OrganizationID: orgID, UserID: userID, Role: role,
 		PublicMetadata: map[string]any{}, PrivateMetadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
 	if err := putObject(ctx, tx, membershipObject(m), m, true); isConflict(err) {
-		return nil, nil, alreadyMember(userID)
+		return nil, nil, nil, alreadyMember(userID)
 	} else if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return m, org, putObject(ctx, tx, orgObject(org, members+1), org, false)
+	return m, org, user, putObject(ctx, tx, orgObject(org, members+1), org, false)
 }
 
 func alreadyMember(userID string) *Error {
@@ -231,16 +246,9 @@ func (s *OrganizationMemberships) Create(ctx context.Context, orgID string, p *v
 	if err := checkRole(p.Role); err != nil {
 		return nil, err
 	}
-	var m *membershipRecord
-	var org *orgRecord
-	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
-		m, org, err = s.addMember(ctx, tx, orgID, p.UserID, p.Role)
-		return err
+	return s.writeMembership(ctx, func(tx store.Store) (*membershipRecord, *orgRecord, *v2021.User, error) {
+		return s.addMember(ctx, tx, orgID, p.UserID, p.Role)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }
 
 // membershipOrders maps order_by of the membership lists to the store's
@@ -294,22 +302,17 @@ func (s *core) listMemberships(ctx context.Context, q store.ObjectQuery, order *
 
 // mutateMembership changes a membership in a transaction.
 func (s *core) mutateMembership(ctx context.Context, orgID, userID string, fn func(m *membershipRecord) error) (JSON[v2021.OrganizationMembership], error) {
-	var m *membershipRecord
-	err := s.store.Tx(ctx, func(tx store.Store) error {
-		var err error
-		if _, m, err = readMembership(ctx, tx, orgID, userID); err != nil {
-			return err
+	return s.writeMembership(ctx, func(tx store.Store) (*membershipRecord, *orgRecord, *v2021.User, error) {
+		org, m, err := readMembership(ctx, tx, orgID, userID)
+		if err != nil {
+			return nil, nil, nil, err
 		}
 		if err := fn(m); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		m.UpdatedAt = s.now().UnixMilli()
-		return putObject(ctx, tx, membershipObject(m), m, false)
+		return m, org, nil, putObject(ctx, tx, membershipObject(m), m, false)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.membershipJSON(ctx, m, nil)
 }
 
 // Update changes a member's role.
@@ -342,20 +345,14 @@ func (s *OrganizationMemberships) UpdateMetadata(ctx context.Context, orgID, use
 // Delete removes a member from an organization and answers the removed
 // membership.
 func (s *OrganizationMemberships) Delete(ctx context.Context, orgID, userID string) (JSON[v2021.OrganizationMembership], error) {
-	var m *membershipRecord
-	var org *orgRecord
-	err := s.store.Tx(ctx, func(tx store.Store) error {
-		var err error
-		if _, m, err = readMembership(ctx, tx, orgID, userID); err != nil {
-			return err
+	return s.writeMembership(ctx, func(tx store.Store) (*membershipRecord, *orgRecord, *v2021.User, error) {
+		_, m, err := readMembership(ctx, tx, orgID, userID)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		org, err = s.removeMembership(ctx, tx, m)
-		return err
+		org, err := s.removeMembership(ctx, tx, m)
+		return m, org, nil, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.membershipJSON(ctx, m, &orgAnswer{orgRecord: org})
 }
 
 // readMembership reads a user's membership of an organization through st,

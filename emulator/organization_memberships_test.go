@@ -1,0 +1,148 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/clerkgo/clerk/emulator/store"
+	"github.com/clerkgo/clerk/emulator/store/sqlite"
+	"github.com/clerkgo/clerk/internal/v2021"
+)
+
+// deletingAfterCommit is a store that, once armed, deletes a user right
+// after the next transaction commits: another request's deletion, landing
+// between a write's commit and its answer.
+type deletingAfterCommit struct {
+	store.Store
+	userID string // the user to delete after the next commit; "" when not armed
+}
+
+func (d *deletingAfterCommit) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) error {
+	err := d.Store.Tx(ctx, fn, opts...)
+	if id := d.userID; err == nil && id != "" {
+		d.userID = ""
+		if derr := d.Store.DeleteUser(ctx, id); derr != nil {
+			return derr
+		}
+	}
+	return err
+}
+
+// A membership's answer shows its user as the write's transaction left
+// it, even when the user is deleted between the commit and the answer:
+// built after the commit, it showed public_user_data null, which the spec
+// does not allow (TestUserDeletionsAndMembershipCreatesDoNotDeadlockWithWebhooks
+// caught it, now and then, on PostgreSQL).
+func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	newClientsTestService(t, &now) // makes clientsTestKey
+	mem, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mem.Close() })
+	st := &deletingAfterCommit{Store: mem}
+	s, err := New(ctx, st, Options{SigningKey: clientsTestKey, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newUser := func(t *testing.T, email string) string {
+		t.Helper()
+		p := &v2021.UsersCreateParams{}
+		if email != "" {
+			p.EmailAddress = []string{email}
+		}
+		out, err := s.Users.Create(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.ID
+	}
+	owner := newUser(t, "owner@example.com")
+	orgJSON, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org struct{ ID string }
+	if err := json.Unmarshal(orgJSON, &org); err != nil {
+		t.Fatal(err)
+	}
+	member := func(u string) error {
+		_, err := s.OrganizationMemberships.Create(ctx, org.ID, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
+		return err
+	}
+	// Each case readies what its write needs, arms the deletion of user u
+	// (arm), and writes.
+	for _, c := range []struct {
+		name  string
+		email string
+		write func(u string, arm func()) (JSON[v2021.OrganizationMembership], error)
+	}{
+		{"create", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
+			arm()
+			return s.OrganizationMemberships.Create(ctx, org.ID, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
+		}},
+		{"update", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
+			if err := member(u); err != nil {
+				return nil, err
+			}
+			arm()
+			return s.OrganizationMemberships.Update(ctx, org.ID, u, &v2021.OrganizationMembershipsUpdateParams{Role: "org:admin"})
+		}},
+		{"update metadata", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
+			if err := member(u); err != nil {
+				return nil, err
+			}
+			arm()
+			return s.OrganizationMemberships.UpdateMetadata(ctx, org.ID, u, &v2021.OrganizationMembershipsUpdateMetadataParams{PublicMetadata: map[string]any{"k": "v"}})
+		}},
+		{"delete", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
+			if err := member(u); err != nil {
+				return nil, err
+			}
+			arm()
+			return s.OrganizationMemberships.Delete(ctx, org.ID, u)
+		}},
+		{"accept invitation", "accept@example.com", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
+			invJSON, err := s.OrganizationInvitations.Create(ctx, org.ID, &v2021.OrganizationInvitationsCreateParams{
+				EmailAddress: "accept@example.com", Role: "org:member", InviterUserID: &owner})
+			if err != nil {
+				return nil, err
+			}
+			var inv struct{ ID string }
+			if err := json.Unmarshal(invJSON, &inv); err != nil {
+				return nil, err
+			}
+			arm()
+			return s.AcceptOrganizationInvitation(ctx, inv.ID, u)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u := newUser(t, c.email)
+			out, err := c.write(u, func() { st.userID = u })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.userID != "" {
+				t.Fatal("the user was not deleted after the write's commit")
+			}
+			if _, err := st.Store.User(ctx, u); err == nil {
+				t.Fatal("the user is still there")
+			}
+			var got struct {
+				PublicUserData *struct {
+					UserID string `json:"user_id"`
+				} `json:"public_user_data"`
+			}
+			if err := json.Unmarshal(out, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.PublicUserData == nil || got.PublicUserData.UserID != u {
+				t.Fatalf("answer %s: want public_user_data of %s", out, u)
+			}
+		})
+	}
+}
