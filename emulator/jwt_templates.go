@@ -99,7 +99,7 @@ func (s *JWTTemplates) Create(ctx context.Context, p *v2021.JWTTemplatesCreatePa
 		},
 		Secrets: templateSecrets{SigningKey: key},
 	}
-	if err := s.putTemplate(ctx, doc, true); err != nil {
+	if err := s.putTemplate(ctx, s.store, doc, true); err != nil {
 		return nil, err
 	}
 	return doc.Template, nil
@@ -107,7 +107,7 @@ func (s *JWTTemplates) Create(ctx context.Context, p *v2021.JWTTemplatesCreatePa
 
 // JWTTemplate returns a template by ID.
 func (s *JWTTemplates) Get(ctx context.Context, id string) (*v2021.JWTTemplate, error) {
-	doc, err := s.templateDoc(ctx, id)
+	doc, err := s.templateDoc(ctx, s.store, id)
 	if err != nil {
 		return nil, err
 	}
@@ -150,38 +150,57 @@ func (s *JWTTemplates) List(ctx context.Context, later *JWTTemplatesListLater) (
 // UpdateJWTTemplate updates a template as PATCH /v1/jwt_templates/{id}
 // does: what is left out is kept; a null lifetime or allowed_clock_skew is
 // the default again.
+//
+// It reads and writes the template in one transaction, so that another
+// update cannot land in between and be undone.
 func (s *JWTTemplates) Update(ctx context.Context, id string, p *v2021.JWTTemplatesUpdateParams) (*v2021.JWTTemplate, error) {
-	doc, err := s.templateDoc(ctx, id)
-	if err != nil {
-		return nil, err
-	}
 	if p == nil {
 		p = &v2021.JWTTemplatesUpdateParams{}
 	}
+	var t *v2021.JWTTemplate
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		doc, err := s.templateDoc(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		t = doc.Template
+		if err := s.updateTemplate(doc, p); err != nil {
+			return err
+		}
+		return s.putTemplate(ctx, tx, doc, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// updateTemplate applies p to doc.
+func (s *core) updateTemplate(doc *jwtTemplateDoc, p *v2021.JWTTemplatesUpdateParams) (err error) {
 	t := doc.Template
 	if p.Name != nil {
 		if *p.Name == "" {
-			return nil, invalid("name", "name cannot be empty.")
+			return invalid("name", "name cannot be empty.")
 		}
 		if err := checkLength("name", *p.Name, maxNameLength); err != nil {
-			return nil, err
+			return err
 		}
 		t.Name = *p.Name
 	}
 	if p.Claims != nil {
 		if err := checkTemplateClaims(p.Claims); err != nil {
-			return nil, err
+			return err
 		}
 		t.Claims = p.Claims
 	}
 	if p.Lifetime.IsSet() {
 		if t.Lifetime, err = wholeSeconds("lifetime", nullablePtr(p.Lifetime), defaultTemplateLifetime, minTemplateLifetime, maxTemplateLifetime); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if p.AllowedClockSkew.IsSet() {
 		if t.AllowedClockSkew, err = wholeSeconds("allowed_clock_skew", nullablePtr(p.AllowedClockSkew), defaultTemplateClockSkew, 0, maxTemplateClockSkew); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	custom := t.CustomSigningKey
@@ -202,14 +221,11 @@ func (s *JWTTemplates) Update(ctx context.Context, id string, p *v2021.JWTTempla
 	}
 	algorithm, signingKey, err := signingConfig(custom, alg, key)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	t.CustomSigningKey, t.SigningAlgorithm, doc.Secrets.SigningKey = custom, algorithm, signingKey
 	t.UpdatedAt = s.now().UnixMilli()
-	if err := s.putTemplate(ctx, doc, false); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return nil
 }
 
 // DeleteJWTTemplate deletes a template.
@@ -302,8 +318,8 @@ func (s *core) CreateSessionTokenFromTemplate(ctx context.Context, sessionID, na
 	return signer.signJWT(claims)
 }
 
-func (s *core) templateDoc(ctx context.Context, id string) (*jwtTemplateDoc, error) {
-	o, err := s.store.Object(ctx, kindJWTTemplate, id)
+func (s *core) templateDoc(ctx context.Context, st store.Store, id string) (*jwtTemplateDoc, error) {
+	o, err := st.Object(ctx, kindJWTTemplate, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, templateNotFound("id", id)
 	}
@@ -333,7 +349,7 @@ func (s *core) templateByName(ctx context.Context, name string) (*jwtTemplateDoc
 }
 
 // putTemplate inserts or replaces a template; its name is its unique key.
-func (s *core) putTemplate(ctx context.Context, doc *jwtTemplateDoc, insert bool) error {
+func (s *core) putTemplate(ctx context.Context, st store.Store, doc *jwtTemplateDoc, insert bool) error {
 	data, err := json.Marshal(doc)
 	if err != nil {
 		return err
@@ -341,9 +357,9 @@ func (s *core) putTemplate(ctx context.Context, doc *jwtTemplateDoc, insert bool
 	t := doc.Template
 	o := &store.Object{Kind: kindJWTTemplate, ID: t.ID, Unique: t.Name, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, Doc: data}
 	if insert {
-		err = s.store.InsertObject(ctx, o)
+		err = st.InsertObject(ctx, o)
 	} else {
-		err = s.store.UpdateObject(ctx, o)
+		err = st.UpdateObject(ctx, o)
 	}
 	switch {
 	case isConflict(err):

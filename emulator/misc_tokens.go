@@ -142,18 +142,24 @@ func (s *core) CreateSignInToken(ctx context.Context, p *v2021.SignInTokensCreat
 }
 
 // RevokeSignInToken revokes a pending sign-in token.
+// The token is read and written in one transaction, so that an
+// acceptance cannot land in between.
 func (s *SignInTokens) Revoke(ctx context.Context, id string) (*v2021.SignInToken, error) {
-	var doc signInTokenDoc
-	if err := readObject(ctx, s.store, kindSignInToken, id, "Sign-in token", &doc); err != nil {
-		return nil, err
-	}
-	t := doc.Token
-	if t.Status != ticketPending {
-		return nil, &Error{Kind: KindBadRequest, Code: "sign_in_token_cannot_be_revoked_code", Message: "cannot revoke",
-			LongMessage: fmt.Sprintf("Sign in token cannot be revoked because its status is %s. Only pending tokens can be revoked.", t.Status)}
-	}
-	t.Status, t.UpdatedAt = ticketRevoked, s.now().UnixMilli()
-	if err := putTicket(ctx, s.store, kindSignInToken, t.ID, t.UserID, t.Status, t.Token, t.CreatedAt, t.UpdatedAt, &doc, false); err != nil {
+	var t *v2021.SignInToken
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		var doc signInTokenDoc
+		if err := readObject(ctx, tx, kindSignInToken, id, "Sign-in token", &doc); err != nil {
+			return err
+		}
+		t = doc.Token
+		if t.Status != ticketPending {
+			return &Error{Kind: KindBadRequest, Code: "sign_in_token_cannot_be_revoked_code", Message: "cannot revoke",
+				LongMessage: fmt.Sprintf("Sign in token cannot be revoked because its status is %s. Only pending tokens can be revoked.", t.Status)}
+		}
+		t.Status, t.UpdatedAt = ticketRevoked, s.now().UnixMilli()
+		return putTicket(ctx, tx, kindSignInToken, t.ID, t.UserID, t.Status, t.Token, t.CreatedAt, t.UpdatedAt, &doc, false)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -241,18 +247,24 @@ func (s *ActorTokens) Create(ctx context.Context, p *v2021.ActorTokensCreatePara
 }
 
 // RevokeActorToken revokes a pending actor token.
+// The token is read and written in one transaction, so that an
+// acceptance cannot land in between.
 func (s *ActorTokens) Revoke(ctx context.Context, id string) (*v2021.ActorToken, error) {
-	var doc actorTokenDoc
-	if err := readObject(ctx, s.store, kindActorToken, id, "Actor token", &doc); err != nil {
-		return nil, err
-	}
-	t := doc.Token
-	if t.Status != ticketPending {
-		return nil, &Error{Kind: KindBadRequest, Code: "actor_token_cannot_be_revoked_code", Message: "cannot revoke",
-			LongMessage: fmt.Sprintf("Actor token cannot be revoked because its status is %s. Only pending tokens can be revoked.", t.Status)}
-	}
-	t.Status, t.UpdatedAt = ticketRevoked, s.now().UnixMilli()
-	if err := putTicket(ctx, s.store, kindActorToken, t.ID, t.UserID, t.Status, doc.Secret, t.CreatedAt, t.UpdatedAt, &doc, false); err != nil {
+	var t *v2021.ActorToken
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		var doc actorTokenDoc
+		if err := readObject(ctx, tx, kindActorToken, id, "Actor token", &doc); err != nil {
+			return err
+		}
+		t = doc.Token
+		if t.Status != ticketPending {
+			return &Error{Kind: KindBadRequest, Code: "actor_token_cannot_be_revoked_code", Message: "cannot revoke",
+				LongMessage: fmt.Sprintf("Actor token cannot be revoked because its status is %s. Only pending tokens can be revoked.", t.Status)}
+		}
+		t.Status, t.UpdatedAt = ticketRevoked, s.now().UnixMilli()
+		return putTicket(ctx, tx, kindActorToken, t.ID, t.UserID, t.Status, doc.Secret, t.CreatedAt, t.UpdatedAt, &doc, false)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return t, nil

@@ -89,14 +89,45 @@ func orgInvitationObject(inv *orgInvitationRecord) store.Object {
 	return o
 }
 
-// orgInvitationJSON is the answer of one invitation, without its
-// organization: answerOrgInvitation, encoded.
-func (s *core) orgInvitationJSON(ctx context.Context, inv *orgInvitationRecord) (JSON[v2021.OrganizationInvitation], error) {
-	a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
+// writeOrgInvitations runs write, which writes invitations in tx, and
+// answers them, built in the same transaction: the inviter shows as the
+// write saw them (as in the write's events), even if another request
+// deletes them right after the commit.
+func (s *core) writeOrgInvitations(ctx context.Context, write func(tx store.Store) ([]*orgInvitationRecord, error)) ([]*orgInvitationAnswer, error) {
+	var answers []*orgInvitationAnswer
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		invs, err := write(tx)
+		if err != nil {
+			return err
+		}
+		answers = make([]*orgInvitationAnswer, 0, len(invs))
+		for _, inv := range invs {
+			// The inviter is read without a lock, as for the events.
+			a, err := s.answerOrgInvitation(ctx, peekingStore{tx}, inv, false)
+			if err != nil {
+				return err
+			}
+			answers = append(answers, a)
+		}
+		return nil
+	})
+	return answers, err
+}
+
+// writeOrgInvitation is writeOrgInvitations of one invitation, its answer
+// encoded.
+func (s *core) writeOrgInvitation(ctx context.Context, write func(tx store.Store) (*orgInvitationRecord, error)) (JSON[v2021.OrganizationInvitation], error) {
+	answers, err := s.writeOrgInvitations(ctx, func(tx store.Store) ([]*orgInvitationRecord, error) {
+		inv, err := write(tx)
+		if err != nil {
+			return nil, err
+		}
+		return []*orgInvitationRecord{inv}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return encodeJSON[v2021.OrganizationInvitation](a)
+	return encodeJSON[v2021.OrganizationInvitation](answers[0])
 }
 
 // answerOrgInvitation builds an invitation's answer, reading through st
@@ -218,15 +249,9 @@ func (s *OrganizationInvitations) Create(ctx context.Context, orgID string, p *v
 	if p == nil {
 		p = &v2021.OrganizationInvitationsCreateParams{}
 	}
-	var inv *orgInvitationRecord
-	err := s.store.Tx(ctx, func(tx store.Store) (err error) {
-		inv, err = s.inviteToOrg(ctx, tx, orgID, p)
-		return err
+	return s.writeOrgInvitation(ctx, func(tx store.Store) (*orgInvitationRecord, error) {
+		return s.inviteToOrg(ctx, tx, orgID, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.orgInvitationJSON(ctx, inv)
 }
 
 // BulkCreate invites several addresses to an organization: all, or none
@@ -236,28 +261,20 @@ func (s *OrganizationInvitations) BulkCreate(ctx context.Context, orgID string, 
 		return nil, &Error{Kind: KindInvalid, Code: "form_param_missing", Message: "at least one item must be provided",
 			LongMessage: "at least one item must be provided for the invitations."}
 	}
-	var invs []*orgInvitationRecord
-	err := s.store.Tx(ctx, func(tx store.Store) error {
+	data, err := s.writeOrgInvitations(ctx, func(tx store.Store) ([]*orgInvitationRecord, error) {
+		invs := make([]*orgInvitationRecord, 0, len(ps))
 		for i := range ps {
 			p := v2021.OrganizationInvitationsCreateParams(ps[i])
 			inv, err := s.inviteToOrg(ctx, tx, orgID, &p)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			invs = append(invs, inv)
 		}
-		return nil
+		return invs, nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	data := make([]*orgInvitationAnswer, 0, len(invs))
-	for _, inv := range invs {
-		a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
-		if err != nil {
-			return nil, err
-		}
-		data = append(data, a)
 	}
 	return encodeJSON[v2021.OrganizationInvitations](page(data, int64(len(data))))
 }
@@ -335,7 +352,11 @@ func (s *OrganizationInvitations) Get(ctx context.Context, orgID, id string) (JS
 	if err != nil {
 		return nil, err
 	}
-	return s.orgInvitationJSON(ctx, inv)
+	a, err := s.answerOrgInvitation(ctx, s.store, inv, false)
+	if err != nil {
+		return nil, err
+	}
+	return encodeJSON[v2021.OrganizationInvitation](a)
 }
 
 // orgInvitation reads an invitation of an organization through st.
@@ -352,27 +373,22 @@ func (s *core) orgInvitation(ctx context.Context, st store.Store, orgID, id stri
 
 // Revoke revokes a pending invitation; one in another status cannot be.
 func (s *OrganizationInvitations) Revoke(ctx context.Context, orgID, id string, p *v2021.OrganizationInvitationsRevokeParams) (JSON[v2021.OrganizationInvitation], error) {
-	var inv *orgInvitationRecord
-	err := s.store.Tx(ctx, func(tx store.Store) error {
+	return s.writeOrgInvitation(ctx, func(tx store.Store) (*orgInvitationRecord, error) {
 		if _, _, err := readOrg(ctx, tx, orgID); err != nil {
-			return err
+			return nil, err
 		}
-		var err error
-		if inv, err = s.orgInvitation(ctx, tx, orgID, id); err != nil {
-			return err
+		inv, err := s.orgInvitation(ctx, tx, orgID, id)
+		if err != nil {
+			return nil, err
 		}
 		expired := inv.ExpiresAt != nil && s.now().UnixMilli() >= *inv.ExpiresAt
 		if inv.Status != invitationPending || expired {
-			return &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
+			return nil, &Error{Kind: KindNotFound, Code: "organization_invitation_not_pending", Message: "not pending",
 				LongMessage: "The organization invitation is not in the 'pending' status."}
 		}
 		inv.Status, inv.UpdatedAt = invitationRevoked, s.now().UnixMilli()
-		return putObject(ctx, tx, orgInvitationObject(inv), inv, false)
+		return inv, putObject(ctx, tx, orgInvitationObject(inv), inv, false)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.orgInvitationJSON(ctx, inv)
 }
 
 // AcceptOrganizationInvitation accepts a pending invitation for the user

@@ -402,12 +402,19 @@ func (s *core) removeUserMemberships(ctx context.Context, tx store.Store, userID
 	// never wait for each other in turn.
 	slices.SortFunc(records, func(a, b *membershipRecord) int { return strings.Compare(a.OrganizationID, b.OrganizationID) })
 	for _, m := range records {
-		if _, err := s.removeMembership(ctx, tx, m); err != nil {
+		// Another request may have deleted the membership, or its
+		// organization with it, since the list: it is gone already, and
+		// counted out by that request.
+		if _, err := s.removeMembership(ctx, tx, m); err != nil && !isNotFound(err) {
 			return err
 		}
 	}
 	return nil
 }
+
+// errMembershipsAdded is why a user's deletion starts over: memberships
+// of the user were added while it removed those it had listed.
+var errMembershipsAdded = errors.New("emulator: memberships were added to the user being deleted")
 
 // activeOrganization returns a session's active organization and the
 // user's membership in it, read now (so that a changed role shows in the

@@ -30,12 +30,10 @@ func (d *deletingAfterCommit) Tx(ctx context.Context, fn func(tx store.Store) er
 	return err
 }
 
-// A membership's answer shows its user as the write's transaction left
-// it, even when the user is deleted between the commit and the answer:
-// built after the commit, it showed public_user_data null, which the spec
-// does not allow (TestUserDeletionsAndMembershipCreatesDoNotDeadlockWithWebhooks
-// caught it, now and then, on PostgreSQL).
-func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
+// newDeletingAfterCommitService is a service on an in-memory SQLite
+// store, through deletingAfterCommit.
+func newDeletingAfterCommitService(t *testing.T) (*Service, *deletingAfterCommit) {
+	t.Helper()
 	ctx := context.Background()
 	now := time.Unix(1_700_000_000, 0)
 	newClientsTestService(t, &now) // makes clientsTestKey
@@ -49,6 +47,17 @@ func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, st
+}
+
+// A membership's answer shows its user as the write's transaction left
+// it, even when the user is deleted between the commit and the answer:
+// built after the commit, it showed public_user_data null, which the spec
+// does not allow (TestUserDeletionsAndMembershipCreatesDoNotDeadlockWithWebhooks
+// caught it, now and then, on PostgreSQL).
+func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
+	ctx := context.Background()
+	s, st := newDeletingAfterCommitService(t)
 	newUser := func(t *testing.T, email string) string {
 		t.Helper()
 		p := &v2021.UsersCreateParams{}
@@ -145,4 +154,115 @@ func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A user's deletion takes the memberships it finds, whatever other
+// requests do to them meanwhile: on PostgreSQL another request could
+// delete one of them, or its organization, or add one, between the
+// deletion's list of the user's memberships and its end. The deletion
+// answered 404 (the membership or organization it no longer found), or
+// took the added membership with the user without counting it out of its
+// organization. Now it succeeds, and every organization's members count
+// is its number of members.
+func TestUserDeletionsTakeMembershipsChangedMeanwhile(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Service, in *interleave) {
+		ctx := context.Background()
+		newUser := func() string {
+			t.Helper()
+			u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.ID
+		}
+		owner := newUser()
+		newOrg := func() string {
+			t.Helper()
+			out, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var org struct{ ID string }
+			if err := json.Unmarshal(out, &org); err != nil {
+				t.Fatal(err)
+			}
+			return org.ID
+		}
+		join := func(orgID, userID string) error {
+			_, err := s.OrganizationMemberships.Create(ctx, orgID, &v2021.OrganizationMembershipsCreateParams{UserID: userID, Role: roleMember})
+			return err
+		}
+		// counted checks that an organization's members count is its
+		// number of members (when it still exists).
+		counted := func(orgID string) {
+			t.Helper()
+			out, err := s.Organizations.Get(ctx, orgID, &v2021.OrganizationsGetParams{IncludeMembersCount: v2021.Ptr(true)})
+			if isNotFound(err) {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var org struct {
+				MembersCount int64 `json:"members_count"`
+			}
+			if err := json.Unmarshal(out, &org); err != nil {
+				t.Fatal(err)
+			}
+			list, err := s.OrganizationMemberships.List(ctx, orgID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var members struct {
+				TotalCount int64 `json:"total_count"`
+			}
+			if err := json.Unmarshal(list, &members); err != nil {
+				t.Fatal(err)
+			}
+			if org.MembersCount != members.TotalCount {
+				t.Errorf("organization %s counts %d members, has %d", orgID, org.MembersCount, members.TotalCount)
+			}
+		}
+		for _, c := range []struct {
+			name string
+			// meanwhile is what another request does, given the user and
+			// its two organizations and a third it is not a member of.
+			meanwhile func(u, a, b, c string) error
+		}{
+			{"its membership deleted", func(u, a, b, c string) error {
+				_, err := s.OrganizationMemberships.Delete(ctx, a, u)
+				return err
+			}},
+			{"its organization deleted", func(u, a, b, c string) error {
+				_, err := s.Organizations.Delete(ctx, a)
+				return err
+			}},
+			{"a membership added", func(u, a, b, c string) error { return join(c, u) }},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				u := newUser()
+				a, b, third := newOrg(), newOrg(), newOrg()
+				for _, o := range []string{a, b} {
+					if err := join(o, u); err != nil {
+						t.Fatal(err)
+					}
+				}
+				in.arm(kindMembership, func() error { return c.meanwhile(u, a, b, third) })
+				if _, err := s.Users.Delete(ctx, u); err != nil {
+					t.Fatalf("delete: %v", err)
+				}
+				// The other request ran before the deletion, or after it
+				// and found no user or membership.
+				if err := in.result(t); err != nil && !isNotFound(err) {
+					t.Errorf("the other request: %v", err)
+				}
+				if _, err := s.Users.Get(ctx, u); !isNotFound(err) {
+					t.Errorf("the user after its deletion: %v, want not found", err)
+				}
+				for _, o := range []string{a, b, third} {
+					counted(o)
+				}
+			})
+		}
+	})
 }

@@ -120,8 +120,13 @@ func (s *Sessions) Get(ctx context.Context, id string) (*v2021.Session, error) {
 
 // session returns a session by ID, with its status as of now.
 func (s *core) session(ctx context.Context, id string) (*v2021.Session, error) {
+	return s.sessionIn(ctx, s.store, id)
+}
+
+// sessionIn is session, read through st (a transaction, say).
+func (s *core) sessionIn(ctx context.Context, st store.Store, id string) (*v2021.Session, error) {
 	var sess v2021.Session
-	if err := readObject(ctx, s.store, kindSession, id, "Session", &sess); err != nil {
+	if err := readObject(ctx, st, kindSession, id, "Session", &sess); err != nil {
 		return nil, err
 	}
 	s.expire(&sess)
@@ -148,18 +153,22 @@ func (s *Sessions) List(ctx context.Context, p *v2021.SessionsListParams) (*v202
 	return &v2021.SessionList{Data: out, TotalCount: total}, nil
 }
 
-// RevokeSession revokes a session.
+// RevokeSession revokes a session. It reads and writes the session in one
+// transaction, so that another request's change (its user's deletion,
+// say) lands before or after, not in between.
 func (s *Sessions) Revoke(ctx context.Context, id string) (*v2021.Session, error) {
-	sess, err := s.session(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if sess.Status == "active" {
+	var sess *v2021.Session
+	err := s.store.Tx(ctx, func(tx store.Store) error {
+		var err error
+		if sess, err = s.sessionIn(ctx, tx, id); err != nil || sess.Status != "active" {
+			return err
+		}
 		sess.Status = "revoked"
 		sess.UpdatedAt = s.now().UnixMilli()
-		if err := putObject(ctx, s.store, sessionObject(sess, ""), sess, false); err != nil {
-			return nil, err
-		}
+		return putObject(ctx, tx, sessionObject(sess, ""), sess, false)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return sess, nil
 }

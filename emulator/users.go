@@ -207,16 +207,41 @@ func storedUser(doc []byte) ([]byte, bool) {
 	return nil, false
 }
 
+// maxUserDeletionRounds bounds how many times a user's deletion starts
+// over because memberships were added while it ran (errMembershipsAdded).
+const maxUserDeletionRounds = 5
+
 // DeleteUser deletes a user and everything it owns.
 func (s *Users) Delete(ctx context.Context, id string) (*v2021.DeletedObject, error) {
-	err := s.store.Tx(ctx, func(tx store.Store) error {
-		// Its memberships go with the user: their organizations count
-		// one member fewer.
-		if err := s.removeUserMemberships(ctx, tx, id); err != nil {
-			return err
+	var err error
+	for round := 1; round <= maxUserDeletionRounds; round++ {
+		err = s.store.Tx(ctx, func(tx store.Store) error {
+			// Its memberships go with the user: their organizations
+			// count one member fewer.
+			if err := s.removeUserMemberships(ctx, tx, id); err != nil {
+				return err
+			}
+			// With the user locked, no membership can be added (a
+			// membership create locks the organization, then the user):
+			// one added since the list above means starting over, since
+			// locking its organization now, after the user, could
+			// deadlock with such a create.
+			if _, err := tx.User(ctx, id); err != nil {
+				return err
+			}
+			left, err := tx.CountObjects(ctx, store.ObjectQuery{Kind: kindMembership, UserID: id})
+			if err != nil {
+				return err
+			}
+			if left > 0 {
+				return errMembershipsAdded
+			}
+			return tx.DeleteUser(ctx, id)
+		})
+		if !errors.Is(err, errMembershipsAdded) {
+			break
 		}
-		return tx.DeleteUser(ctx, id)
-	})
+	}
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, notFound("User")

@@ -80,11 +80,16 @@ func (s *Webhooks) GenerateSvixAuthURL(ctx context.Context) (*v2021.SvixURL, err
 	return s.svixURL(a), nil
 }
 
-// DeleteSvixApp deletes the instance's Svix app.
+// DeleteSvixApp deletes the instance's Svix app. Of two deletions at
+// once, the one that finds it gone answers as when there is none.
 func (s *Webhooks) DeleteSvixApp(ctx context.Context) error {
 	a, err := s.svixApp(ctx)
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteObject(ctx, kindSvixApp, a.ID)
+	err = s.store.DeleteObject(ctx, kindSvixApp, a.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return svixAppMissing()
+	}
+	return err
 }
