@@ -106,7 +106,10 @@ func (e *eventStore) emitting(ctx context.Context, eventType string, write func(
 // transaction, so that the database (SQLite's one writer) is held for the
 // write and the enqueue only.
 func (e *eventStore) emittingKnown(ctx context.Context, eventType string, write func(tx store.Store) error, data func() (json.RawMessage, error)) error {
-	if e.pending != nil || !e.c.wanted(eventType) {
+	if e.pending == nil && !e.c.wanted(eventType) {
+		return write(e.Store) // no endpoint takes it: the write alone, as it is
+	}
+	if e.pending != nil {
 		return e.emitting(ctx, eventType, write, func(store.Store) (json.RawMessage, error) { return data() })
 	}
 	d, err := data()
