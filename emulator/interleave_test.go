@@ -35,16 +35,21 @@ type interleaving struct {
 // the store and its transactions.
 type interleave struct {
 	mu    sync.Mutex
-	kind  string // the kind whose next read sets other off; "" when not armed
+	kind  string // the kind whose reads set other off; "" when not armed
+	skip  int    // reads of kind to let by before
 	other func() error
 	done  chan error
 }
 
 // arm readies other to run after the next read of an object of kind.
-func (in *interleave) arm(kind string, other func() error) {
+func (in *interleave) arm(kind string, other func() error) { in.armNth(kind, 1, other) }
+
+// armNth readies other to run after the nth read of an object of kind
+// from now.
+func (in *interleave) armNth(kind string, n int, other func() error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.kind, in.other, in.done = kind, other, make(chan error, 1)
+	in.kind, in.skip, in.other, in.done = kind, n-1, other, make(chan error, 1)
 }
 
 // result waits for the armed request and returns its error; it fails the
@@ -69,6 +74,11 @@ func (in *interleave) result(t *testing.T) error {
 func (in *interleave) after(kind string) {
 	in.mu.Lock()
 	if in.kind == "" || in.kind != kind {
+		in.mu.Unlock()
+		return
+	}
+	if in.skip > 0 {
+		in.skip--
 		in.mu.Unlock()
 		return
 	}

@@ -179,6 +179,9 @@ func (s *core) AcceptSignInToken(ctx context.Context, token string) (*v2021.Sess
 	}
 	var sess *v2021.Session
 	err = s.store.Tx(ctx, func(tx store.Store) error {
+		if err := lockUserFirst(ctx, tx, o.UserID); err != nil {
+			return err
+		}
 		var doc signInTokenDoc
 		if err := readObject(ctx, tx, kindSignInToken, o.ID, "Sign-in token", &doc); err != nil {
 			return err
@@ -289,8 +292,20 @@ func (s *core) AcceptActorToken(ctx context.Context, token string) (*v2021.Sessi
 // CreateActorSession is AcceptActorToken for the actor token with ID
 // actorTokenID.
 func (s *core) CreateActorSession(ctx context.Context, actorTokenID string) (*v2021.Session, error) {
+	// The token's user, to lock first: read before the transaction (on an
+	// in-memory SQLite store, its only connection is the transaction's).
+	o, err := s.store.Object(ctx, kindActorToken, actorTokenID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("Actor token")
+	}
+	if err != nil {
+		return nil, err
+	}
 	var sess *v2021.Session
-	err := s.store.Tx(ctx, func(tx store.Store) error {
+	err = s.store.Tx(ctx, func(tx store.Store) error {
+		if err := lockUserFirst(ctx, tx, o.UserID); err != nil {
+			return err
+		}
 		var doc actorTokenDoc
 		if err := readObject(ctx, tx, kindActorToken, actorTokenID, "Actor token", &doc); err != nil {
 			return err

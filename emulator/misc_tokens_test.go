@@ -73,3 +73,64 @@ func TestTicketRevocationsAndAcceptancesDoNotBothWin(t *testing.T) {
 		}
 	})
 }
+
+// A ticket's acceptance and its user's deletion at once: the acceptance
+// locked the token, then the user; the deletion the user, then the token
+// (it goes with the user). On PostgreSQL each waited for the other until
+// the deadlock detector failed one with a 500. Now the acceptance locks
+// the user first (lockUserFirst): one waits for the other, and both end
+// as they would one after the other.
+func TestTicketAcceptancesAndUserDeletionsDoNotDeadlock(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Service, in *interleave) {
+		ctx := context.Background()
+		for _, c := range []struct {
+			kind string
+			// inTx is the read of the token that the acceptance makes in
+			// its transaction: the first finds it by its value, the actor
+			// token's second finds its user.
+			inTx int
+			// accept issues a ticket for user u and accepts it, calling
+			// arm between the two.
+			accept func(t *testing.T, u string, arm func()) error
+		}{
+			{kindSignInToken, 2, func(t *testing.T, u string, arm func()) error {
+				tok, err := s.SignInTokens.Create(ctx, &v2021.SignInTokensCreateParams{UserID: &u}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				arm()
+				_, err = s.AcceptSignInToken(ctx, tok.Token)
+				return err
+			}},
+			{kindActorToken, 3, func(t *testing.T, u string, arm func()) error {
+				tok, err := s.ActorTokens.Create(ctx, &v2021.ActorTokensCreateParams{UserID: u, Actor: map[string]any{"sub": "user_actor"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				arm()
+				_, err = s.AcceptActorToken(ctx, *tok.Token)
+				return err
+			}},
+		} {
+			t.Run(c.kind, func(t *testing.T) {
+				u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				arm := func() {
+					in.armNth(c.kind, c.inTx, func() error { _, err := s.Users.Delete(ctx, u.ID); return err })
+				}
+				acceptErr := c.accept(t, u.ID, arm)
+				if acceptErr != nil {
+					t.Errorf("accept: %v, want the session (it began first)", acceptErr)
+				}
+				if err := in.result(t); err != nil {
+					t.Errorf("the user's deletion: %v", err)
+				}
+				if _, err := s.Users.Get(ctx, u.ID); !isNotFound(err) {
+					t.Errorf("the user after its deletion: %v, want not found", err)
+				}
+			})
+		}
+	})
+}

@@ -192,37 +192,6 @@ func TestUserDeletionsTakeMembershipsChangedMeanwhile(t *testing.T) {
 			_, err := s.OrganizationMemberships.Create(ctx, orgID, &v2021.OrganizationMembershipsCreateParams{UserID: userID, Role: roleMember})
 			return err
 		}
-		// counted checks that an organization's members count is its
-		// number of members (when it still exists).
-		counted := func(orgID string) {
-			t.Helper()
-			out, err := s.Organizations.Get(ctx, orgID, &v2021.OrganizationsGetParams{IncludeMembersCount: v2021.Ptr(true)})
-			if isNotFound(err) {
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			var org struct {
-				MembersCount int64 `json:"members_count"`
-			}
-			if err := json.Unmarshal(out, &org); err != nil {
-				t.Fatal(err)
-			}
-			list, err := s.OrganizationMemberships.List(ctx, orgID, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var members struct {
-				TotalCount int64 `json:"total_count"`
-			}
-			if err := json.Unmarshal(list, &members); err != nil {
-				t.Fatal(err)
-			}
-			if org.MembersCount != members.TotalCount {
-				t.Errorf("organization %s counts %d members, has %d", orgID, org.MembersCount, members.TotalCount)
-			}
-		}
 		for _, c := range []struct {
 			name string
 			// meanwhile is what another request does, given the user and
@@ -260,9 +229,56 @@ func TestUserDeletionsTakeMembershipsChangedMeanwhile(t *testing.T) {
 					t.Errorf("the user after its deletion: %v, want not found", err)
 				}
 				for _, o := range []string{a, b, third} {
-					counted(o)
+					checkOrgMembers(t, s, o)
 				}
 			})
 		}
 	})
+}
+
+// checkOrgMembers checks that an organization, when it still exists,
+// counts its members right, and that each member's user exists.
+func checkOrgMembers(t *testing.T, s *Service, orgID string) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := s.Organizations.Get(ctx, orgID, &v2021.OrganizationsGetParams{IncludeMembersCount: v2021.Ptr(true)})
+	if isNotFound(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var org struct {
+		MembersCount int64 `json:"members_count"`
+	}
+	if err := json.Unmarshal(out, &org); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.OrganizationMemberships.List(ctx, orgID, &v2021.OrganizationMembershipsListParams{Limit: v2021.Ptr(int64(500))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members struct {
+		Data []struct {
+			PublicUserData *struct {
+				UserID string `json:"user_id"`
+			} `json:"public_user_data"`
+		} `json:"data"`
+		TotalCount int64 `json:"total_count"`
+	}
+	if err := json.Unmarshal(list, &members); err != nil {
+		t.Fatal(err)
+	}
+	if org.MembersCount != members.TotalCount || int64(len(members.Data)) != members.TotalCount {
+		t.Errorf("organization %s counts %d members, lists %d of %d", orgID, org.MembersCount, len(members.Data), members.TotalCount)
+	}
+	for _, m := range members.Data {
+		if m.PublicUserData == nil {
+			t.Errorf("organization %s: a membership without its user", orgID)
+			continue
+		}
+		if _, err := s.Users.Get(ctx, m.PublicUserData.UserID); err != nil {
+			t.Errorf("organization %s: member %s: %v", orgID, m.PublicUserData.UserID, err)
+		}
+	}
 }

@@ -6,6 +6,17 @@ package emulator
 // files, its store records, its tests), all over one shared core: Users
 // serves what client.Users calls, Sessions what client.Sessions calls,
 // and so on. Backend hands the groups to the HTTP layer.
+//
+// Concurrency: requests run side by side (on PostgreSQL, truly so; SQLite
+// has one writer). An operation that reads what it then writes does both
+// in one store.Tx, reading through the transaction (which locks the rows
+// it reads on PostgreSQL), and builds its answer there too when the answer
+// shows other records. Transactions lock in one order, so that two never
+// wait for each other: organizations (several in ID order), then
+// memberships, then the user, then the user's other objects (sessions,
+// clients, tokens), as a user's deletion does; lockUserFirst takes the
+// user before a token it will accept. TestConcurrentRequestsKeepTheRecordsConsistent
+// checks it on both stores.
 type Service struct {
 	*core
 	ActorTokens    *ActorTokens

@@ -473,6 +473,19 @@ func (s *core) readUser(ctx context.Context, id string) (*store.User, error) {
 	return r, err
 }
 
+// lockUserFirst locks a user in tx before the objects that go with it (its
+// tokens, sessions, clients), in the order a user's deletion locks them,
+// the user and then what goes with it: taken the other way round, the two
+// could wait for each other (on PostgreSQL: a deadlock, a 500). A user
+// gone already is no error: its objects went with it, and reading them
+// says so.
+func lockUserFirst(ctx context.Context, tx store.Store, userID string) error {
+	if _, err := tx.User(ctx, userID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
 // userIfAny reads a user through st; nil when there is none.
 func userIfAny(ctx context.Context, st store.Store, id string) (*v2021.User, error) {
 	r, err := st.User(ctx, id)
