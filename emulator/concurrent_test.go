@@ -15,9 +15,12 @@ import (
 // several apps' test suites sharing one server send them: every request
 // answers or fails with an API error (never the store's own error, a 500),
 // and afterwards every organization counts its members right and every
-// membership's user exists. Bounded: 4 workers of 120 requests each.
+// membership's user exists. With a webhook endpoint, so that every change
+// also saves its events (whose data reads other records in the change's
+// transaction); none is sent. Bounded: 4 workers of 120 requests each.
 func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, s *Service, _ *interleave) {
+	opts := Options{Webhooks: []WebhookEndpoint{{URL: "http://127.0.0.1:9/never-sent"}}}
+	forEachBackendWith(t, opts, func(t *testing.T, s *Service, _ *interleave) {
 		ctx := context.Background()
 		const workers, requests = 4, 120
 		var mu sync.Mutex
@@ -213,6 +216,28 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				} else {
 					_, err = s.Users.Unban(ctx, u)
 				}
+				return err
+			}},
+			{"claim a shared address, then give it up", func(r *rand.Rand) error {
+				// Four addresses for all the users: they collide.
+				_, u := user(r)
+				email := fmt.Sprintf("shared%d@example.com", r.IntN(4))
+				e, err := s.EmailAddresses.Create(ctx, &v2021.EmailAddressesCreateParams{UserID: &u, EmailAddress: &email, Verified: v2021.Ptr(true)})
+				if err != nil {
+					return err
+				}
+				if r.IntN(2) == 0 {
+					_, err = s.EmailAddresses.Delete(ctx, e.ID)
+				}
+				return err
+			}},
+			{"invite to the instance, revoke", func(r *rand.Rand) error {
+				email := fmt.Sprintf("shared%d@example.com", r.IntN(4))
+				inv, err := s.Invitations.Create(ctx, &v2021.InvitationsCreateParams{EmailAddress: email})
+				if err != nil {
+					return err
+				}
+				_, err = s.Invitations.Revoke(ctx, inv.ID)
 				return err
 			}},
 			{"update the user", func(r *rand.Rand) error {

@@ -128,6 +128,12 @@ func (s *interleaving) CountObjects(ctx context.Context, q store.ObjectQuery) (i
 // SQLite file and on a PostgreSQL database (pgtest), where transactions
 // run side by side and only row locks keep them apart.
 func forEachBackend(t *testing.T, test func(t *testing.T, s *Service, in *interleave)) {
+	forEachBackendWith(t, Options{}, test)
+}
+
+// forEachBackendWith is forEachBackend with the service's options opts
+// (its signing key and clock are set).
+func forEachBackendWith(t *testing.T, opts Options, test func(t *testing.T, s *Service, in *interleave)) {
 	now := time.Unix(1_700_000_000, 0)
 	newClientsTestService(t, &now) // makes clientsTestKey
 	for _, backend := range []string{"sqlite", "postgres"} {
@@ -145,7 +151,8 @@ func forEachBackend(t *testing.T, test func(t *testing.T, s *Service, in *interl
 			}
 			t.Cleanup(func() { st.Close() })
 			in := &interleave{}
-			s, err := New(ctx, &interleaving{Store: st, in: in}, Options{SigningKey: clientsTestKey, Now: time.Now})
+			opts.SigningKey, opts.Now = clientsTestKey, time.Now
+			s, err := New(ctx, &interleaving{Store: st, in: in}, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
