@@ -240,6 +240,34 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				_, err = s.Invitations.Revoke(ctx, inv.ID)
 				return err
 			}},
+			{"take a shared slug, or cap the members", func(r *rand.Rand) error {
+				p := &v2021.OrganizationsUpdateParams{Slug: v2021.NullableOf(fmt.Sprintf("shared-%d", r.IntN(3)))}
+				if r.IntN(2) == 0 {
+					p = &v2021.OrganizationsUpdateParams{MaxAllowedMemberships: v2021.NullableOf(int64(r.IntN(2) * 50))}
+				}
+				_, err := s.Organizations.Update(ctx, orgID(r), p)
+				return err
+			}},
+			{"claim a shared domain, then give it up", func(r *rand.Rand) error {
+				o := orgID(r)
+				out, err := s.OrganizationDomains.Create(ctx, o, &v2021.OrganizationDomainsCreateParams{
+					Name: v2021.Ptr(fmt.Sprintf("shared%d.example.com", r.IntN(3))), EnrollmentMode: v2021.Ptr("manual_invitation")})
+				if err != nil || r.IntN(2) == 0 {
+					return err
+				}
+				var d struct{ ID string }
+				if err := json.Unmarshal(out, &d); err != nil {
+					return err
+				}
+				_, err = s.OrganizationDomains.Delete(ctx, o, d.ID)
+				return err
+			}},
+			{"claim a shared phone number", func(r *rand.Rand) error {
+				_, u := user(r)
+				phone := fmt.Sprintf("+1555000000%d", r.IntN(4))
+				_, err := s.PhoneNumbers.Create(ctx, &v2021.PhoneNumbersCreateParams{UserID: &u, PhoneNumber: &phone, Verified: v2021.Ptr(true)})
+				return err
+			}},
 			{"update the user", func(r *rand.Rand) error {
 				_, u := user(r)
 				_, err := s.Users.UpdateMetadata(ctx, u, &v2021.UsersUpdateMetadataParams{PublicMetadata: map[string]any{"n": r.IntN(100)}})
