@@ -55,6 +55,7 @@ type eventStore struct {
 func (e *eventStore) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) error {
 	saved := false
 	err := e.Store.Tx(ctx, func(tx store.Store) error {
+		saved = false // fn may run again (Store.Tx retries a deadlock)
 		var pending []*store.OutboxMessage
 		if err := fn(&eventStore{Store: tx, c: e.c, pending: &pending}); err != nil {
 			return err

@@ -182,6 +182,7 @@ func (s *PhoneNumbers) Create(ctx context.Context, p *v2021.PhoneNumbersCreatePa
 		CreatedAt: now, UpdatedAt: now, LinkedTo: []*v2021.IdentificationLink{}}
 	setPhoneVerified(ph, verified)
 	_, err = s.mutateUser(ctx, *p.UserID, func(_ store.Store, doc *userDoc) error {
+		ph.DefaultSecondFactor = false // as made, should the transaction run again
 		u := doc.User
 		for _, x := range u.PhoneNumbers {
 			if x.PhoneNumber == num {

@@ -130,6 +130,7 @@ func (s *core) expireInvitation(inv *v2021.Invitation) {
 func (s *Invitations) Revoke(ctx context.Context, id string) (*v2021.InvitationRevoked, error) {
 	var inv v2021.Invitation
 	err := s.store.Tx(ctx, func(tx store.Store) error {
+		inv = v2021.Invitation{} // read afresh, should the transaction run again
 		if err := readObject(ctx, tx, kindInvitation, id, "Invitation", &inv); err != nil {
 			return err
 		}

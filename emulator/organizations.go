@@ -146,6 +146,7 @@ func (s *Organizations) Create(ctx context.Context, p *v2021.OrganizationsCreate
 		CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
 	members := int64(0)
 	err = s.store.Tx(ctx, func(tx store.Store) error {
+		rec.Slug, members = slug, 0 // as made, should the transaction run again
 		if p.CreatedBy != "" {
 			if _, err := tx.User(ctx, p.CreatedBy); errors.Is(err, store.ErrNotFound) {
 				return &Error{Kind: KindBadRequest, Code: "organization_creator_not_found", Param: "created_by",

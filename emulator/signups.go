@@ -77,6 +77,7 @@ func (s *core) CreateSignUp(ctx context.Context, o SignUpOptions) (*v2021.SignUp
 func (s *SignUps) Update(ctx context.Context, id string, p *v2021.SignUpsUpdateParams, later *SignUpsUpdateLater) (*v2021.SignUp, error) {
 	var su v2021.SignUp
 	err := s.store.Tx(ctx, func(tx store.Store) error {
+		su = v2021.SignUp{} // read afresh, should the transaction run again
 		if err := readObject(ctx, tx, kindSignUp, id, "Sign up", &su); err != nil {
 			return err
 		}

@@ -96,7 +96,7 @@ type Store interface {
 	// concurrent transaction reading it waits. A transaction that locks
 	// several objects or users should lock them in one order everywhere
 	// (PostgreSQL ends one of two transactions that wait for each other
-	// with an error, which Tx returns: it does not retry fn).
+	// with an error after a second, and Tx then runs fn again).
 	Object(ctx context.Context, kind, id string) (*Object, error)
 	// ObjectByUnique returns the object of a kind with a unique key, or
 	// ErrNotFound. Inside Tx it locks the object as Object does.
@@ -200,6 +200,11 @@ type Store interface {
 	// may go on (the write is in a savepoint of its own), unless opts has
 	// TxAllOrNothing. On a transaction's Store, Tx is a nested transaction
 	// (a savepoint), and opts are those of the outermost.
+	//
+	// A transaction the database ended for no fault of its own (on
+	// PostgreSQL a deadlock or a serialization failure) is run again: fn
+	// may run more than once, each time on a new transaction, and must
+	// leave nothing behind from a run that the next would see.
 	Tx(ctx context.Context, fn func(tx Store) error, opts ...TxOption) error
 
 	// Close releases the store's resources.

@@ -406,16 +406,28 @@ func (t *txState) release(ctx context.Context, name string, err error) error {
 // fn must use only the Store it is given: a write through the outer Store
 // waits for the transaction to end (on SQLite, whose writes go through one
 // connection, forever, or until its context ends), and a read through it
-// does not see the transaction's writes. Tx does not retry fn.
+// does not see the transaction's writes.
+//
+// When fn or the commit fails with an error the dialect retries
+// (Dialect.Retryable: on PostgreSQL a deadlock or a serialization
+// failure, which end a transaction that did nothing wrong), the
+// transaction is rolled back and fn runs again in a new one, up to
+// maxWriteAttempts times in all: fn must leave nothing behind from a run
+// that the next would see (reset what it assigns outside itself).
 //
 // With store.TxAllOrNothing, writes take no savepoint, and a write that
 // failed fails the transaction: it rolls back, whatever fn returns.
-func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) (err error) {
+func (s *Store) Tx(ctx context.Context, fn func(tx store.Store) error, opts ...store.TxOption) error {
 	if s.tx != nil {
 		return s.nestedTx(ctx, fn)
 	}
 	s.gate.enter()
 	defer s.gate.leave()
+	return s.retried(ctx, func() error { return s.txOnce(ctx, fn, opts) })
+}
+
+// txOnce is one attempt of Tx: fn in a new transaction.
+func (s *Store) txOnce(ctx context.Context, fn func(tx store.Store) error, opts []store.TxOption) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
