@@ -15,8 +15,11 @@ package emulator
 // wait for each other: organizations (several in ID order), then
 // memberships, then the user, then the user's other objects (sessions,
 // clients, tokens), as a user's deletion does; lockUserFirst takes the
-// user before a token it will accept. TestConcurrentRequestsKeepTheRecordsConsistent
-// checks it on both stores.
+// user before a token it will accept. Should two deadlock anyway, the
+// store runs the one PostgreSQL ended again (store.Store.Tx): a function
+// given to Tx must reset what it assigns outside itself.
+// TestConcurrentRequestsKeepTheRecordsConsistent checks all this on both
+// stores.
 type Service struct {
 	*core
 	ActorTokens    *ActorTokens
