@@ -35,10 +35,10 @@ type Store struct {
 	// reads is the read pool, running the static reads through
 	// statements prepared once.
 	reads *preparedPool
-	// writes are the statements of the outbox's writes, prepared once on
-	// the write pool: they run in every transaction that writes (see
-	// onTx), so that the outbox's statements added to a change are not
-	// parsed again each time.
+	// writes are the static statements that run on the write pool
+	// (queries.writeStatements), prepared once there: every transaction's
+	// statements run through them (see onTx), so that they are not parsed
+	// again each time.
 	writes *preparedPool
 	tx     *txState // nil outside a transaction
 	// gate counts the writes in progress but the outbox's bookkeeping,
@@ -79,7 +79,7 @@ func New(ctx context.Context, d *Dialect, w, r *sql.DB) (*Store, error) {
 		return nil, err
 	}
 	s.reads = reads
-	writes, err := prepare(ctx, w, s.q.outboxWrites()...)
+	writes, err := prepare(ctx, w, s.q.writeStatements()...)
 	if err != nil {
 		reads.close()
 		return nil, err
@@ -181,7 +181,7 @@ func (s *Store) read(ctx context.Context, fn func(q querier) error) error {
 		if s.tx.done {
 			return errTxDone
 		}
-		return fn(s.tx.tx)
+		return fn(s.writes.onTx(s.tx.tx))
 	}
 	return fn(s.reads)
 }
