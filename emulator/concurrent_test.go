@@ -17,12 +17,12 @@ import (
 // and afterwards every organization counts its members right and every
 // membership's user exists. With a webhook endpoint, so that every change
 // also saves its events (whose data reads other records in the change's
-// transaction); none is sent. Bounded: 4 workers of 120 requests each.
+// transaction); none is sent. Bounded: 4 workers of 150 requests each.
 func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 	opts := Options{Webhooks: []WebhookEndpoint{{URL: "http://127.0.0.1:9/never-sent"}}}
 	forEachBackendWith(t, opts, func(t *testing.T, s *Service, _ *interleave) {
 		ctx := context.Background()
-		const workers, requests = 4, 120
+		const workers, requests = 4, 150
 		var mu sync.Mutex
 		users := map[int]string{} // slot -> user ID
 		var orgs []string
@@ -266,6 +266,30 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				_, u := user(r)
 				phone := fmt.Sprintf("+1555000000%d", r.IntN(4))
 				_, err := s.PhoneNumbers.Create(ctx, &v2021.PhoneNumbersCreateParams{UserID: &u, PhoneNumber: &phone, Verified: v2021.Ptr(true)})
+				return err
+			}},
+			{"take a shared external ID", func(r *rand.Rand) error {
+				_, u := user(r)
+				_, err := s.Users.Update(ctx, u, &v2021.UsersUpdateParams{ExternalID: v2021.NullableOf(fmt.Sprintf("ext-%d", r.IntN(3)))})
+				return err
+			}},
+			{"set up TOTP, or take it down", func(r *rand.Rand) error {
+				_, u := user(r)
+				var err error
+				if r.IntN(2) == 0 {
+					_, err = s.Users.CreateTOTP(ctx, u)
+				} else {
+					_, err = s.Users.DeleteTOTP(ctx, u)
+				}
+				return err
+			}},
+			{"update a member's metadata", func(r *rand.Rand) error {
+				u, o, err := member(r)
+				if err != nil {
+					return err
+				}
+				_, err = s.OrganizationMemberships.UpdateMetadata(ctx, o, u, &v2021.OrganizationMembershipsUpdateMetadataParams{
+					PublicMetadata: map[string]any{"n": r.IntN(100)}})
 				return err
 			}},
 			{"update the user", func(r *rand.Rand) error {
