@@ -15,6 +15,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -164,17 +166,18 @@ func busy(err error) bool {
 
 // openMemory opens a new in-memory database: one connection, never
 // closed while the Store is open, since each connection to ":memory:" is a
-// database of its own.
+// database of its own. It starts as a copy of the migrated image of an
+// empty database (migratedImage), made once per process.
 func openMemory(ctx context.Context, migrations []sqlstore.Migration) (*Store, error) {
-	db, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+	image, err := migratedImage(ctx, migrations)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
 	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxLifetime(0)
-	db.SetConnMaxIdleTime(0)
-	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
+	db, err := newMemoryDB()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
+	}
+	if err := withConn(ctx, db, func(c serializer) error { return c.Deserialize(image) }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
 	}
@@ -184,6 +187,90 @@ func openMemory(ctx context.Context, migrations []sqlstore.Migration) (*Store, e
 		return nil, fmt.Errorf("sqlite: open in memory: %w", err)
 	}
 	return &Store{Store: st, path: ":memory:", w: db}, nil
+}
+
+// newMemoryDB opens a new, empty in-memory database on one connection.
+func newMemoryDB() (*sql.DB, error) {
+	db, err := sql.Open("sqlite", ":memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// serializer is the driver's connection, which copies an in-memory
+// database out (sqlite3_serialize) and in (sqlite3_deserialize).
+type serializer interface {
+	Serialize() ([]byte, error)
+	Deserialize(buf []byte) error
+}
+
+// withConn runs fn on the driver connection of db's one connection.
+func withConn(ctx context.Context, db *sql.DB, fn func(c serializer) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(serializer)
+		if !ok {
+			return fmt.Errorf("the driver's connection (%T) cannot copy a database", dc)
+		}
+		return fn(c)
+	})
+}
+
+// memoryImages are the images of an empty database migrated by a set of
+// migrations (by migrationsKey), made once per process: a new in-memory
+// store starts as a copy, rather than running the migrations again, which
+// was most of what opening one cost (clerktest opens one per test).
+var (
+	memoryImagesMu sync.Mutex
+	memoryImages   = map[string][]byte{}
+)
+
+// migratedImage returns the image of an empty database migrated by
+// migrations.
+func migratedImage(ctx context.Context, migrations []sqlstore.Migration) ([]byte, error) {
+	key := migrationsKey(migrations)
+	memoryImagesMu.Lock()
+	defer memoryImagesMu.Unlock()
+	if image, ok := memoryImages[key]; ok {
+		return image, nil
+	}
+	db, err := newMemoryDB()
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
+		return nil, err
+	}
+	var image []byte
+	err = withConn(ctx, db, func(c serializer) (err error) {
+		image, err = c.Serialize()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	memoryImages[key] = image
+	return image, nil
+}
+
+// migrationsKey identifies a set of migrations by their versions and
+// statements.
+func migrationsKey(migrations []sqlstore.Migration) string {
+	h := sha256.New()
+	for _, m := range migrations {
+		fmt.Fprintf(h, "%d %d %s\n", m.Version, len(m.SQL), m.SQL)
+	}
+	return string(h.Sum(nil))
 }
 
 // fileDSN is the driver's name for the database file at the absolute path

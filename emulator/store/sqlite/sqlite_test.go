@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -435,5 +436,79 @@ func TestTheOutboxsUnsyncedWritesLeaveTheWriterSynced(t *testing.T) {
 	}
 	if level != 2 {
 		t.Errorf("synchronous of the write connection after a claim and a settle = %d, want 2 (FULL)", level)
+	}
+}
+
+// An in-memory store starts as a copy of a migrated image: it must hold
+// what running the migrations gives (schema and recorded versions), and
+// the image must stay empty whatever a store made from it writes.
+func TestInMemoryStoresStartAsTheMigratedSchema(t *testing.T) {
+	ctx := t.Context()
+	migrations, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := newMemoryDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if err := sqlstore.Migrate(ctx, fresh, dialect, migrations); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	// What describes a database: its schema, how many rows each table
+	// holds, and the migrations recorded.
+	describe := func(t *testing.T, db *sql.DB) []string {
+		t.Helper()
+		var out []string
+		rows, err := db.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master ORDER BY type, name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		for rows.Next() {
+			var typ, name, tbl, sqlText string
+			if err := rows.Scan(&typ, &name, &tbl, &sqlText); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, typ+" "+name+" "+tbl+" "+sqlText)
+			if typ == "table" {
+				tables = append(tables, name)
+			}
+		}
+		rows.Close()
+		for _, table := range tables {
+			var n int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+table+`"`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("rows of %s: %d", table, n))
+		}
+		// The versions recorded (not when: the image's are older).
+		var versions string
+		if err := db.QueryRowContext(ctx, `SELECT group_concat(version, ',') FROM (SELECT version FROM schema_migrations ORDER BY version)`).Scan(&versions); err != nil {
+			t.Fatal(err)
+		}
+		return append(out, "versions "+versions)
+	}
+	want := describe(t, fresh)
+	if got := describe(t, a.w); !slices.Equal(got, want) {
+		t.Fatalf("an in-memory store's database:\n%s\nwant, as the migrations make it:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if err := a.InsertUser(ctx, &store.User{ID: "user_1"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(ctx, ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if got := describe(t, b.w); !slices.Equal(got, want) {
+		t.Fatalf("a store opened after another one wrote: its database is not the migrated one:\n%s", strings.Join(got, "\n"))
 	}
 }
