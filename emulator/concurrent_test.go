@@ -2,10 +2,10 @@ package emulator
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/clerkgo/clerk/internal/v2021"
@@ -23,9 +23,6 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 	forEachBackendWith(t, opts, func(t *testing.T, s *Service, _ *interleave) {
 		ctx := context.Background()
 		const workers, requests = 4, 150
-		var mu sync.Mutex
-		users := map[int]string{} // slot -> user ID
-		var orgs []string
 		newUser := func() (string, error) {
 			u, err := s.Users.Create(ctx, &v2021.UsersCreateParams{FirstName: v2021.Ptr("Racer")})
 			if err != nil {
@@ -35,49 +32,17 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 		}
 		var owner string
 		newOrg := func() (string, error) {
-			out, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner})
-			if err != nil {
-				return "", err
-			}
-			var org struct{ ID string }
-			return org.ID, json.Unmarshal(out, &org)
+			return idOf(s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner}))
 		}
 		owner, err := newUser()
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 3 {
-			id, err := newOrg()
-			if err != nil {
-				t.Fatal(err)
-			}
-			orgs = append(orgs, id)
-		}
-		for slot := range 5 {
-			id, err := newUser()
-			if err != nil {
-				t.Fatal(err)
-			}
-			users[slot] = id
-		}
-		user := func(r *rand.Rand) (int, string) {
-			mu.Lock()
-			defer mu.Unlock()
-			slot := r.IntN(len(users))
-			return slot, users[slot]
-		}
-		org := func(r *rand.Rand) (int, string) {
-			mu.Lock()
-			defer mu.Unlock()
-			slot := r.IntN(len(orgs))
-			return slot, orgs[slot]
-		}
-		orgID := func(r *rand.Rand) string { _, o := org(r); return o }
+		users, orgs := newPool(t, 5, newUser), newPool(t, 3, newOrg)
 		// member picks a user and an organization and makes the user a
 		// member, unless it is one already.
 		member := func(r *rand.Rand) (u, o string, err error) {
-			_, u = user(r)
-			o = orgID(r)
+			u, o = users.pick(r), orgs.pick(r)
 			_, err = s.OrganizationMemberships.Create(ctx, o, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: roleMember})
 			if e, ok := AsError(err); ok && e.Code == "already_a_member_in_organization" {
 				err = nil
@@ -89,22 +54,11 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 			do   func(r *rand.Rand) error
 		}{
 			{"delete a user, create another", func(r *rand.Rand) error {
-				slot, u := user(r)
-				if _, err := s.Users.Delete(ctx, u); err != nil {
-					return err
-				}
-				id, err := newUser()
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				users[slot] = id
-				mu.Unlock()
-				return nil
+				return users.replace(r, func(id string) error { _, err := s.Users.Delete(ctx, id); return err }, newUser)
 			}},
 			{"add a member", func(r *rand.Rand) error {
-				_, u := user(r)
-				_, err := s.OrganizationMemberships.Create(ctx, orgID(r), &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: roleMember})
+				u := users.pick(r)
+				_, err := s.OrganizationMemberships.Create(ctx, orgs.pick(r), &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: roleMember})
 				return err
 			}},
 			{"remove a member", func(r *rand.Rand) error {
@@ -124,18 +78,14 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				return err
 			}},
 			{"invite, revoke", func(r *rand.Rand) error {
-				_, u := user(r)
-				o := orgID(r)
-				out, err := s.OrganizationInvitations.Create(ctx, o, &v2021.OrganizationInvitationsCreateParams{
-					EmailAddress: fmt.Sprintf("guest%d@example.com", r.IntN(1000)), Role: roleMember, InviterUserID: &u})
+				u := users.pick(r)
+				o := orgs.pick(r)
+				inv, err := idOf(s.OrganizationInvitations.Create(ctx, o, &v2021.OrganizationInvitationsCreateParams{
+					EmailAddress: fmt.Sprintf("guest%d@example.com", r.IntN(1000)), Role: roleMember, InviterUserID: &u}))
 				if err != nil {
 					return err
 				}
-				var inv struct{ ID string }
-				if err := json.Unmarshal(out, &inv); err != nil {
-					return err
-				}
-				_, err = s.OrganizationInvitations.Revoke(ctx, o, inv.ID, &v2021.OrganizationInvitationsRevokeParams{})
+				_, err = s.OrganizationInvitations.Revoke(ctx, o, inv, &v2021.OrganizationInvitationsRevokeParams{})
 				return err
 			}},
 			{"sign in, revoke the session", func(r *rand.Rand) error {
@@ -151,7 +101,7 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				return err
 			}},
 			{"sign-in token, accepted or revoked", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				tok, err := s.SignInTokens.Create(ctx, &v2021.SignInTokensCreateParams{UserID: &u}, nil)
 				if err != nil {
 					return err
@@ -164,21 +114,10 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				return err
 			}},
 			{"delete an organization, create another", func(r *rand.Rand) error {
-				slot, o := org(r)
-				if _, err := s.Organizations.Delete(ctx, o); err != nil {
-					return err
-				}
-				id, err := newOrg()
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				orgs[slot] = id
-				mu.Unlock()
-				return nil
+				return orgs.replace(r, func(id string) error { _, err := s.Organizations.Delete(ctx, id); return err }, newOrg)
 			}},
 			{"actor token, accepted or revoked", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				tok, err := s.ActorTokens.Create(ctx, &v2021.ActorTokensCreateParams{UserID: u, Actor: map[string]any{"sub": owner}})
 				if err != nil {
 					return err
@@ -191,25 +130,21 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				return err
 			}},
 			{"invite a user, who accepts", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				email := fmt.Sprintf("member%d@example.com", r.IntN(1_000_000))
 				if _, err := s.EmailAddresses.Create(ctx, &v2021.EmailAddressesCreateParams{UserID: &u, EmailAddress: &email, Verified: v2021.Ptr(true)}); err != nil {
 					return err
 				}
-				o := orgID(r)
-				out, err := s.OrganizationInvitations.Create(ctx, o, &v2021.OrganizationInvitationsCreateParams{EmailAddress: email, Role: roleMember})
+				o := orgs.pick(r)
+				inv, err := idOf(s.OrganizationInvitations.Create(ctx, o, &v2021.OrganizationInvitationsCreateParams{EmailAddress: email, Role: roleMember}))
 				if err != nil {
 					return err
 				}
-				var inv struct{ ID string }
-				if err := json.Unmarshal(out, &inv); err != nil {
-					return err
-				}
-				_, err = s.AcceptOrganizationInvitation(ctx, inv.ID, u)
+				_, err = s.AcceptOrganizationInvitation(ctx, inv, u)
 				return err
 			}},
 			{"ban or unban the user", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				var err error
 				if r.IntN(2) == 0 {
 					_, err = s.Users.Ban(ctx, u)
@@ -220,7 +155,7 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 			}},
 			{"claim a shared address, then give it up", func(r *rand.Rand) error {
 				// Four addresses for all the users: they collide.
-				_, u := user(r)
+				u := users.pick(r)
 				email := fmt.Sprintf("shared%d@example.com", r.IntN(4))
 				e, err := s.EmailAddresses.Create(ctx, &v2021.EmailAddressesCreateParams{UserID: &u, EmailAddress: &email, Verified: v2021.Ptr(true)})
 				if err != nil {
@@ -245,36 +180,32 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				if r.IntN(2) == 0 {
 					p = &v2021.OrganizationsUpdateParams{MaxAllowedMemberships: v2021.NullableOf(int64(r.IntN(2) * 50))}
 				}
-				_, err := s.Organizations.Update(ctx, orgID(r), p)
+				_, err := s.Organizations.Update(ctx, orgs.pick(r), p)
 				return err
 			}},
 			{"claim a shared domain, then give it up", func(r *rand.Rand) error {
-				o := orgID(r)
-				out, err := s.OrganizationDomains.Create(ctx, o, &v2021.OrganizationDomainsCreateParams{
-					Name: v2021.Ptr(fmt.Sprintf("shared%d.example.com", r.IntN(3))), EnrollmentMode: v2021.Ptr("manual_invitation")})
+				o := orgs.pick(r)
+				d, err := idOf(s.OrganizationDomains.Create(ctx, o, &v2021.OrganizationDomainsCreateParams{
+					Name: v2021.Ptr(fmt.Sprintf("shared%d.example.com", r.IntN(3))), EnrollmentMode: v2021.Ptr("manual_invitation")}))
 				if err != nil || r.IntN(2) == 0 {
 					return err
 				}
-				var d struct{ ID string }
-				if err := json.Unmarshal(out, &d); err != nil {
-					return err
-				}
-				_, err = s.OrganizationDomains.Delete(ctx, o, d.ID)
+				_, err = s.OrganizationDomains.Delete(ctx, o, d)
 				return err
 			}},
 			{"claim a shared phone number", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				phone := fmt.Sprintf("+1555000000%d", r.IntN(4))
 				_, err := s.PhoneNumbers.Create(ctx, &v2021.PhoneNumbersCreateParams{UserID: &u, PhoneNumber: &phone, Verified: v2021.Ptr(true)})
 				return err
 			}},
 			{"take a shared external ID", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				_, err := s.Users.Update(ctx, u, &v2021.UsersUpdateParams{ExternalID: v2021.NullableOf(fmt.Sprintf("ext-%d", r.IntN(3)))})
 				return err
 			}},
 			{"set up TOTP, or take it down", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				var err error
 				if r.IntN(2) == 0 {
 					_, err = s.Users.CreateTOTP(ctx, u)
@@ -293,12 +224,12 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 				return err
 			}},
 			{"update the user", func(r *rand.Rand) error {
-				_, u := user(r)
+				u := users.pick(r)
 				_, err := s.Users.UpdateMetadata(ctx, u, &v2021.UsersUpdateMetadataParams{PublicMetadata: map[string]any{"n": r.IntN(100)}})
 				return err
 			}},
 		}
-		succeeded := make([]int, len(ops)) // per op, under mu
+		succeeded := make([]atomic.Int64, len(ops)) // per op
 		var wg sync.WaitGroup
 		for w := range workers {
 			wg.Add(1)
@@ -309,9 +240,7 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 					i := r.IntN(len(ops))
 					err := ops[i].do(r)
 					if err == nil {
-						mu.Lock()
-						succeeded[i]++
-						mu.Unlock()
+						succeeded[i].Add(1)
 					} else if _, ok := AsError(err); !ok {
 						t.Errorf("%s: %v (not an API error: a 500)", ops[i].name, err)
 					}
@@ -321,14 +250,63 @@ func TestConcurrentRequestsKeepTheRecordsConsistent(t *testing.T) {
 		wg.Wait()
 		// Each kind of request must have gone through at least once, or
 		// the test tests less than it says.
+		counts := make([]int64, len(ops))
 		for i, op := range ops {
-			if succeeded[i] == 0 {
+			if counts[i] = succeeded[i].Load(); counts[i] == 0 {
 				t.Errorf("%q never succeeded", op.name)
 			}
 		}
-		t.Logf("succeeded, per kind of request: %v", succeeded)
-		for _, o := range orgs {
+		t.Logf("succeeded, per kind of request: %v", counts)
+		for _, o := range orgs.ids {
 			checkOrgMembers(t, s, o)
 		}
 	})
+}
+
+// pool is a few records of one kind that concurrent requests share, by
+// ID: a request that deletes one puts a new one in its place.
+type pool struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+// newPool makes a pool of n records, made by create.
+func newPool(t *testing.T, n int, create func() (string, error)) *pool {
+	t.Helper()
+	p := &pool{}
+	for range n {
+		id, err := create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ids = append(p.ids, id)
+	}
+	return p
+}
+
+// pick returns the ID of a record of the pool, at random.
+func (p *pool) pick(r *rand.Rand) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ids[r.IntN(len(p.ids))]
+}
+
+// replace deletes a record of the pool, at random, and puts one made by
+// create in its place.
+func (p *pool) replace(r *rand.Rand, del func(id string) error, create func() (string, error)) error {
+	p.mu.Lock()
+	slot := r.IntN(len(p.ids))
+	id := p.ids[slot]
+	p.mu.Unlock()
+	if err := del(id); err != nil {
+		return err
+	}
+	id, err := create()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.ids[slot] = id
+	p.mu.Unlock()
+	return nil
 }

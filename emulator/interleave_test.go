@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -159,4 +160,17 @@ func forEachBackendWith(t *testing.T, opts Options, test func(t *testing.T, s *S
 			test(t, s, in)
 		})
 	}
+}
+
+// idOf is the "id" of a JSON answer, given with its call's error: id, err
+// := idOf(s.Organizations.Create(ctx, p)).
+func idOf[T ~[]byte](out T, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	var v struct{ ID string }
+	if err := json.Unmarshal(out, &v); err != nil {
+		return "", err
+	}
+	return v.ID, nil
 }

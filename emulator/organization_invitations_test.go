@@ -19,12 +19,8 @@ func TestOrgInvitationAnswersShowTheInviterTheirWriteSaw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	orgJSON, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner.ID})
+	org, err := idOf(s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner.ID}))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var org struct{ ID string }
-	if err := json.Unmarshal(orgJSON, &org); err != nil {
 		t.Fatal(err)
 	}
 	// Each case invites with inviter u, arming its deletion (arm) before
@@ -35,29 +31,25 @@ func TestOrgInvitationAnswersShowTheInviterTheirWriteSaw(t *testing.T) {
 	}{
 		{"create", func(u string, arm func()) (json.RawMessage, error) {
 			arm()
-			out, err := s.OrganizationInvitations.Create(ctx, org.ID, &v2021.OrganizationInvitationsCreateParams{
+			out, err := s.OrganizationInvitations.Create(ctx, org, &v2021.OrganizationInvitationsCreateParams{
 				EmailAddress: "create@example.com", Role: roleMember, InviterUserID: &u})
 			return json.RawMessage(out), err
 		}},
 		{"bulk create", func(u string, arm func()) (json.RawMessage, error) {
 			arm()
-			out, err := s.OrganizationInvitations.BulkCreate(ctx, org.ID, []v2021.OrganizationInvitationsBulkCreateParams{
+			out, err := s.OrganizationInvitations.BulkCreate(ctx, org, []v2021.OrganizationInvitationsBulkCreateParams{
 				{EmailAddress: "bulk1@example.com", Role: roleMember, InviterUserID: &u},
 				{EmailAddress: "bulk2@example.com", Role: roleMember, InviterUserID: &u}})
 			return json.RawMessage(out), err
 		}},
 		{"revoke", func(u string, arm func()) (json.RawMessage, error) {
-			out, err := s.OrganizationInvitations.Create(ctx, org.ID, &v2021.OrganizationInvitationsCreateParams{
-				EmailAddress: "revoke@example.com", Role: roleMember, InviterUserID: &u})
+			inv, err := idOf(s.OrganizationInvitations.Create(ctx, org, &v2021.OrganizationInvitationsCreateParams{
+				EmailAddress: "revoke@example.com", Role: roleMember, InviterUserID: &u}))
 			if err != nil {
 				return nil, err
 			}
-			var inv struct{ ID string }
-			if err := json.Unmarshal(out, &inv); err != nil {
-				return nil, err
-			}
 			arm()
-			out, err = s.OrganizationInvitations.Revoke(ctx, org.ID, inv.ID, &v2021.OrganizationInvitationsRevokeParams{})
+			out, err := s.OrganizationInvitations.Revoke(ctx, org, inv, &v2021.OrganizationInvitationsRevokeParams{})
 			return json.RawMessage(out), err
 		}},
 	} {

@@ -71,16 +71,12 @@ func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
 		return out.ID
 	}
 	owner := newUser(t, "owner@example.com")
-	orgJSON, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner})
+	org, err := idOf(s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var org struct{ ID string }
-	if err := json.Unmarshal(orgJSON, &org); err != nil {
-		t.Fatal(err)
-	}
 	member := func(u string) error {
-		_, err := s.OrganizationMemberships.Create(ctx, org.ID, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
+		_, err := s.OrganizationMemberships.Create(ctx, org, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
 		return err
 	}
 	// Each case readies what its write needs, arms the deletion of user u
@@ -92,41 +88,37 @@ func TestMembershipAnswersShowTheUserTheirWriteSaw(t *testing.T) {
 	}{
 		{"create", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
 			arm()
-			return s.OrganizationMemberships.Create(ctx, org.ID, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
+			return s.OrganizationMemberships.Create(ctx, org, &v2021.OrganizationMembershipsCreateParams{UserID: u, Role: "org:member"})
 		}},
 		{"update", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
 			if err := member(u); err != nil {
 				return nil, err
 			}
 			arm()
-			return s.OrganizationMemberships.Update(ctx, org.ID, u, &v2021.OrganizationMembershipsUpdateParams{Role: "org:admin"})
+			return s.OrganizationMemberships.Update(ctx, org, u, &v2021.OrganizationMembershipsUpdateParams{Role: "org:admin"})
 		}},
 		{"update metadata", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
 			if err := member(u); err != nil {
 				return nil, err
 			}
 			arm()
-			return s.OrganizationMemberships.UpdateMetadata(ctx, org.ID, u, &v2021.OrganizationMembershipsUpdateMetadataParams{PublicMetadata: map[string]any{"k": "v"}})
+			return s.OrganizationMemberships.UpdateMetadata(ctx, org, u, &v2021.OrganizationMembershipsUpdateMetadataParams{PublicMetadata: map[string]any{"k": "v"}})
 		}},
 		{"delete", "", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
 			if err := member(u); err != nil {
 				return nil, err
 			}
 			arm()
-			return s.OrganizationMemberships.Delete(ctx, org.ID, u)
+			return s.OrganizationMemberships.Delete(ctx, org, u)
 		}},
 		{"accept invitation", "accept@example.com", func(u string, arm func()) (JSON[v2021.OrganizationMembership], error) {
-			invJSON, err := s.OrganizationInvitations.Create(ctx, org.ID, &v2021.OrganizationInvitationsCreateParams{
-				EmailAddress: "accept@example.com", Role: "org:member", InviterUserID: &owner})
+			inv, err := idOf(s.OrganizationInvitations.Create(ctx, org, &v2021.OrganizationInvitationsCreateParams{
+				EmailAddress: "accept@example.com", Role: "org:member", InviterUserID: &owner}))
 			if err != nil {
 				return nil, err
 			}
-			var inv struct{ ID string }
-			if err := json.Unmarshal(invJSON, &inv); err != nil {
-				return nil, err
-			}
 			arm()
-			return s.AcceptOrganizationInvitation(ctx, inv.ID, u)
+			return s.AcceptOrganizationInvitation(ctx, inv, u)
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -178,15 +170,11 @@ func TestUserDeletionsTakeMembershipsChangedMeanwhile(t *testing.T) {
 		owner := newUser()
 		newOrg := func() string {
 			t.Helper()
-			out, err := s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner})
+			id, err := idOf(s.Organizations.Create(ctx, &v2021.OrganizationsCreateParams{Name: "Acme", CreatedBy: owner}))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var org struct{ ID string }
-			if err := json.Unmarshal(out, &org); err != nil {
-				t.Fatal(err)
-			}
-			return org.ID
+			return id
 		}
 		join := func(orgID, userID string) error {
 			_, err := s.OrganizationMemberships.Create(ctx, orgID, &v2021.OrganizationMembershipsCreateParams{UserID: userID, Role: roleMember})

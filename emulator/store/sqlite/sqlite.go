@@ -15,7 +15,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"embed"
 	"errors"
@@ -106,10 +105,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
-	w.SetConnMaxIdleTime(0)
+	oneConnection(w)
 	if err := migrateWhenFree(ctx, w, migrations); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -195,11 +191,17 @@ func newMemoryDB() (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	oneConnection(db)
+	return db, nil
+}
+
+// oneConnection makes db a pool of one connection, kept open: SQLite's
+// one writer, or an in-memory database (which is its connection's own).
+func oneConnection(db *sql.DB) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	return db, nil
 }
 
 // serializer is the driver's connection, which copies an in-memory
@@ -225,23 +227,22 @@ func withConn(ctx context.Context, db *sql.DB, fn func(c serializer) error) erro
 	})
 }
 
-// memoryImages are the images of an empty database migrated by a set of
-// migrations (by migrationsKey), made once per process: a new in-memory
-// store starts as a copy, rather than running the migrations again, which
-// was most of what opening one cost (clerktest opens one per test).
+// memoryImage is the image of an empty database migrated by the
+// package's migrations (the same at every Open), made on first use: a new
+// in-memory store starts as a copy, rather than running the migrations
+// again, which was most of what opening one cost (clerktest opens one per
+// test). nil until made; a failure to make it is not kept.
 var (
-	memoryImagesMu sync.Mutex
-	memoryImages   = map[string][]byte{}
+	memoryImageMu sync.Mutex
+	memoryImage   []byte
 )
 
-// migratedImage returns the image of an empty database migrated by
-// migrations.
+// migratedImage returns memoryImage, making it with migrations first.
 func migratedImage(ctx context.Context, migrations []sqlstore.Migration) ([]byte, error) {
-	key := migrationsKey(migrations)
-	memoryImagesMu.Lock()
-	defer memoryImagesMu.Unlock()
-	if image, ok := memoryImages[key]; ok {
-		return image, nil
+	memoryImageMu.Lock()
+	defer memoryImageMu.Unlock()
+	if memoryImage != nil {
+		return memoryImage, nil
 	}
 	db, err := newMemoryDB()
 	if err != nil {
@@ -251,26 +252,11 @@ func migratedImage(ctx context.Context, migrations []sqlstore.Migration) ([]byte
 	if err := sqlstore.Migrate(ctx, db, dialect, migrations); err != nil {
 		return nil, err
 	}
-	var image []byte
 	err = withConn(ctx, db, func(c serializer) (err error) {
-		image, err = c.Serialize()
+		memoryImage, err = c.Serialize()
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	memoryImages[key] = image
-	return image, nil
-}
-
-// migrationsKey identifies a set of migrations by their versions and
-// statements.
-func migrationsKey(migrations []sqlstore.Migration) string {
-	h := sha256.New()
-	for _, m := range migrations {
-		fmt.Fprintf(h, "%d %d %s\n", m.Version, len(m.SQL), m.SQL)
-	}
-	return string(h.Sum(nil))
+	return memoryImage, err
 }
 
 // fileDSN is the driver's name for the database file at the absolute path
