@@ -383,6 +383,15 @@ func TestListingObjectsByTheirOwnOrdersUsesAnIndexNotASort(t *testing.T) {
 }
 
 func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
+	s := openFromMigration(t, 1, `INSERT INTO objects (kind, id, user_id, ref, status, unique_key, created_at, updated_at, doc)
+		VALUES ('organization', 'org_1', '', 'r', 'active', 'acme', 5, 6, X'7B7D')`)
+	storetest.CheckObjectFromBeforeMigration2(t, s)
+}
+
+// openFromMigration makes a database of the first n migrations, runs seed
+// on it, and opens it (migrating it to the last), closed when t ends.
+func openFromMigration(t *testing.T, n int, seed string) *Store {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "clerk.db")
 	ms, err := sqlstore.LoadMigrations(migrationFiles, "migrations")
 	if err != nil {
@@ -392,11 +401,10 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sqlstore.Migrate(t.Context(), db, dialect, ms[:1]); err != nil {
+	if err := sqlstore.Migrate(t.Context(), db, dialect, ms[:n]); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(t.Context(), `INSERT INTO objects (kind, id, user_id, ref, status, unique_key, created_at, updated_at, doc)
-		VALUES ('organization', 'org_1', '', 'r', 'active', 'acme', 5, 6, X'7B7D')`); err != nil {
+	if _, err := db.ExecContext(t.Context(), seed); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -404,9 +412,78 @@ func TestObjectsOfTheFirstSchemaAreKeptByTheSecond(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	wantMigrations(t, s)
-	storetest.CheckObjectFromBeforeMigration2(t, s)
+	return s
+}
+
+// The outbox has no index by endpoint, which each enqueue would write to:
+// a claim reads each endpoint's messages from its cursor up, by Seq
+// (migration 0005).
+func TestClaimsReadTheOutboxBySeqWithoutAnIndexByEndpoint(t *testing.T) {
+	s := openTemp(t)
+	rows, err := s.w.QueryContext(t.Context(), `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indexes []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, name)
+	}
+	rows.Close()
+	if len(indexes) != 1 || !strings.HasPrefix(indexes[0], "sqlite_autoindex_outbox") {
+		t.Errorf("the outbox's indexes are %v, want only its unique id's", indexes)
+	}
+	heads, run := sqlstore.OutboxClaimQueries(dialect)
+	if plan := explain(t, s, heads, []any{"", ""}); !strings.Contains(plan, "SEARCH o USING INTEGER PRIMARY KEY (rowid>?)") ||
+		!strings.Contains(plan, "SEARCH h USING INTEGER PRIMARY KEY (rowid=?)") {
+		t.Errorf("the claim's heads: plan %q, want each endpoint's read up from its cursor by rowid", plan)
+	}
+	plan := explain(t, s, run, []any{1, "e", 10, 5, "e", 1, 1, 1, 1})
+	if !strings.Contains(plan, "SEARCH outbox USING INTEGER PRIMARY KEY (rowid>?)") || strings.Contains(plan, "SCAN outbox") {
+		t.Errorf("the lease of a run: plan %q, want the run read up from its head by rowid", plan)
+	}
+}
+
+// Messages waiting when a database of migration 0004 (an index by
+// endpoint) is opened are claimed after migration 0005 (cursors) as
+// before: each endpoint's in order, from its oldest.
+func TestTheOutboxsMessagesAreKeptByItsCursors(t *testing.T) {
+	// Seqs 1 and 2 were delivered; a1 waits for a retry.
+	s := openFromMigration(t, 4, `UPDATE outbox_seq SET last_seq = 2;
+		INSERT INTO outbox (seq, id, endpoint, event_type, payload, created_at, attempts, next_attempt_at, leased_until) VALUES
+			(3, 'a1', 'ea', 'user.created', X'7B7D', 1, 1, 100, 0),
+			(4, 'b1', 'eb', 'user.created', X'7B7D', 1, 0, 0, 0),
+			(5, 'a2', 'ea', 'user.created', X'7B7D', 1, 0, 0, 0),
+			(6, 'b2', 'eb', 'user.created', X'7B7D', 1, 0, 0, 0)`)
+	claim := func(now int64, want ...string) {
+		t.Helper()
+		msgs, err := s.ClaimOutbox(t.Context(), store.OutboxClaim{Now: now, LeaseUntil: now + 1000, Limit: 10, Run: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, m := range msgs {
+			ids = append(ids, m.ID)
+			if err := s.AckOutbox(t.Context(), m.ID, m.Attempts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !slices.Equal(ids, want) {
+			t.Errorf("claim at %d: %v, want %v", now, ids, want)
+		}
+	}
+	claim(10, "b1", "b2")
+	m := &store.OutboxMessage{ID: "b3", Endpoint: "eb", Payload: []byte(`{}`)}
+	if err := s.EnqueueOutbox(t.Context(), m); err != nil || m.Seq != 7 {
+		t.Fatalf("enqueue after the migration: Seq %d, %v; want 7", m.Seq, err)
+	}
+	claim(20, "b3")
+	claim(100, "a1", "a2")
 }
 
 // TestTheOutboxsUnsyncedWritesLeaveTheWriterSynced: claims and settles

@@ -214,6 +214,38 @@ var outboxRunCases = []testCase{
 			t.Fatalf("m4 has Seq %d after the outbox emptied of m3's %d", m4.Seq, m3.Seq)
 		}
 	}},
+	{"each endpoint's oldest message is found past the others' backlogs, after its outbox emptied, and for a new endpoint", func(t *testing.T, s store.Store) {
+		// ea's first message waits for a retry while ea's and eb's pile
+		// up behind and between; eb's are delivered meanwhile.
+		mustEnqueue(t, s, msg("a1", "ea"), msg("a2", "ea"), msg("b1", "eb"), msg("a3", "ea"), msg("b2", "eb"))
+		wantIDs(t, "first claim", msgIDs(claimRuns(t, s, 10, 10, 1)), []string{"a1", "b1"})
+		mustSettle(t, s, retry("a1", 1, 500), ack("b1", 1))
+		wantIDs(t, "claim with a1 not due", msgIDs(claimRuns(t, s, 20, 10, 10)), []string{"b2"})
+		mustSettle(t, s, ack("b2", 1))
+		// eb's outbox is empty, and claimed so while an ea message is the
+		// newest; then eb's next message is the next enqueued.
+		mustEnqueue(t, s, msg("a4", "ea"))
+		wantIDs(t, "claim with nothing due", msgIDs(claimRuns(t, s, 25, 10, 10)), nil)
+		mustEnqueue(t, s, msg("b3", "eb"))
+		wantIDs(t, "claim of eb's next", msgIDs(claimRuns(t, s, 30, 10, 10)), []string{"b3"})
+		mustSettle(t, s, ack("b3", 1))
+		// A claim of one endpoint, then of the other, and an endpoint never
+		// seen before, whose first message comes after all of those.
+		mustEnqueue(t, s, msg("b4", "eb"), msg("c1", "ec"))
+		got, err := s.ClaimOutbox(ctx(t), store.OutboxClaim{Now: 40, LeaseUntil: 1040, Limit: 10, Run: 10, Endpoint: "ec"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIDs(t, "claim of ec", msgIDs(got), []string{"c1"})
+		wantIDs(t, "claim of the others before a1 is due", msgIDs(claimRuns(t, s, 40, 10, 10)), []string{"b4"})
+		mustSettle(t, s, ack("c1", 1), ack("b4", 1))
+		// a1 comes due: ea's run is taken from its oldest, in order.
+		wantIDs(t, "claim when a1 is due", msgIDs(claimRuns(t, s, 500, 10, 10)), []string{"a1", "a2", "a3", "a4"})
+		mustSettle(t, s, ack("a1", 2), ack("a2", 1), ack("a3", 1), ack("a4", 1))
+		wantOutbox(t, s)
+		mustEnqueue(t, s, msg("b5", "eb"), msg("a5", "ea"))
+		wantIDs(t, "claim after the outbox emptied", msgIDs(claimRuns(t, s, 600, 10, 10)), []string{"b5", "a5"})
+	}},
 	{"while a claim holds an endpoint's run uncommitted, another takes nothing of it, not the messages behind", func(t *testing.T, s store.Store) {
 		mustEnqueue(t, s, msg("a1", "ea"), msg("a2", "ea"), msg("a3", "ea"), msg("a4", "ea"))
 		type result struct {

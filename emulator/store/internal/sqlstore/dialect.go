@@ -73,6 +73,13 @@ type Dialect struct {
 	// writes are serialised (SQLite's one writer), and an enqueue then
 	// writes no row but its own.
 	OutboxSeqFromMax bool
+	// OutboxEndpointCursors finds an endpoint's oldest message from its
+	// cursor in outbox_endpoints (a Seq no message of the endpoint is at or
+	// below, which claims move up) rather than through an index of the
+	// outbox by endpoint, which each enqueue would write to: right only
+	// with OutboxSeqFromMax, whose Seqs are in commit order and above every
+	// Seq given before (outbox.go).
+	OutboxEndpointCursors bool
 	// Unsynced makes the commit of a write that can be lost to a crash of
 	// the machine (the outbox's claims and settles: a lost lease lets the
 	// message be claimed again, a lost acknowledgement sends it again,

@@ -34,7 +34,13 @@ import (
 // acknowledgements that delete a message (to its Seq) so that no Seq is
 // given twice. Seqs are in commit order: an endpoint's oldest message is
 // leased with every run, so a claim that finds it not leased finds the
-// endpoint idle.
+// endpoint idle. The outbox has no index by endpoint, which every enqueue
+// would write to (Dialect.OutboxEndpointCursors): a claim finds an
+// endpoint's oldest message by reading up from the endpoint's cursor, a
+// Seq below all of its messages, and moves the cursor up
+// (claimFromCursors).
+//
+// A Dialect sets one of OutboxEndpointLock and OutboxEndpointCursors.
 
 // outboxColumns are the columns of an OutboxMessage, in the order of
 // scanOutbox.
@@ -97,11 +103,13 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	var msgs []*store.OutboxMessage
 	err := s.writeUnsynced(ctx, func(q querier) error {
 		msgs = nil
-		args := []any{c.Now, c.Now, c.Endpoint, c.Endpoint}
-		if s.d.OutboxEndpointLock != "" {
-			args = append(args, c.Now)
+		var heads []outboxHead
+		var err error
+		if s.d.OutboxEndpointCursors {
+			heads, err = s.claimFromCursors(ctx, q, c)
+		} else {
+			heads, err = scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, c.Now, c.Now, c.Endpoint, c.Endpoint, c.Now, c.Limit))
 		}
-		heads, err := scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, append(args, c.Limit)...))
 		if err != nil {
 			return err
 		}
@@ -120,6 +128,13 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 	// RETURNING returns the rows in no particular order.
 	slices.SortFunc(msgs, func(a, b *store.OutboxMessage) int { return compareInt64(a.Seq, b.Seq) })
 	return msgs, nil
+}
+
+// OutboxClaimQueries returns the statements of a claim: the one that
+// finds the endpoints' oldest messages, and the one that leases a run
+// (exported for the backends' query-plan tests).
+func OutboxClaimQueries(d *Dialect) (heads, run string) {
+	return claimOutboxHeads(d), leaseOutboxRun(d)
 }
 
 // outboxHead is the oldest message of an endpoint when a claim looked.
@@ -144,14 +159,66 @@ func scanHeads(rows *sql.Rows, err error) ([]outboxHead, error) {
 	return heads, rows.Err()
 }
 
+// claimFromCursors is claimOutboxHeads with Dialect.OutboxEndpointCursors:
+// it reads each endpoint's oldest message from the endpoint's cursor up,
+// moves the cursor up to just below it (or, for an endpoint with no
+// message, to the highest Seq in the outbox: no message of it is at or
+// below that, and the next will be above), and returns the heads that are
+// due and not leased, the lowest first, up to c.Limit. A cursor only ever
+// rises to a Seq below every message of its endpoint, so it skips none;
+// each claim scans the messages enqueued since the one before, not the
+// outbox.
+func (s *Store) claimFromCursors(ctx context.Context, q querier, c store.OutboxClaim) ([]outboxHead, error) {
+	type cursor struct {
+		endpoint    string
+		below, last int64
+		head        sql.NullInt64
+		due, leased sql.NullInt64
+	}
+	rows, err := q.QueryContext(ctx, s.q.claimOutboxHeads, c.Endpoint, c.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	var cursors []cursor
+	for rows.Next() {
+		var k cursor
+		if err := rows.Scan(&k.endpoint, &k.below, &k.head, &k.due, &k.leased, &k.last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cursors = append(cursors, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var heads []outboxHead
+	for _, k := range cursors {
+		below := k.last
+		if k.head.Valid {
+			below = k.head.Int64 - 1
+			if k.due.Int64 <= c.Now && k.leased.Int64 <= c.Now {
+				heads = append(heads, outboxHead{endpoint: k.endpoint, seq: k.head.Int64})
+			}
+		}
+		if below > k.below {
+			if _, err := q.ExecContext(ctx, s.q.moveOutboxCursor, below, k.endpoint); err != nil {
+				return nil, fmt.Errorf("move the cursor of %s: %w", k.endpoint, err)
+			}
+		}
+	}
+	slices.SortFunc(heads, func(a, b outboxHead) int { return compareInt64(a.seq, b.seq) })
+	return heads[:min(len(heads), c.Limit)], nil
+}
+
 // leaseRun leases and returns the run of h's endpoint: on PostgreSQL, read
 // again under the endpoint's lock, from the lowest Seq committed, and
 // nothing if a message of the endpoint is leased; elsewhere from h, the
 // head.
 func (s *Store) leaseRun(ctx context.Context, q querier, h outboxHead, c store.OutboxClaim) ([]*store.OutboxMessage, error) {
-	args := []any{h.endpoint}
-	if s.d.OutboxEndpointLock != "" {
-		args = append(args, h.endpoint, c.Now)
+	args := []any{h.seq, h.endpoint}
+	if !s.d.OutboxEndpointCursors {
+		args = []any{h.endpoint, h.endpoint, c.Now}
 	}
 	args = append(args, max(c.Run, 1), c.LeaseUntil, h.endpoint, c.Now, c.Now, c.Now, c.Now)
 	return scanOutbox(q.QueryContext(ctx, s.q.leaseOutboxRun, args...))

@@ -13,7 +13,7 @@ type queries struct {
 	objectForUpdate, objectByUniqueForUpdate             string
 	deleteObject, deleteObjectsOf, deleteObjectsByRef    string
 	insertOutbox, raiseOutboxSeq                         string
-	claimOutboxHeads, leaseOutboxRun                     string
+	claimOutboxHeads, leaseOutboxRun, moveOutboxCursor   string
 	ackOutbox, retryOutbox, releaseOutbox                string
 }
 
@@ -29,8 +29,10 @@ func (q *queries) writeStatements() []string {
 	writes := []string{q.insertUser, q.updateUser, q.insertIdentifier, q.deleteIdentifiersOf,
 		q.insertObject, q.updateObject, q.userForUpdate, q.objectForUpdate, q.objectByUniqueForUpdate,
 		q.insertOutbox, q.claimOutboxHeads, q.leaseOutboxRun, q.ackOutbox, q.retryOutbox, q.releaseOutbox}
-	if q.raiseOutboxSeq != "" {
-		writes = append(writes, q.raiseOutboxSeq)
+	for _, w := range []string{q.raiseOutboxSeq, q.moveOutboxCursor} {
+		if w != "" {
+			writes = append(writes, w)
+		}
 	}
 	return writes
 }
@@ -97,6 +99,7 @@ func newQueries(d *Dialect) queries {
 		raiseOutboxSeq:   raiseOutboxSeq(d),
 		claimOutboxHeads: d.rebind(claimOutboxHeads(d)),
 		leaseOutboxRun:   d.rebind(leaseOutboxRun(d)),
+		moveOutboxCursor: moveOutboxCursor(d),
 		ackOutbox:        d.rebind(`DELETE FROM outbox WHERE id = ? AND attempts = ? RETURNING seq`),
 		retryOutbox:      d.rebind(`UPDATE outbox SET leased_until = 0, next_attempt_at = ? WHERE id = ? AND attempts = ?`),
 		releaseOutbox:    d.rebind(`UPDATE outbox SET leased_until = 0, attempts = attempts - 1 WHERE id = ? AND attempts = ?`),
@@ -131,65 +134,88 @@ func raiseOutboxSeq(d *Dialect) string {
 const outboxLeased = `EXISTS (SELECT 1 FROM outbox l WHERE l.endpoint = ? AND l.leased_until <> 0 AND l.leased_until > ?)`
 
 // claimOutboxHeads is the statement that picks the endpoints a claim
-// takes: those whose oldest message (the lowest Seq the statement sees) is
-// due and not leased at the 1st and 2nd arguments, of the endpoint of the
-// 3rd and 4th when not ”, up to the last argument many, the lowest heads
-// first; it returns each endpoint and its head's Seq.
+// takes.
 //
-// With Dialect.OutboxEndpointLock, it also wants no message of the
-// endpoint leased (5th argument: now), and takes the lock of each endpoint
-// it returns, skipping those another claim holds; the filter applies to
-// the heads in order, so that the LIMIT counts the endpoints locked. Its
-// snapshot is older than the locks: the run is read again, under them
-// (leaseOutboxRun). Without it, writes are serialised and Seqs in commit
-// order: the head is the oldest message, leased with each run, so an
-// endpoint whose head is not leased has nothing in flight.
+// With Dialect.OutboxEndpointLock (PostgreSQL): the endpoints whose oldest
+// message (the lowest Seq the statement sees) is due and not leased at the
+// 1st and 2nd arguments, of the endpoint of the 3rd and 4th when not ”,
+// with no message leased (5th argument: now), up to the last argument
+// many, the lowest heads first, each locked, skipping those another claim
+// holds; the filter applies to the heads in order, so that the LIMIT
+// counts the endpoints locked. It returns each endpoint and its head's
+// Seq. Its snapshot is older than the locks: the run is read again, under
+// them (leaseOutboxRun).
+//
+// With Dialect.OutboxEndpointCursors (SQLite), claimOutboxCursors.
 func claimOutboxHeads(d *Dialect) string {
+	if d.OutboxEndpointCursors {
+		return claimOutboxCursors
+	}
 	// The endpoints one after the other through the index outbox_endpoint
 	// (a loose index scan: a lookup an endpoint, not a row a message), and
-	// each one's lowest Seq by the same index.
-	heads := `WITH RECURSIVE e (endpoint) AS (
+	// each one's lowest Seq by the same index. OFFSET 0 keeps the subquery
+	// from being merged into the outer query, and the lock from being
+	// pushed into it (where it would lock the endpoint of every message
+	// scanned): it runs on the heads only, in Seq order, until LIMIT has
+	// enough.
+	return `SELECT h.endpoint, h.seq FROM (WITH RECURSIVE e (endpoint) AS (
 				SELECT MIN(endpoint) FROM outbox
 				UNION ALL
 				SELECT (SELECT MIN(n.endpoint) FROM outbox n WHERE n.endpoint > e.endpoint) FROM e WHERE e.endpoint IS NOT NULL)
 			SELECT o.endpoint, o.seq FROM e JOIN outbox o ON o.seq = (SELECT MIN(m.seq) FROM outbox m WHERE m.endpoint = e.endpoint)
-			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)`
-	if d.OutboxEndpointLock == "" {
-		return heads + ` ORDER BY o.seq LIMIT ?`
-	}
-	// OFFSET 0 keeps the subquery from being merged into the outer query,
-	// and the lock from being pushed into it (where it would lock the
-	// endpoint of every message scanned): it runs on the heads only, in
-	// Seq order, until LIMIT has enough.
-	return `SELECT h.endpoint, h.seq FROM (` + heads + `
+			WHERE o.next_attempt_at <= ? AND o.leased_until <= ? AND (? = '' OR o.endpoint = ?)
 				AND NOT ` + strings.ReplaceAll(outboxLeased, "l.endpoint = ?", "l.endpoint = o.endpoint") + `
 			ORDER BY o.seq OFFSET 0) h
 		WHERE ` + d.OutboxEndpointLock + ` LIMIT ?`
 }
 
+// claimOutboxCursors is claimOutboxHeads with Dialect.OutboxEndpointCursors:
+// every endpoint listed (of the 1st and 2nd arguments when not ”), with
+// its cursor, its oldest message above the cursor (Seq, when it is due and
+// until when it is leased; NULL when there is none) and the highest Seq in
+// the outbox. The oldest message is looked for from the cursor up in Seq
+// (rowid) order; outbox.go's claim moves the cursors up to what it found
+// (moveOutboxCursor) and picks the heads.
+const claimOutboxCursors = `SELECT e.endpoint, e.below, h.seq, h.next_attempt_at, h.leased_until,
+		(SELECT COALESCE(MAX(seq), 0) FROM outbox)
+	FROM outbox_endpoints e LEFT JOIN outbox h ON h.seq = (SELECT o.seq FROM outbox o
+		WHERE o.seq > e.below AND o.endpoint = e.endpoint ORDER BY o.seq LIMIT 1)
+	WHERE ? = '' OR e.endpoint = ?`
+
+// moveOutboxCursor moves the cursor of an endpoint (the 2nd argument) up
+// to the 1st, with Dialect.OutboxEndpointCursors; "" otherwise.
+func moveOutboxCursor(d *Dialect) string {
+	if !d.OutboxEndpointCursors {
+		return ""
+	}
+	return `UPDATE outbox_endpoints SET below = ?1 WHERE endpoint = ?2 AND below < ?1`
+}
+
 // leaseOutboxRun is the statement that leases a run of an endpoint: of
 // its first messages in Seq order, up to a number, those before the first
 // that is not due or is leased. It returns them, in no order. Its
-// arguments: the endpoint, with Dialect.OutboxEndpointLock the endpoint
-// and now again, the most messages, the end of the lease, the endpoint,
-// and now four times (outbox.go's leaseRun).
+// arguments: two that find the candidates, the most messages, the end of
+// the lease, the endpoint, and now four times (outbox.go's leaseRun).
 //
-// With Dialect.OutboxEndpointLock it runs under the endpoint's lock, with
-// a snapshot that sees what the claims before committed: it leases nothing
-// while a message of the endpoint is leased, and its first message is the
-// lowest Seq committed, wherever that Seq is among those delivered
-// already. Without it, the run starts at the head claimOutboxHeads found.
+// With Dialect.OutboxEndpointLock (PostgreSQL) the two are the endpoint
+// twice, then now: it runs under the endpoint's lock, with a snapshot that
+// sees what the claims before committed, leases nothing while a message of
+// the endpoint is leased, and its first message is the lowest Seq
+// committed, wherever that Seq is among those delivered already. With
+// Dialect.OutboxEndpointCursors (SQLite) they are the head's Seq and the
+// endpoint: the run starts at the head claimOutboxCursors found, and is
+// read from it in Seq (rowid) order, with no index by endpoint.
 //
 // The candidates are read once (MATERIALIZED); the UPDATE checks each
 // again as it is when written (on PostgreSQL a concurrent end of an old
 // claim whose lease ended may have changed it meanwhile).
 func leaseOutboxRun(d *Dialect) string {
-	busy := ""
-	if d.OutboxEndpointLock != "" {
-		busy = ` AND NOT ` + outboxLeased
+	candidates := `seq >= ? AND endpoint = ?`
+	if !d.OutboxEndpointCursors {
+		candidates = `endpoint = ? AND NOT ` + outboxLeased
 	}
 	return `WITH c AS MATERIALIZED (SELECT seq, next_attempt_at, leased_until FROM outbox
-			WHERE endpoint = ?` + busy + ` ORDER BY seq LIMIT ?)
+			WHERE ` + candidates + ` ORDER BY seq LIMIT ?)
 		UPDATE outbox SET leased_until = ?, attempts = attempts + 1
 		WHERE endpoint = ? AND next_attempt_at <= ? AND leased_until <= ? AND seq IN (SELECT seq FROM c
 			WHERE seq < COALESCE((SELECT MIN(seq) FROM c WHERE next_attempt_at > ? OR leased_until > ?), 9223372036854775807))
