@@ -30,6 +30,10 @@ import (
 // durable server: the throwaway one of the tests does not fsync).
 var benchPostgres = flag.Bool("delivery.postgres", false, "BenchmarkCreateUsersWithDelivery on PostgreSQL ("+pgtest.EnvDSN+")")
 
+// benchMemory runs BenchmarkCreateUsersWithDelivery on in-memory SQLite
+// stores: no disk to wait for, the CPU's share of the costs.
+var benchMemory = flag.Bool("delivery.memory", false, "BenchmarkCreateUsersWithDelivery on in-memory SQLite stores")
+
 // BenchmarkCreateUsersWithDelivery is issue 10's delivery goal: 1,000
 // users created through the API as fast as 8 concurrent SDK clients can,
 // on a SQLite file, with one webhook endpoint on loopback ("on") and
@@ -90,7 +94,11 @@ func createUsersWithDelivery(b *testing.B, mode, hookURL string, received *atomi
 		}
 		st, err = postgres.Open(ctx, pgtest.NewDatabase(b))
 	} else {
-		st, err = sqlite.Open(ctx, filepath.Join(b.TempDir(), "clerk.db"))
+		path := filepath.Join(b.TempDir(), "clerk.db")
+		if *benchMemory {
+			path = ":memory:"
+		}
+		st, err = sqlite.Open(ctx, path)
 	}
 	if err != nil {
 		b.Fatal(err)

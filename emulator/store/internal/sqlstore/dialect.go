@@ -80,6 +80,11 @@ type Dialect struct {
 	// with OutboxSeqFromMax, whose Seqs are in commit order and above every
 	// Seq given before (outbox.go).
 	OutboxEndpointCursors bool
+	// OutboxSeqIsRowID reports whether the outbox's seq is its table's
+	// rowid (SQLite's INTEGER PRIMARY KEY): an enqueue then takes the Seq
+	// from the insert's result (LastInsertId) rather than from a row the
+	// statement returns, which cost about a quarter of the enqueue's CPU.
+	OutboxSeqIsRowID bool
 	// Unsynced makes the commit of a write that can be lost to a crash of
 	// the machine (the outbox's claims and settles: a lost lease lets the
 	// message be claimed again, a lost acknowledgement sends it again,

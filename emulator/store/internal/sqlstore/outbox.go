@@ -67,8 +67,7 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 	}
 	err := write(ctx, func(q querier) error {
 		for i, m := range msgs {
-			err := q.QueryRowContext(ctx, s.q.insertOutbox, m.ID, m.Endpoint, m.EventType, docArg(m.Payload),
-				m.CreatedAt, m.NextAttemptAt).Scan(&seqs[i])
+			err := s.insertOutbox(ctx, q, m, &seqs[i])
 			if s.d.Violation(err) != NoViolation {
 				return &store.ConflictError{Kind: outboxConflictKind, Value: m.ID}
 			}
@@ -85,6 +84,20 @@ func (s *Store) EnqueueOutbox(ctx context.Context, msgs ...*store.OutboxMessage)
 		m.Seq, m.Attempts, m.LeasedUntil = seqs[i], 0, 0
 	}
 	return nil
+}
+
+// insertOutbox saves m and sets *seq to the Seq it was given.
+func (s *Store) insertOutbox(ctx context.Context, q querier, m *store.OutboxMessage, seq *int64) error {
+	args := []any{m.ID, m.Endpoint, m.EventType, docArg(m.Payload), m.CreatedAt, m.NextAttemptAt}
+	if !s.d.OutboxSeqIsRowID {
+		return q.QueryRowContext(ctx, s.q.insertOutbox, args...).Scan(seq)
+	}
+	res, err := q.ExecContext(ctx, s.q.insertOutbox, args...)
+	if err != nil {
+		return err
+	}
+	*seq, err = res.LastInsertId()
+	return err
 }
 
 // ClaimOutbox leases the run of due messages of up to c.Limit endpoints:

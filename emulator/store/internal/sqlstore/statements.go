@@ -92,7 +92,7 @@ func newQueries(d *Dialect) queries {
 		// Saves a message with the next Seq, and returns the Seq (see
 		// outbox.go): from the sequence outbox_seqs, or with
 		// OutboxSeqFromMax one more than the highest given.
-		insertOutbox: d.rebind(insertOutbox(d.OutboxSeqFromMax)),
+		insertOutbox: d.rebind(insertOutbox(d)),
 		// Raises the floor of the Seqs to give (the 1st and 2nd argument),
 		// after an acknowledgement deleted a message with OutboxSeqFromMax
 		// (only: there is no outbox_seq otherwise).
@@ -107,18 +107,22 @@ func newQueries(d *Dialect) queries {
 }
 
 // insertOutbox is the statement that saves an outbox message, its Seq
-// taken from the sequence outbox_seqs or, fromMax, as one more than the
-// highest given. Its arguments are those of outboxColumns up to seq, less
-// attempts and leased_until (stored as 0).
-func insertOutbox(fromMax bool) string {
+// taken from the sequence outbox_seqs or, with Dialect.OutboxSeqFromMax,
+// as one more than the highest given. Its arguments are those of
+// outboxColumns up to seq, less attempts and leased_until (stored as 0).
+// It returns the Seq, but with Dialect.OutboxSeqIsRowID, where the
+// insert's result has it.
+func insertOutbox(d *Dialect) string {
 	const columns = `id, endpoint, event_type, payload, created_at, attempts, next_attempt_at, leased_until, seq`
-	if fromMax {
-		return `INSERT INTO outbox (` + columns + `) VALUES (?, ?, ?, ?, ?, 0, ?, 0,
-			(SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), last_seq) + 1 FROM outbox_seq WHERE singleton = 1))
-			RETURNING seq`
+	seq := `nextval('outbox_seqs')`
+	if d.OutboxSeqFromMax {
+		seq = `(SELECT MAX(COALESCE((SELECT MAX(seq) FROM outbox), 0), last_seq) + 1 FROM outbox_seq WHERE singleton = 1)`
 	}
-	return `INSERT INTO outbox (` + columns + `) VALUES (?, ?, ?, ?, ?, 0, ?, 0, nextval('outbox_seqs'))
-		RETURNING seq`
+	insert := `INSERT INTO outbox (` + columns + `) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ` + seq + `)`
+	if d.OutboxSeqIsRowID {
+		return insert
+	}
+	return insert + ` RETURNING seq`
 }
 
 func raiseOutboxSeq(d *Dialect) string {
