@@ -56,10 +56,13 @@ type WorkerOptions struct {
 	// PostgreSQL stores, counting the writes of their own process; on
 	// SQLite the changes of the API share one writer with the worker): it
 	// then writes between changes instead of making them wait, and under a
-	// steady stream of changes claims longer runs, less often. It waits
-	// only while delivery keeps up: not after a step that claimed a
-	// message due more than a second before. 20ms when 0; negative: no
-	// wait.
+	// steady stream of changes claims longer runs, less often, and
+	// delivers more of a burst's events after it: a burst of changes
+	// keeps more of its rate, and its events arrive up to a few hundred
+	// milliseconds later. It waits only while delivery keeps up: not after
+	// a step that claimed a message due more than a second before, so
+	// events never fall much more than a second behind their changes.
+	// 100ms when 0; negative: no wait.
 	Yield time.Duration
 	// Now is the clock of claims and retries; time.Now when nil.
 	Now func() time.Time
@@ -125,7 +128,7 @@ func NewWorker(outbox Outbox, sender *Sender, opts WorkerOptions) (*Worker, erro
 		opts.Now = time.Now
 	}
 	if opts.Yield == 0 {
-		opts.Yield = 20 * time.Millisecond
+		opts.Yield = 100 * time.Millisecond
 	}
 	w := &Worker{outbox: outbox, sender: sender, opts: opts, wake: make(chan struct{}, 1)}
 	if idler, ok := outbox.(WritesIdler); ok && opts.Yield > 0 {

@@ -65,13 +65,13 @@ func TestWorkerYieldsBeforeEachOutboxWrite(t *testing.T) {
 		want      string
 		waits     []time.Duration
 	}{
-		{"default", 0, now, 2, "[wait claim wait settle wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond}},
+		{"default", 0, now, 2, "[wait claim wait settle wait claim]", []time.Duration{100 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond}},
 		{"set", 5 * time.Millisecond, now, 2, "[wait claim wait settle wait claim]", []time.Duration{5 * time.Millisecond, 5 * time.Millisecond, 5 * time.Millisecond}},
 		{"off", -1, now, 2, "[claim settle claim]", nil},
 		// Due 1.5 s before the claim: behind, so the record and the next
 		// claim go at once; that claim finds nothing due behind, so the
 		// one after waits again.
-		{"behind", 0, now.Add(-1500 * time.Millisecond), 3, "[wait claim settle claim wait claim]", []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}},
+		{"behind", 0, now.Add(-1500 * time.Millisecond), 3, "[wait claim settle claim wait claim]", []time.Duration{100 * time.Millisecond, 100 * time.Millisecond}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := openStore(t)
