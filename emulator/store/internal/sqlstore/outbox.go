@@ -216,7 +216,8 @@ func (s *Store) claimFromCursors(ctx context.Context, q querier, c store.OutboxC
 		}
 		if below > k.below {
 			if _, err := q.ExecContext(ctx, s.q.moveOutboxCursor, below, k.endpoint); err != nil {
-				return nil, fmt.Errorf("move the cursor of %s: %w", k.endpoint, err)
+				// Not the endpoint: its URL may hold a password.
+				return nil, fmt.Errorf("move an endpoint's cursor: %w", err)
 			}
 		}
 	}

@@ -89,9 +89,9 @@ func newQueries(d *Dialect) queries {
 		deleteObject:            d.rebind(`DELETE FROM objects WHERE kind = ? AND id = ?`),
 		deleteObjectsOf:         d.rebind(`DELETE FROM objects WHERE user_id = ?`),
 		deleteObjectsByRef:      d.rebind(`DELETE FROM objects WHERE ref = ?`),
-		// Saves a message with the next Seq, and returns the Seq (see
-		// outbox.go): from the sequence outbox_seqs, or with
-		// OutboxSeqFromMax one more than the highest given.
+		// Saves a message with the next Seq (see outbox.go): from the
+		// sequence outbox_seqs, or with OutboxSeqFromMax one more than the
+		// highest given; it returns the Seq, unless OutboxSeqIsRowID.
 		insertOutbox: d.rebind(insertOutbox(d)),
 		// Raises the floor of the Seqs to give (the 1st and 2nd argument),
 		// after an acknowledgement deleted a message with OutboxSeqFromMax
