@@ -60,9 +60,7 @@ var dialect = &sqlstore.Dialect{
 	Retryable:        func(error) bool { return false }, // writes are serialised: no deadlock
 	StatementAtomic:  true,                              // a failed statement undoes itself, not the transaction
 	OutboxSeqFromMax: true,                              // writes are serialised: the next Seq is read
-	// and the outbox needs no index by endpoint (migration 0005).
-	OutboxEndpointCursors: true,
-	OutboxSeqIsRowID:      true, // outbox.seq is its INTEGER PRIMARY KEY
+	OutboxSeqIsRowID: true,                              // outbox.seq is its INTEGER PRIMARY KEY
 	// In WAL mode, synchronous=NORMAL commits without syncing the log; the
 	// next FULL commit syncs it, that commit's frames and all before.
 	Unsynced: sqlstore.Unsynced{Before: "PRAGMA synchronous=NORMAL", After: "PRAGMA synchronous=FULL"},

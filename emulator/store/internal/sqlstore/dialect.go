@@ -59,7 +59,10 @@ type Dialect struct {
 	// endpoints other claims are taking. "" where writes are serialised
 	// already (SQLite), and Seqs are then in commit order
 	// (OutboxSeqFromMax): an endpoint's oldest message is then the one
-	// claims go through (outbox.go).
+	// claims go through, found from the endpoint's cursor in
+	// outbox_endpoints (a Seq no message of the endpoint is at or below,
+	// which claims move up) rather than through an index of the outbox by
+	// endpoint, which each enqueue would write to (outbox.go).
 	OutboxEndpointLock string
 	// StatementAtomic reports whether a statement that fails inside a
 	// transaction undoes its own writes and leaves the transaction usable
@@ -73,13 +76,6 @@ type Dialect struct {
 	// writes are serialised (SQLite's one writer), and an enqueue then
 	// writes no row but its own.
 	OutboxSeqFromMax bool
-	// OutboxEndpointCursors finds an endpoint's oldest message from its
-	// cursor in outbox_endpoints (a Seq no message of the endpoint is at or
-	// below, which claims move up) rather than through an index of the
-	// outbox by endpoint, which each enqueue would write to: right only
-	// with OutboxSeqFromMax, whose Seqs are in commit order and above every
-	// Seq given before (outbox.go).
-	OutboxEndpointCursors bool
 	// OutboxSeqIsRowID reports whether the outbox's seq is its table's
 	// rowid (SQLite's INTEGER PRIMARY KEY): an enqueue then takes the Seq
 	// from the insert's result (LastInsertId) rather than from a row the
@@ -103,6 +99,10 @@ type Dialect struct {
 type Unsynced struct {
 	Before, First, After string
 }
+
+// outboxCursors reports whether claims find each endpoint's oldest message
+// from its cursor (no OutboxEndpointLock: writes are serialised).
+func (d *Dialect) outboxCursors() bool { return d.OutboxEndpointLock == "" }
 
 // rebind rewrites the "?" placeholders of query for d.
 func (d *Dialect) rebind(query string) string {

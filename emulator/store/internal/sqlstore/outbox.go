@@ -35,12 +35,9 @@ import (
 // given twice. Seqs are in commit order: an endpoint's oldest message is
 // leased with every run, so a claim that finds it not leased finds the
 // endpoint idle. The outbox has no index by endpoint, which every enqueue
-// would write to (Dialect.OutboxEndpointCursors): a claim finds an
-// endpoint's oldest message by reading up from the endpoint's cursor, a
-// Seq below all of its messages, and moves the cursor up
-// (claimFromCursors).
-//
-// A Dialect sets one of OutboxEndpointLock and OutboxEndpointCursors.
+// would write to: a claim finds an endpoint's oldest message by reading up
+// from the endpoint's cursor, a Seq below all of its messages, and moves
+// the cursor up (claimFromCursors).
 
 // outboxColumns are the columns of an OutboxMessage, in the order of
 // scanOutbox.
@@ -118,7 +115,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, c store.OutboxClaim) ([]*store.
 		msgs = nil
 		var heads []outboxHead
 		var err error
-		if s.d.OutboxEndpointCursors {
+		if s.d.outboxCursors() {
 			heads, err = s.claimFromCursors(ctx, q, c)
 		} else {
 			heads, err = scanHeads(q.QueryContext(ctx, s.q.claimOutboxHeads, c.Now, c.Now, c.Endpoint, c.Endpoint, c.Now, c.Limit))
@@ -172,7 +169,7 @@ func scanHeads(rows *sql.Rows, err error) ([]outboxHead, error) {
 	return heads, rows.Err()
 }
 
-// claimFromCursors is claimOutboxHeads with Dialect.OutboxEndpointCursors:
+// claimFromCursors is claimOutboxHeads without Dialect.OutboxEndpointLock:
 // it reads each endpoint's oldest message from the endpoint's cursor up,
 // moves the cursor up to just below it (or, for an endpoint with no
 // message, to the highest Seq in the outbox: no message of it is at or
@@ -231,7 +228,7 @@ func (s *Store) claimFromCursors(ctx context.Context, q querier, c store.OutboxC
 // head.
 func (s *Store) leaseRun(ctx context.Context, q querier, h outboxHead, c store.OutboxClaim) ([]*store.OutboxMessage, error) {
 	args := []any{h.seq, h.endpoint}
-	if !s.d.OutboxEndpointCursors {
+	if !s.d.outboxCursors() {
 		args = []any{h.endpoint, h.endpoint, c.Now}
 	}
 	args = append(args, max(c.Run, 1), c.LeaseUntil, h.endpoint, c.Now, c.Now, c.Now, c.Now)

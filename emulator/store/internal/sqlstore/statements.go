@@ -150,9 +150,9 @@ const outboxLeased = `EXISTS (SELECT 1 FROM outbox l WHERE l.endpoint = ? AND l.
 // Seq. Its snapshot is older than the locks: the run is read again, under
 // them (leaseOutboxRun).
 //
-// With Dialect.OutboxEndpointCursors (SQLite), claimOutboxCursors.
+// Without it (SQLite), claimOutboxCursors.
 func claimOutboxHeads(d *Dialect) string {
-	if d.OutboxEndpointCursors {
+	if d.outboxCursors() {
 		return claimOutboxCursors
 	}
 	// The endpoints one after the other through the index outbox_endpoint
@@ -173,7 +173,7 @@ func claimOutboxHeads(d *Dialect) string {
 		WHERE ` + d.OutboxEndpointLock + ` LIMIT ?`
 }
 
-// claimOutboxCursors is claimOutboxHeads with Dialect.OutboxEndpointCursors:
+// claimOutboxCursors is claimOutboxHeads without Dialect.OutboxEndpointLock:
 // every endpoint listed (of the 1st and 2nd arguments when not ”), with
 // its cursor, its oldest message above the cursor (Seq, when it is due and
 // until when it is leased; NULL when there is none) and the highest Seq in
@@ -187,9 +187,9 @@ const claimOutboxCursors = `SELECT e.endpoint, e.below, h.seq, h.next_attempt_at
 	WHERE ? = '' OR e.endpoint = ?`
 
 // moveOutboxCursor moves the cursor of an endpoint (the 2nd argument) up
-// to the 1st, with Dialect.OutboxEndpointCursors; "" otherwise.
+// to the 1st, without Dialect.OutboxEndpointLock; "" otherwise.
 func moveOutboxCursor(d *Dialect) string {
-	if !d.OutboxEndpointCursors {
+	if !d.outboxCursors() {
 		return ""
 	}
 	return `UPDATE outbox_endpoints SET below = ?1 WHERE endpoint = ?2 AND below < ?1`
@@ -198,24 +198,24 @@ func moveOutboxCursor(d *Dialect) string {
 // leaseOutboxRun is the statement that leases a run of an endpoint: of
 // its first messages in Seq order, up to a number, those before the first
 // that is not due or is leased. It returns them, in no order. Its
-// arguments: two that find the candidates, the most messages, the end of
-// the lease, the endpoint, and now four times (outbox.go's leaseRun).
+// arguments: those that find the candidates, the most messages, the end
+// of the lease, the endpoint, and now four times (outbox.go's leaseRun).
 //
-// With Dialect.OutboxEndpointLock (PostgreSQL) the two are the endpoint
-// twice, then now: it runs under the endpoint's lock, with a snapshot that
-// sees what the claims before committed, leases nothing while a message of
-// the endpoint is leased, and its first message is the lowest Seq
-// committed, wherever that Seq is among those delivered already. With
-// Dialect.OutboxEndpointCursors (SQLite) they are the head's Seq and the
-// endpoint: the run starts at the head claimOutboxCursors found, and is
-// read from it in Seq (rowid) order, with no index by endpoint.
+// With Dialect.OutboxEndpointLock (PostgreSQL) the candidates' are the
+// endpoint twice and now: it runs under the endpoint's lock, with a
+// snapshot that sees what the claims before committed, leases nothing
+// while a message of the endpoint is leased, and its first message is the
+// lowest Seq committed, wherever that Seq is among those delivered
+// already. Without it (SQLite) they are the head's Seq and the endpoint:
+// the run starts at the head claimOutboxCursors found, and is read from it
+// in Seq (rowid) order, with no index by endpoint.
 //
 // The candidates are read once (MATERIALIZED); the UPDATE checks each
 // again as it is when written (on PostgreSQL a concurrent end of an old
 // claim whose lease ended may have changed it meanwhile).
 func leaseOutboxRun(d *Dialect) string {
 	candidates := `seq >= ? AND endpoint = ?`
-	if !d.OutboxEndpointCursors {
+	if !d.outboxCursors() {
 		candidates = `endpoint = ? AND NOT ` + outboxLeased
 	}
 	return `WITH c AS MATERIALIZED (SELECT seq, next_attempt_at, leased_until FROM outbox
